@@ -1,0 +1,55 @@
+# Tongban: `make run` (set up + serve on SQLite with demo data), `make test` (set up + whole suite).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export TONGBAN_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test setup setup-test browser assets lint serve bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.installed assets
+
+# Front-end assets (bpmn-js, charts) from npm into app/static/vendor; not committed.
+assets:
+	@if [ -f package.json ]; then \
+	  [ -d node_modules ] || npm install --no-audit --no-fund --loglevel=error; \
+	  node scripts/copy-assets.mjs; \
+	fi
+
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will be skipped"; \
+	fi
+
+run: setup
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app seed-demo
+	TONGBAN_SCHEDULER=1 $(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+serve: setup
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app seed-demo
+	$(BIN)/gunicorn -w $${WORKERS:-4} -b $(HOST):$(PORT) "app:create_app()"
+
+bench: setup
+	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/clock.py
+
+clean:
+	rm -rf $(VENV) var node_modules app/static/vendor

@@ -1,0 +1,17 @@
+"""JSON API under /api/v1: blueprints by area, marshmallow schemas, OpenAPI at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    from app.api import auth, cases, items, openapi, tasks, users  # noqa: F401  (routes register on bp)
+
+    try:
+        from app.api import calendar  # noqa: F401
+    except ImportError:
+        pass
+    app.register_blueprint(bp)

@@ -1,0 +1,58 @@
+"""Request helpers shared by the API views: the acting user and schema-validated bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request, session
+from marshmallow import Schema, ValidationError
+
+from app.services.auth import Actor, actor_by_id, actor_from_token
+from app.services.errors import Unauthorized, ValidationFailed
+
+
+def current_actor() -> Actor:
+    cached = g.get("actor")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        actor = actor_from_token(header[7:].strip())
+    elif session.get("user_id"):
+        actor = actor_by_id(int(session["user_id"]))
+        if actor is None:
+            raise Unauthorized("会话已失效 / session expired", code="bad_session")
+    else:
+        raise Unauthorized("需要登录 / authentication required", code="no_credentials")
+    g.actor = actor
+    return actor
+
+
+def flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
+    out = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            out.extend(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out.append({"field": prefix or "(body)", "message": "; ".join(messages)})
+    elif isinstance(messages, list):
+        for i, m in enumerate(messages):
+            out.extend(flatten(m, f"{prefix}.{i}"))
+    else:
+        out.append({"field": prefix or "(body)", "message": str(messages)})
+    return out
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ValidationFailed(
+            "请求体必须是 JSON 对象 / the body must be a JSON object",
+            [{"field": "(body)", "message": "invalid or missing JSON"}],
+            code="bad_json",
+        )
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        details = flatten(exc.messages)
+        raise ValidationFailed("请求有误 / invalid request: " + ", ".join(d["field"] for d in details), details) from exc

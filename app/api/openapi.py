@@ -1,0 +1,41 @@
+"""The OpenAPI document, generated from the views' docstrings and the marshmallow schemas."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import current_app, jsonify
+
+from app.api import bp, schemas
+
+_CACHE: dict = {}
+
+
+def build_spec() -> dict:
+    spec = APISpec(
+        title="Tongban 通办 API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[FlaskPlugin(), MarshmallowPlugin()],
+        info={"description": "BPMN-driven approval platform for government services."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name in dir(schemas):
+        obj = getattr(schemas, name)
+        if isinstance(obj, type) and issubclass(obj, schemas.Schema) and obj not in (schemas.Schema, schemas.Strict):
+            spec.components.schema(name, schema=obj)
+    for rule in current_app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi_json":
+            view = current_app.view_functions[rule.endpoint]
+            spec.path(view=view, app=current_app)
+    doc = spec.to_dict()
+    doc["security"] = [{"bearer": []}]
+    return doc
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    if "doc" not in _CACHE:
+        _CACHE["doc"] = build_spec()
+    return jsonify(_CACHE["doc"])

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from app.api import bp
+from app.api.common import current_actor, load_body
+from app.api.schemas import DataBody, TaskDetail, TaskOut
+from app.services import tasks as task_service
+
+
+def task_document(row, form=None) -> dict:
+    out = TaskDetail().dump({**_fields(row), "form": form or {}, "data": row.data})
+    extra = task_extras.get("clocks")
+    if extra is not None:
+        out.update(extra(row))
+    return out
+
+
+task_extras: dict = {}
+
+
+def _fields(row) -> dict:
+    return {name: getattr(row, name) for name in TaskOut._declared_fields if hasattr(row, name)} | {"case": row.case}
+
+
+@bp.get("/tasks")
+def tasks_index():
+    """The actor's inbox: tasks assigned to them or claimable by their role in their department.
+    ---
+    get:
+      tags: [tasks]
+      parameters:
+        - {in: query, name: limit, schema: {type: integer, default: 50, maximum: 500}}
+        - {in: query, name: offset, schema: {type: integer, default: 0}}
+      responses:
+        200: {content: {application/json: {schema: {type: object, properties: {tasks: {type: array, items: TaskOut}}}}}}
+    """
+    actor = current_actor()
+    limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    rows = task_service.list_inbox(actor, limit=limit, offset=offset)
+    return jsonify({"tasks": [task_document(r) for r in rows]})
+
+
+@bp.get("/tasks/<int:task_id>")
+def tasks_show(task_id: int):
+    """One task with its form (JSON Schema and UI hints).
+    ---
+    get:
+      tags: [tasks]
+      parameters: [{in: path, name: task_id, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: TaskDetail}}}
+        404: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    row, form = task_service.get_task(actor, task_id)
+    return jsonify(task_document(row, form))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def tasks_claim(task_id: int):
+    """Claim a task of my group.
+    ---
+    post:
+      tags: [tasks]
+      parameters: [{in: path, name: task_id, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: TaskOut}}}
+        403: {content: {application/json: {schema: ErrorOut}}}
+        409: {content: {application/json: {schema: ErrorOut}}}
+    """
+    return jsonify(task_document(task_service.claim_task(current_actor(), task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+def tasks_release(task_id: int):
+    """Give a claimed task back to the group.
+    ---
+    post:
+      tags: [tasks]
+      parameters: [{in: path, name: task_id, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: TaskOut}}}
+        403: {content: {application/json: {schema: ErrorOut}}}
+        409: {content: {application/json: {schema: ErrorOut}}}
+    """
+    return jsonify(task_document(task_service.release_task(current_actor(), task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def tasks_complete(task_id: int):
+    """Complete a task with its form data (validated against the form's JSON Schema).
+    ---
+    post:
+      tags: [tasks]
+      parameters: [{in: path, name: task_id, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: DataBody}}}
+      responses:
+        200: {content: {application/json: {schema: TaskOut}}}
+        403: {content: {application/json: {schema: ErrorOut}}}
+        404: {content: {application/json: {schema: ErrorOut}}}
+        409: {content: {application/json: {schema: ErrorOut}}}
+        422: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    body = load_body(DataBody())
+    row = task_service.complete_task(actor, task_id, body["data"])
+    return jsonify(task_document(row))

@@ -1,0 +1,20 @@
+"""Flask CLI: one group or command per noun; each a thin call into a service."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.cli import catalogue, db, demo
+
+    app.cli.add_command(db.db_group)
+    app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(catalogue.validate_processes_cmd)
+    app.cli.add_command(catalogue.list_items_cmd)
+    for optional in ("app.cli.calendar", "app.cli.scheduler"):
+        try:
+            module = __import__(optional, fromlist=["command"])
+        except ImportError:
+            continue
+        app.cli.add_command(module.command)

@@ -1,0 +1,24 @@
+"""One module per aggregate; importing this package registers every table on Base.metadata."""
+
+from app.models.base import Base, Session, bind_session, make_engine, utcnow
+from app.models.case import AuditEvent, Case, CaseTask, Material
+from app.models.catalogue import ProcessVersion, ServiceItem
+from app.models.org import ROLES, ApiToken, Department, User
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseTask",
+    "Department",
+    "Material",
+    "ProcessVersion",
+    "ServiceItem",
+    "Session",
+    "User",
+    "bind_session",
+    "make_engine",
+    "utcnow",
+]

@@ -1,0 +1,110 @@
+"""Cases (办件), their projected tasks, materials and audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Case(Base):
+    __tablename__ = "case_file"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_no: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
+    process_version: Mapped[str] = mapped_column(ForeignKey("process_version.version"))
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
+    applicant_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True, default=None)
+    applicant_kind: Mapped[str] = mapped_column(String(10))  # person | entity
+    applicant_name: Mapped[str] = mapped_column(String(200), index=True)
+    applicant_id_no: Mapped[str] = mapped_column(String(18), index=True)
+    applicant_phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    # received (收件) → accepting → in_progress → completed / refused / withdrawn
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), default=None)  # end event reached
+    waiting_for: Mapped[str | None] = mapped_column(String(64), default=None)  # message name awaited
+    next_timer_due: Mapped[datetime | None] = mapped_column(index=True, default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow state JSON without the spec
+    state_format: Mapped[str] = mapped_column(String(32))
+    lock_version: Mapped[int] = mapped_column(default=1)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    item = relationship("ServiceItem", lazy="joined")
+    tasks: Mapped[list[CaseTask]] = relationship(back_populates="case", order_by="CaseTask.id")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class CaseTask(Base):
+    """A user task of a case as projected from the engine (one row per activation)."""
+
+    __tablename__ = "case_task"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    state: Mapped[str] = mapped_column(String(12))  # ready | claimed | completed | cancelled
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    form: Mapped[str] = mapped_column(String(120))
+    special_procedure: Mapped[str | None] = mapped_column(String(32), default=None)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any] | None] = mapped_column(default=None)  # what the completing user submitted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    case: Mapped[Case] = relationship(back_populates="tasks")
+
+    __table_args__ = (
+        # The inbox: open tasks of one role in one department, and one user's claimed tasks.
+        Index("ix_case_task_inbox", "department_code", "role", "state"),
+        Index("ix_case_task_assignee_state", "assignee_id", "state"),
+        Index("ix_case_task_case_state", "case_id", "state"),
+    )
+
+
+class Material(Base):
+    """Metadata of one uploaded material; the bytes live in the file store by content hash."""
+
+    __tablename__ = "material"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    round: Mapped[int] = mapped_column(default=0)  # 0 = application, n = n-th supplement
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True, default=None)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200), default=None)
+    before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    detail: Mapped[str | None] = mapped_column(Text, default=None)

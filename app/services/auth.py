@@ -1,0 +1,82 @@
+"""Authentication: passwords, bearer tokens, and the acting user passed to every service."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.models import ApiToken, Session, User, utcnow
+from app.services.context import ctx
+from app.services.errors import Unauthorized
+
+# Equalises the time of "no such user" and "wrong password" (no username probing by timing).
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    department_code: str | None
+    id_number: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.id, user.username, user.display_name, user.role, user.department_code, user.id_number)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("clerk", "reviewer", "decider")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def authenticate(username: str, password: str) -> Actor:
+    user = Session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        raise Unauthorized("用户名或密码错误 / wrong username or password", code="bad_credentials")
+    if not check_password_hash(user.password_hash, password):
+        raise Unauthorized("用户名或密码错误 / wrong username or password", code="bad_credentials")
+    return Actor.of(user)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(username: str, password: str) -> tuple[str, Actor]:
+    actor = authenticate(username, password)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    Session.execute(delete(ApiToken).where(ApiToken.user_id == actor.id, ApiToken.expires_at < now))
+    Session.add(
+        ApiToken(
+            token_hash=_digest(token),
+            user_id=actor.id,
+            expires_at=now + timedelta(hours=ctx().settings.token_ttl_hours),
+        )
+    )
+    Session.commit()
+    return token, actor
+
+
+def actor_from_token(token: str) -> Actor:
+    row = Session.get(ApiToken, _digest(token))
+    if row is None or row.expires_at < utcnow() or not row.user.active:
+        raise Unauthorized("令牌无效或已过期 / invalid or expired token", code="bad_token")
+    return Actor.of(row.user)
+
+
+def actor_by_id(user_id: int) -> Actor | None:
+    user = Session.get(User, user_id)
+    return Actor.of(user) if user is not None and user.active else None

@@ -1,0 +1,141 @@
+"""Tasks: the inbox, claim and release, and completing a task with its form data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from app.models import Case, CaseTask, Session, utcnow
+from app.services import audit
+from app.services.auth import Actor
+from app.services.cases import _engine_error, can_view, commit_case
+from app.services.catalogue import definition_for, forms_for
+from app.services.errors import Conflict, Forbidden, NotFound
+from app.services.forms import get_form, validate_form
+from app.services.projection import apply_snapshot, case_summary
+from engine.errors import EngineError
+from engine.runtime import CaseRun
+
+
+def inbox_query(actor: Actor):
+    """Open tasks the actor may work on: claimed by them, or claimable by their role in their department."""
+    return (
+        select(CaseTask)
+        .join(Case, Case.id == CaseTask.case_id)
+        .where(
+            or_(
+                and_(CaseTask.state == "claimed", CaseTask.assignee_id == actor.id),
+                and_(
+                    CaseTask.state == "ready",
+                    CaseTask.role == actor.role,
+                    CaseTask.department_code == actor.department_code,
+                ),
+            )
+        )
+    )
+
+
+def list_inbox(actor: Actor, limit: int = 50, offset: int = 0) -> list[CaseTask]:
+    if actor.role not in ("clerk", "reviewer", "decider"):
+        return []
+    stmt = inbox_query(actor).options(joinedload(CaseTask.case)).order_by(CaseTask.id).limit(limit).offset(offset)
+    return list(Session.scalars(stmt))
+
+
+def _load_task(task_id: int) -> CaseTask:
+    row = Session.scalar(select(CaseTask).where(CaseTask.id == task_id).options(joinedload(CaseTask.case)))
+    if row is None:
+        raise NotFound(f"任务 {task_id} 不存在 / no task {task_id}", code="task_not_found")
+    return row
+
+
+def _check_may_act(actor: Actor, row: CaseTask) -> None:
+    if actor.role != row.role or actor.department_code != row.department_code:
+        raise Forbidden(
+            f"任务 {row.id} 属于 {row.department_code}/{row.role}，不是您的任务 / task {row.id} is not yours",
+            code="not_your_task",
+        )
+    if row.state == "claimed" and row.assignee_id != actor.id:
+        raise Forbidden(f"任务 {row.id} 已被他人签收 / task {row.id} is claimed by someone else", code="claimed_by_other")
+    if row.state not in ("ready", "claimed"):
+        raise Conflict(f"任务 {row.id} 已{_state_zh(row.state)} / task {row.id} is {row.state}", code="task_closed")
+
+
+def _state_zh(state: str) -> str:
+    return {"completed": "办结", "cancelled": "取消"}.get(state, state)
+
+
+def get_task(actor: Actor, task_id: int) -> tuple[CaseTask, dict[str, Any]]:
+    row = _load_task(task_id)
+    if not can_view(actor, row.case) or actor.role == "applicant":
+        raise NotFound(f"任务 {task_id} 不存在 / no task {task_id}", code="task_not_found")
+    form = forms_for(row.case.process_version).get(row.form) or {}
+    return row, form
+
+
+def claim_task(actor: Actor, task_id: int) -> CaseTask:
+    row = _load_task(task_id)
+    _check_may_act(actor, row)
+    if row.state == "claimed":
+        return row
+    now = utcnow()
+    result = Session.execute(
+        update(CaseTask)
+        .where(CaseTask.id == task_id, CaseTask.state == "ready")
+        .values(state="claimed", assignee_id=actor.id, claimed_at=now)
+    )
+    if result.rowcount != 1:
+        Session.rollback()
+        raise Conflict(f"任务 {task_id} 已被他人签收 / task {task_id} was claimed by someone else", code="claim_conflict")
+    audit.record(actor, "task.claim", row.case_id, target=f"{row.bpmn_id}#{row.id}", before={"state": "ready"}, after={"state": "claimed", "assignee": actor.username})
+    Session.commit()
+    Session.refresh(row)
+    return row
+
+
+def release_task(actor: Actor, task_id: int) -> CaseTask:
+    row = _load_task(task_id)
+    _check_may_act(actor, row)
+    if row.state != "claimed":
+        raise Conflict(f"任务 {task_id} 未被签收 / task {task_id} is not claimed", code="not_claimed")
+    result = Session.execute(
+        update(CaseTask)
+        .where(CaseTask.id == task_id, CaseTask.state == "claimed", CaseTask.assignee_id == actor.id)
+        .values(state="ready", assignee_id=None, claimed_at=None)
+    )
+    if result.rowcount != 1:
+        Session.rollback()
+        raise Conflict(f"任务 {task_id} 状态已变化 / task {task_id} changed", code="release_conflict")
+    audit.record(actor, "task.release", row.case_id, target=f"{row.bpmn_id}#{row.id}", before={"state": "claimed", "assignee": actor.username}, after={"state": "ready"})
+    Session.commit()
+    Session.refresh(row)
+    return row
+
+
+def complete_task(actor: Actor, task_id: int, data: Any, now: datetime | None = None) -> CaseTask:
+    row = _load_task(task_id)
+    _check_may_act(actor, row)
+    case = row.case
+    form = get_form(forms_for(case.process_version), row.form)
+    clean = validate_form(form, data)
+    before = case_summary(case)
+    definition = definition_for(case.process_version)
+    try:
+        run = CaseRun.load(definition, case.state)
+        run.complete(row.spiff_task_id, clean, now=now)
+    except EngineError as exc:
+        Session.rollback()
+        raise _engine_error(exc) from exc
+    row.state = "completed"
+    row.completed_at = now or utcnow()
+    row.completed_by_id = actor.id
+    if row.assignee_id is None:
+        row.assignee_id = actor.id
+    row.data = clean
+    apply_snapshot(case, run, run.snapshot())
+    audit.record(actor, "task.complete", case.id, target=f"{row.bpmn_id}#{row.id}", before=before, after={**case_summary(case), "data": clean})
+    commit_case()
+    return row

@@ -1,0 +1,144 @@
+"""Shared fixtures: one real database per test run (SQLite, or PostgreSQL from TEST_DATABASE_URL).
+
+The database is created by the Alembic migrations (so every run also proves them), the catalogue is
+deployed from the real processes/ and forms/, and demo users are created by the real seed service.
+Tests leave no cases behind: `clean_cases` deletes case data after each test that used the app.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "test-pass-123"
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    pg = _postgres_url()
+    if pg is None:
+        path = tmp_path_factory.mktemp("db") / "tongban.sqlite"
+        yield f"sqlite:///{path}"
+        return
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+        pytest.skip(f"TEST_DATABASE_URL is set but no PostgreSQL server answers at {pg}: {exc}")
+    schema = f"tb_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    try:
+        yield _with_search_path(pg, schema)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from app import create_app
+    from app.migrate import upgrade
+    from app.models import Session
+    from app.services.catalogue import load_catalogue
+    from app.services.users import seed_demo_users
+
+    upgrade(database_url)
+    data_dir = tmp_path_factory.mktemp("data")
+    application = create_app(
+        {
+            "TONGBAN_DATABASE_URL": database_url,
+            "TONGBAN_DATA_DIR": str(data_dir),
+            "TONGBAN_DEMO_PASSWORD": DEMO_PASSWORD,
+            "TONGBAN_SECRET_KEY": "test-secret",
+            "TESTING": True,
+        }
+    )
+    with application.app_context():
+        load_catalogue()
+        seed_demo_users(DEMO_PASSWORD)
+        Session.remove()
+    yield application
+    Session.remove()
+    application.extensions["tongban.engine"].dispose()
+
+
+CASE_TABLES = ("audit_event", "material", "case_task", "case_file")
+
+
+@pytest.fixture(autouse=True)
+def clean_cases(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    from app.models import Session
+
+    app = request.getfixturevalue("app")
+    Session.remove()
+    extra = tuple(app.config.get("TONGBAN_TEST_EXTRA_TABLES", ()))
+    with app.extensions["tongban.engine"].begin() as conn:
+        for table in extra + CASE_TABLES:
+            conn.execute(text(f"delete from {table}"))
+        conn.execute(text("delete from audit_event"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """A tiny JSON client that logs in as demo users (tokens cached per run)."""
+
+    tokens: dict[str, str] = {}
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            resp = self.client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+            assert resp.status_code == 200, resp.get_json()
+            self.tokens[username] = resp.get_json()["token"]
+        return self.tokens[username]
+
+    def call(self, method: str, path: str, user: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if user:
+            headers["Authorization"] = f"Bearer {self.token(user)}"
+        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    def get(self, path, user=None, **kw):
+        return self.call("GET", path, user, **kw)
+
+    def post(self, path, user=None, **kw):
+        return self.call("POST", path, user, **kw)
+
+    def put(self, path, user=None, **kw):
+        return self.call("PUT", path, user, **kw)
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
