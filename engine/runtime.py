@@ -118,7 +118,7 @@ class CaseRun:
             break
         start.data.update(copy.deepcopy(dict(data)))
         run = cls(definition, wf)
-        run._advance(now)
+        run._advance(now)  # noqa: SLF001
         return run
 
     @classmethod
@@ -217,33 +217,27 @@ class CaseRun:
                 element=task.task_spec.bpmn_id,
             )
         task.data.update(copy.deepcopy(dict(data)))
-        try:
-            task.run()
-        except (SpiffWorkflowException, WorkflowException, Exception) as exc:
-            raise _wrap(exc, task.task_spec.bpmn_id) from exc
-        self._advance(now)
+        with _frozen_now(now):
+            try:
+                task.run()
+            except (SpiffWorkflowException, WorkflowException, Exception) as exc:
+                raise _wrap(exc, task.task_spec.bpmn_id) from exc
+            self._advance(None)
         assert described is not None
         return described
 
     def send_message(self, name: str, payload: Mapping[str, Any], now: datetime | None = None) -> None:
         if name not in self.snapshot().waiting_messages:
             raise MessageNotExpectedError(f"the case is not waiting for message '{name}'", element=name)
-        try:
-            self._wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload))))
-        except WorkflowException as exc:
-            raise MessageNotExpectedError(str(exc), element=name) from exc
-        self._advance(now)
-
-    def fire_timers(self, now: datetime) -> None:
         with _frozen_now(now):
             try:
-                self._wf.refresh_timers()
-                self._wf.do_engine_steps()
-            except EngineError:
-                raise
-            except Exception as exc:
-                raise _wrap(exc) from exc
-        self._compact()
+                self._wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload))))
+            except WorkflowException as exc:
+                raise MessageNotExpectedError(str(exc), element=name) from exc
+            self._advance(None)
+
+    def fire_timers(self, now: datetime) -> None:
+        self._advance(now)
 
     def _advance(self, now: datetime | None) -> None:
         with _frozen_now(now):

@@ -1,7 +1,8 @@
 """One module per aggregate; importing this package registers every table on Base.metadata."""
 
 from app.models.base import Base, Session, bind_session, make_engine, utcnow
-from app.models.case import AuditEvent, Case, CaseTask, Material
+from app.models.calendar import CalendarDay, CalendarYear
+from app.models.case import AuditEvent, Case, CaseDocument, CaseTask, Material
 from app.models.catalogue import ProcessVersion, ServiceItem
 from app.models.org import ROLES, ApiToken, Department, User
 
@@ -9,6 +10,9 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "AuditEvent",
+    "CalendarDay",
+    "CalendarYear",
+    "CaseDocument",
     "Base",
     "Case",
     "CaseTask",

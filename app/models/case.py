@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -39,10 +39,36 @@ class Case(Base):
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # -- the legal clock (dates are Asia/Shanghai calendar days; see app.services.clocks) ----------
+    received_on: Mapped[date | None] = mapped_column(default=None)  # 收件
+    accepted_on: Mapped[date | None] = mapped_column(default=None)  # 受理 (or deemed, Art. 32)
+    deemed_accepted: Mapped[bool] = mapped_column(default=False)
+    decided_on: Mapped[date | None] = mapped_column(default=None)
+    delivered_on: Mapped[date | None] = mapped_column(default=None)
+    # the clock inputs (start, pauses, extensions, stop per clock): the source for every recomputation
+    clock_inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the governing deadline now (acceptance, then promised decision, then delivery), its light, and
+    # the statutory deadline above the promised one
+    deadline: Mapped[date | None] = mapped_column(default=None)
+    deadline_kind: Mapped[str | None] = mapped_column(String(20), default=None)
+    statutory_deadline: Mapped[date | None] = mapped_column(default=None)
+    deadline_confirmed: Mapped[bool] = mapped_column(default=True)
+    light: Mapped[str | None] = mapped_column(String(8), default=None)  # green | yellow | red | None (closed)
+    clock_paused: Mapped[bool] = mapped_column(default=False)
+    used_wd: Mapped[int | None] = mapped_column(default=None)
+    remaining_wd: Mapped[int | None] = mapped_column(default=None)
+    extension_wd: Mapped[int] = mapped_column(default=0)
+    clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
+
     item = relationship("ServiceItem", lazy="joined")
     tasks: Mapped[list[CaseTask]] = relationship(back_populates="case", order_by="CaseTask.id")
 
     __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (
+        Index("ix_case_file_dept_light", "department_code", "light"),
+        Index("ix_case_file_deadline", "deadline"),
+        Index("ix_case_file_status_deadline", "status", "deadline"),
+    )
 
 
 class CaseTask(Base):
@@ -67,10 +93,20 @@ class CaseTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # step clock
+    started_on: Mapped[date | None] = mapped_column(default=None)
+    limit_wd: Mapped[int | None] = mapped_column(default=None)
+    deadline: Mapped[date | None] = mapped_column(default=None)
+    deadline_confirmed: Mapped[bool] = mapped_column(default=True)
+    light: Mapped[str | None] = mapped_column(String(8), default=None)
+    used_wd: Mapped[int | None] = mapped_column(default=None)
+    remaining_wd: Mapped[int | None] = mapped_column(default=None)
 
     case: Mapped[Case] = relationship(back_populates="tasks")
 
     __table_args__ = (
+        Index("ix_case_task_dept_light", "department_code", "light"),
+        Index("ix_case_task_state_deadline", "state", "deadline"),
         # The inbox: open tasks of one role in one department, and one user's claimed tasks.
         Index("ix_case_task_inbox", "department_code", "role", "state"),
         Index("ix_case_task_assignee_state", "assignee_id", "state"),
@@ -108,3 +144,20 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     detail: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CaseDocument(Base):
+    """A statutory document generated for a case (受理通知书, 补正材料通知书, 决定书 …), kept in the case file."""
+
+    __tablename__ = "case_document"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # acceptance_notice | refusal_decision | correction_notice | ...
+    number: Mapped[str] = mapped_column(String(64), unique=True)  # document number, e.g. 厦环受〔2026〕第000123号
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the data the template was filled with
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
