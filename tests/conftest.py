@@ -84,7 +84,8 @@ def app(database_url, tmp_path_factory):
     application.extensions["tongban.engine"].dispose()
 
 
-CASE_TABLES = ("audit_event", "material", "case_task", "case_file")
+# Everything but the organisation, the catalogue and the calendar is emptied after each test.
+KEEP_TABLES = {"department", "user_account", "api_token", "service_item", "process_version", "calendar_day", "calendar_year"}
 
 
 @pytest.fixture(autouse=True)
@@ -96,11 +97,12 @@ def clean_cases(request):
 
     app = request.getfixturevalue("app")
     Session.remove()
-    extra = tuple(app.config.get("TONGBAN_TEST_EXTRA_TABLES", ()))
+    from app.models import Base
+
     with app.extensions["tongban.engine"].begin() as conn:
-        for table in extra + CASE_TABLES:
-            conn.execute(text(f"delete from {table}"))
-        conn.execute(text("delete from audit_event"))
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in KEEP_TABLES:
+                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import AuditEvent, Case, Material, ServiceItem, Session, utcnow
-from app.services import audit
+from app.services import audit, hooks
 from app.services.auth import Actor
 from app.services.casenumbers import is_valid_case_no, make_case_no
 from app.services.catalogue import definition_for, forms_for, get_item
@@ -118,10 +118,12 @@ def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, 
     Session.add(case)
     Session.flush()
     case.case_no = make_case_no(case.id, submitted)
-    apply_snapshot(case, run, run.snapshot())
+    opened = apply_snapshot(case, run, run.snapshot())
     for code in data.get("materials", []) if isinstance(data.get("materials"), list) else []:
         if isinstance(code, str):
             Session.add(Material(case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0))
+    hooks.emit("case_submitted", actor=actor, case=case, now=submitted)
+    hooks.emit("tasks_opened", case=case, tasks=opened, now=submitted)
     audit.record(actor, "case.submit", case.id, target=case.case_no, before=None, after=case_summary(case))
     Session.commit()
     return case
@@ -171,7 +173,10 @@ def submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | Non
     except EngineError as exc:
         Session.rollback()
         raise _engine_error(exc) from exc
-    apply_snapshot(case, run, run.snapshot())
+    opened = apply_snapshot(case, run, run.snapshot())
+    at = now or utcnow()
+    hooks.emit("supplement_received", actor=actor, case=case, data=data, now=at)
+    hooks.emit("tasks_opened", case=case, tasks=opened, now=at)
     audit.record(actor, "case.supplement", case.id, target=case.case_no, before=before, after=case_summary(case))
     commit_case()
     return case

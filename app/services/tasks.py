@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.models import Case, CaseTask, Session, utcnow
-from app.services import audit
+from app.services import audit, hooks
 from app.services.auth import Actor
 from app.services.cases import _engine_error, can_view, commit_case
 from app.services.catalogue import definition_for, forms_for
@@ -135,7 +135,10 @@ def complete_task(actor: Actor, task_id: int, data: Any, now: datetime | None = 
     if row.assignee_id is None:
         row.assignee_id = actor.id
     row.data = clean
-    apply_snapshot(case, run, run.snapshot())
+    opened = apply_snapshot(case, run, run.snapshot())
+    at = now or utcnow()
+    hooks.emit("task_completed", actor=actor, case=case, task=row, data=clean, now=at)
+    hooks.emit("tasks_opened", case=case, tasks=opened, now=at)
     audit.record(actor, "task.complete", case.id, target=f"{row.bpmn_id}#{row.id}", before=before, after={**case_summary(case), "data": clean})
     commit_case()
     return row
