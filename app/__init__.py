@@ -30,11 +30,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.cli import init_app as init_cli
 
     db.init_app(app, settings)
+    _register_capabilities()
     errors.init_app(app)
     init_api(app)
     init_cli(app)
     _init_optional(app, settings)
     return app
+
+
+def _register_capabilities() -> None:
+    """Capabilities that react to case events register their hooks on import."""
+    import importlib
+
+    for name in ("app.services.clocks", "app.services.documents", "app.services.supervision"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
 
 
 def _init_optional(app: Flask, settings: Any) -> None:

@@ -73,7 +73,5 @@ def load_state(state: str, spec: Any, subprocess_specs: Any, script_engine: Any)
         raise ValueError("unknown workflow state format")
     ser.migrate(dct)
     workflow = ser.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
-    workflow.script_engine = script_engine
-    for sub in workflow.subprocesses.values():
-        sub.script_engine = script_engine
+    workflow.script_engine = script_engine  # subprocesses read it from the top workflow
     return workflow

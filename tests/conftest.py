@@ -61,6 +61,7 @@ def app(database_url, tmp_path_factory):
     from app import create_app
     from app.migrate import upgrade
     from app.models import Session
+    from app.services.calendar import seed_from_package
     from app.services.catalogue import load_catalogue
     from app.services.users import seed_demo_users
 
@@ -76,6 +77,7 @@ def app(database_url, tmp_path_factory):
         }
     )
     with application.app_context():
+        seed_from_package()
         load_catalogue()
         seed_demo_users(DEMO_PASSWORD)
         Session.remove()

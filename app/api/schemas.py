@@ -129,3 +129,8 @@ class ErrorInner(Schema):
 
 class ErrorOut(Schema):
     error = fields.Nested(ErrorInner)
+
+
+class DayUpdate(Strict):
+    is_workday = fields.Boolean(required=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=100))

@@ -97,7 +97,7 @@ def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, 
         raise ValidationFailed("data must be an object", [{"field": "data", "message": "not an object"}])
     definition = definition_for(item.current_version)
     try:
-        run = CaseRun.start(definition, {**data, "applicant": who, "item_code": item.code}, now=now)
+        run = CaseRun.start(definition, {"application": data, "applicant": who, "item_code": item.code}, now=now)
     except EngineError as exc:
         raise _engine_error(exc) from exc
     submitted = now or utcnow()
@@ -119,8 +119,10 @@ def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, 
     Session.flush()
     case.case_no = make_case_no(case.id, submitted)
     opened = apply_snapshot(case, run, run.snapshot())
-    for code in data.get("materials", []) if isinstance(data.get("materials"), list) else []:
+    listed = data.get("submitted_materials")
+    for code in listed if isinstance(listed, list) else []:
         if isinstance(code, str):
+            # declared at filing; the bytes arrive through the materials upload
             Session.add(Material(case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0))
     hooks.emit("case_submitted", actor=actor, case=case, now=submitted)
     hooks.emit("tasks_opened", case=case, tasks=opened, now=submitted)
