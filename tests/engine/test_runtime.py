@@ -11,7 +11,14 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.definitions import ProcessCache, content_version, parse_definition
-from engine.errors import BpmnSyntaxError, BpmnValidationError, MessageNotExpectedError, TaskNotReadyError, UnknownTaskError, UnsafeXmlError
+from engine.errors import (
+    BpmnSyntaxError,
+    BpmnValidationError,
+    MessageNotExpectedError,
+    TaskNotReadyError,
+    UnknownTaskError,
+    UnsafeXmlError,
+)
 from engine.runtime import COMPACT_DEPTH, CaseRun
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
