@@ -26,3 +26,4 @@ __all__ = [
     "make_engine",
     "utcnow",
 ]
+from app.models.supervision import Alert, DepartmentCard, Notification, SchedulerLease, SupervisionOrder  # noqa: E402, F401
