@@ -1,0 +1,84 @@
+"""The jobs and how one pass runs them. Every job takes ``now`` and works from "what is due now",
+so a scheduler that was down catches up on its first pass; every job is idempotent.
+
+Jobs call services (which own their commits); this module only takes and releases leases.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from app.jobs import lease
+from app.models import Session, utcnow
+from app.services import alerts, notify, supervision
+from engine.workcal import local_date
+
+log = logging.getLogger("tongban.jobs")
+
+
+def wake_timers(now: datetime) -> Any:
+    return {"woken": supervision.wake_due_cases(None, now)}
+
+
+def legal_defaults(now: datetime) -> Any:
+    from app.services import clocks
+
+    return {"deemed_accepted": clocks.apply_deemed_acceptance(None, local_date(now))}
+
+
+def sweep(now: datetime) -> Any:
+    return alerts.sweep(None, now)
+
+
+def orders(now: datetime) -> Any:
+    return supervision.check_orders(None, now)
+
+
+def reminders(now: datetime) -> Any:
+    return notify.dispatch_pending(now)
+
+
+# name -> (function, interval in seconds); a pass runs them in this order.
+JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
+    "wake_timers": (wake_timers, 60),
+    "legal_defaults": (legal_defaults, 3600),
+    "sweep": (sweep, 900),
+    "orders": (orders, 900),
+    "reminders": (reminders, 60),
+}
+
+
+def run_job(name: str, now: datetime | None = None, *, holder: str | None = None, use_lease: bool = True) -> Any:
+    """Run one job under its lease; returns its result, or None when another process holds the lease."""
+    fn, _interval = JOBS[name]
+    now = now or utcnow()
+    holder = holder or lease.default_holder()
+    engine = Session.get_bind()
+    if use_lease and not lease.acquire(engine, f"job:{name}", holder):
+        log.info("job %s skipped: another scheduler holds its lease", name)
+        return None
+    result: Any
+    try:
+        result = fn(now)
+    except Exception as exc:  # noqa: BLE001 - one failing job must not stop the scheduler
+        Session.rollback()
+        log.exception("job %s failed", name)
+        result = {"error": str(exc)}
+    finally:
+        if use_lease:
+            lease.release(engine, f"job:{name}", holder, json.dumps(locals().get("result"), default=str, ensure_ascii=False))
+    return result
+
+
+def run_once(now: datetime | None = None, *, jobs: list[str] | None = None, holder: str | None = None,
+             use_lease: bool = True) -> dict[str, Any]:
+    """One pass of every job (or the named ones), in order."""
+    now = now or utcnow()
+    unknown = [j for j in jobs or [] if j not in JOBS]
+    if unknown:
+        raise ValueError(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(JOBS)}")
+    return {name: run_job(name, now, holder=holder, use_lease=use_lease) for name in (jobs or list(JOBS))}

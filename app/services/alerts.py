@@ -1,0 +1,164 @@
+"""Alerts (预警): the sweep that raises yellow/red alerts from the clock lights, their states, resolution.
+
+The sweep is set-based: ``app.services.clocks.refresh_lights`` moves the light columns with the
+date, then one INSERT … SELECT … WHERE NOT EXISTS per subject kind raises each missing alert. The
+unique key (subject_kind, subject_id, level) plus ON CONFLICT DO NOTHING makes two sweeps running
+at once harmless: every alert exists exactly once per level.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, String, cast, exists, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.models import Alert, AuditEvent, Case, CaseTask, Session
+from app.models.base import UTCDateTime
+from app.services import audit, clocks, notify, supervision
+from app.services.auth import Actor
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.workcal import local_date
+
+CLOSED_STATUSES = ("completed", "refused", "withdrawn")
+OPEN_TASK_STATES = ("ready", "claimed")
+ALERT_LEVELS = ("yellow", "red")
+OVERSIGHT = ("supervisor", "admin")
+
+
+def _insert(table: Any) -> Any:
+    return postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+
+
+ALERT_COLUMNS = ["subject_kind", "subject_id", "case_id", "level", "state", "department_code", "officer_id",
+                 "deadline", "raised_on", "created_at"]
+
+
+def raise_alerts(today: date, now: datetime) -> dict[str, int]:
+    """Create the missing alerts of every open case and step whose light is yellow or red."""
+    a, c, t = Alert.__table__, Case.__table__, CaseTask.__table__
+    officer = (
+        select(func.min(t.c.assignee_id))
+        .where(t.c.case_id == c.c.id, t.c.state.in_(OPEN_TASK_STATES))
+        .scalar_subquery()
+    )
+    case_sel = select(
+        literal("case", String()), c.c.id, c.c.id, c.c.light, literal("open", String()), c.c.department_code,
+        officer, c.c.deadline, literal(today, Date()), literal(now, UTCDateTime()),
+    ).where(
+        c.c.light.in_(ALERT_LEVELS),
+        c.c.status.notin_(CLOSED_STATUSES),
+        ~exists().where(a.c.subject_kind == "case", a.c.subject_id == c.c.id, a.c.level == c.c.light),
+    )
+    task_sel = select(
+        literal("task", String()), t.c.id, t.c.case_id, t.c.light, literal("open", String()), t.c.department_code,
+        t.c.assignee_id, t.c.deadline, literal(today, Date()), literal(now, UTCDateTime()),
+    ).where(
+        t.c.light.in_(ALERT_LEVELS),
+        t.c.state.in_(OPEN_TASK_STATES),
+        ~exists().where(a.c.subject_kind == "task", a.c.subject_id == t.c.id, a.c.level == t.c.light),
+    )
+    counts = {}
+    for kind, sel in (("case", case_sel), ("task", task_sel)):
+        stmt = _insert(a).from_select(ALERT_COLUMNS, sel).on_conflict_do_nothing()
+        counts[f"{kind}_alerts"] = Session.execute(stmt).rowcount or 0
+    _audit_bulk("alert.raised", (a.c.created_at == now) & (a.c.raised_on == today), now)
+    return counts
+
+
+def _audit_bulk(action: str, where: Any, now: datetime) -> int:
+    """One audit event per alert matching ``where`` (set-based: the sweep may touch thousands)."""
+    a = Alert.__table__
+    sel = select(
+        a.c.case_id, literal("system", String()), literal(now, UTCDateTime()), literal(action, String()),
+        literal("alert#", String()) + cast(a.c.id, String()),
+        a.c.subject_kind + literal(" ", String()) + a.c.level,
+    ).where(where)
+    stmt = AuditEvent.__table__.insert().from_select(["case_id", "actor_name", "at", "action", "target", "detail"], sel)
+    return Session.execute(stmt).rowcount or 0
+
+
+def resolve_closed(now: datetime) -> int:
+    """Resolve the alerts whose case or step has closed."""
+    a, c, t = Alert.__table__, Case.__table__, CaseTask.__table__
+    closed_case = exists().where(c.c.id == a.c.subject_id, c.c.status.in_(CLOSED_STATUSES))
+    closed_task = exists().where(t.c.id == a.c.subject_id, t.c.state.notin_(OPEN_TASK_STATES))
+    cond = (a.c.state != "resolved") & (
+        ((a.c.subject_kind == "case") & closed_case) | ((a.c.subject_kind == "task") & closed_task)
+    )
+    _audit_bulk("alert.resolved", cond, now)
+    return Session.execute(update(a).where(cond).values(state="resolved", resolved_at=now)).rowcount or 0
+
+
+def sweep(actor: Actor | None, now: datetime) -> dict[str, Any]:
+    """The supervision sweep: lights from the clock service, then alerts, resolutions, cards, mail."""
+    today = local_date(now)
+    result: dict[str, Any] = {"lights": clocks.refresh_lights(today)}  # commits its own bulk update
+    result.update(raise_alerts(today, now))
+    result["resolved"] = resolve_closed(now)
+    result["yellow_cards"] = supervision.issue_alert_cards(today, now)
+    result["notifications"] = notify.queue_alerts(today, now)
+    Session.commit()
+    return result
+
+
+# -- reading and acting on alerts ----------------------------------------------------------------
+
+def alerts_query(actor: Actor, *, state: str | None = None, level: str | None = None, department: str | None = None):
+    if state is not None and state not in ("open", "acknowledged", "resolved", "unresolved"):
+        raise ValidationFailed("state 取值无效 / invalid state", [{"field": "state", "message": "open|acknowledged|resolved|unresolved"}])
+    if level is not None and level not in ALERT_LEVELS:
+        raise ValidationFailed("level 取值无效 / invalid level", [{"field": "level", "message": "yellow|red"}])
+    stmt = select(Alert)
+    if actor.role not in OVERSIGHT:
+        if actor.role not in ("clerk", "reviewer", "decider"):
+            raise Forbidden("无权查看预警 / not allowed to see alerts", code="not_supervisor")
+        stmt = stmt.where(Alert.department_code == actor.department_code)
+    if state == "unresolved":
+        stmt = stmt.where(Alert.state != "resolved")
+    elif state:
+        stmt = stmt.where(Alert.state == state)
+    if level:
+        stmt = stmt.where(Alert.level == level)
+    if department:
+        stmt = stmt.where(Alert.department_code == department)
+    return stmt
+
+
+def list_alerts(actor: Actor, *, limit: int = 100, offset: int = 0, **filters: Any) -> list[Alert]:
+    stmt = alerts_query(actor, **filters).order_by(Alert.id.desc()).limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
+    return list(Session.scalars(stmt))
+
+
+def alert_dict(alert: Alert) -> dict[str, Any]:
+    case = alert.case
+    return {
+        "id": alert.id, "subject_kind": alert.subject_kind, "subject_id": alert.subject_id,
+        "case_no": case.case_no if case else None, "level": alert.level, "state": alert.state,
+        "department_code": alert.department_code, "officer_id": alert.officer_id,
+        "deadline": alert.deadline.isoformat() if alert.deadline else None,
+        "raised_on": alert.raised_on.isoformat(), "created_at": alert.created_at.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None, "note": alert.note,
+    }
+
+
+def acknowledge_alert(actor: Actor, alert_id: int, note: str | None = None, now: datetime | None = None) -> Alert:
+    """The responsible department (or a supervisor) acknowledges an alert: it stays open until the subject closes."""
+    alert = Session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"预警 {alert_id} 不存在 / no alert {alert_id}", code="alert_not_found")
+    if actor.role not in OVERSIGHT and not (actor.is_staff and actor.department_code == alert.department_code):
+        raise NotFound(f"预警 {alert_id} 不存在 / no alert {alert_id}", code="alert_not_found")
+    if note is not None and (not isinstance(note, str) or len(note) > 1000):
+        raise ValidationFailed("备注最长 1000 字 / note too long", [{"field": "note", "message": "at most 1000 characters"}])
+    if alert.state != "open":
+        raise Conflict(f"预警 {alert_id} 已{'确认' if alert.state == 'acknowledged' else '解除'} / alert is {alert.state}", code="alert_not_open")
+    at = now or datetime.now().astimezone()
+    alert.state, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", at, actor.id
+    alert.note = note or alert.note
+    audit.record(actor, "alert.acknowledged", alert.case_id, target=f"alert#{alert.id}",
+                 before={"state": "open"}, after={"state": "acknowledged", "note": note})
+    Session.commit()
+    return alert

@@ -1,0 +1,277 @@
+"""Notifications of supervision events: in-app inbox, e-mail over SMTP, and pluggable channels.
+
+A notification row is one message to one user over one channel; the unique key
+(kind, ref_id, channel, user_id) makes queuing idempotent, and a conditional UPDATE claims a row
+before it is sent, so two scheduler processes never send the same message twice. Text is rendered
+at send/read time from the alert or order it refers to, so rows can be queued set-based.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import String
+
+from app.models import Alert, Case, Notification, ServiceItem, Session, SupervisionOrder, User
+from app.models.base import UTCDateTime
+from app.services.auth import Actor
+from app.services.context import ctx
+from app.services.errors import NotFound
+
+log = logging.getLogger("tongban.notify")
+
+MAX_ATTEMPTS = 3
+STALE_CLAIM = timedelta(minutes=10)  # a claim older than this belongs to a crashed sender
+
+
+class Channel(Protocol):
+    """A delivery channel. ``address_of`` picks the user's address (None: cannot reach them)."""
+
+    name: str
+
+    def address_of(self, user: User) -> str | None: ...
+
+    def send(self, address: str, subject: str, body: str) -> None: ...
+
+
+class InAppChannel:
+    """The notification row itself is the in-app message: nothing to send."""
+
+    name = "inapp"
+
+    def address_of(self, user: User) -> str | None:
+        return str(user.id)
+
+    def send(self, address: str, subject: str, body: str) -> None:
+        return None
+
+
+@dataclass
+class SmtpChannel:
+    host: str
+    port: int
+    mail_from: str
+    timeout: float = 10.0
+    name: str = "email"
+
+    def address_of(self, user: User) -> str | None:
+        return user.email or None
+
+    def send(self, address: str, subject: str, body: str) -> None:
+        msg = EmailMessage()
+        msg["From"] = self.mail_from
+        msg["To"] = address
+        msg["Subject"] = subject
+        msg.set_content(body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(msg)
+
+
+@dataclass
+class WebhookChannel:
+    """Posts {"to", "subject", "body"} as JSON to a URL (an SMS gateway or a chat bot sits behind it)."""
+
+    url: str
+    name: str = "webhook"
+    timeout: float = 10.0
+
+    def address_of(self, user: User) -> str | None:
+        return user.username
+
+    def send(self, address: str, subject: str, body: str) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"webhook URL must be http(s): {self.url}")
+        data = json.dumps({"to": address, "subject": subject, "body": body}, ensure_ascii=False).encode()
+        req = urllib.request.Request(self.url, data=data, headers={"Content-Type": "application/json"})  # noqa: S310 - scheme checked above
+        with urllib.request.urlopen(req, timeout=self.timeout):  # noqa: S310 - scheme checked above
+            pass
+
+
+_EXTRA: dict[str, Channel] = {}
+
+
+def register_channel(channel: Channel) -> None:
+    """Add a channel (SMS, webhook …) for this process; new notifications are queued for it too."""
+    _EXTRA[channel.name] = channel
+
+
+def unregister_channel(name: str) -> None:
+    _EXTRA.pop(name, None)
+
+
+def channels() -> dict[str, Channel]:
+    out: dict[str, Channel] = {"inapp": InAppChannel()}
+    settings = ctx().settings
+    if settings.smtp_host:
+        out["email"] = SmtpChannel(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    out.update(_EXTRA)
+    return out
+
+
+# -- queuing -------------------------------------------------------------------------------------
+
+def _insert(table: Any) -> Any:
+    dialect = Session.get_bind().dialect.name
+    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+
+
+def queue(kind: str, recipients: Select, now: datetime) -> int:
+    """Queue ``kind`` notifications for every (ref_id, user_id) row of ``recipients`` on every channel.
+
+    ``recipients`` selects two columns: the referenced id and the user id. Set-based and idempotent.
+    """
+    rows = recipients.subquery()
+    n_t = Notification.__table__
+    total = 0
+    for name in channels():
+        status = "delivered" if name == "inapp" else "pending"
+        sel = select(
+            literal(kind, String()),
+            rows.c[0],
+            literal(name, String()),
+            rows.c[1],
+            literal(status, String()),
+            literal(0),
+            literal(now, UTCDateTime()),
+        ).where(
+            ~exists().where(
+                n_t.c.kind == kind, n_t.c.ref_id == rows.c[0], n_t.c.channel == name, n_t.c.user_id == rows.c[1]
+            )
+        )
+        stmt = _insert(n_t).from_select(["kind", "ref_id", "channel", "user_id", "status", "attempts", "created_at"], sel)
+        total += Session.execute(stmt.on_conflict_do_nothing()).rowcount or 0
+    return total
+
+
+def department_users(dept_col: Any, roles: tuple[str, ...]) -> Any:
+    """Join condition: active users of the department in ``dept_col`` with one of ``roles``."""
+    return and_(User.department_code == dept_col, User.role.in_(roles), User.active.is_(True))
+
+
+def queue_alerts(today: Any, now: datetime) -> int:
+    """New alerts of today go to their officer, else to the department's deciders."""
+    a = Alert.__table__
+    recipients = (
+        select(a.c.id, User.id)
+        .join(User, or_(User.id == a.c.officer_id, and_(a.c.officer_id.is_(None), department_users(a.c.department_code, ("decider",)))))
+        .where(a.c.state == "open", a.c.raised_on == today)
+    )
+    return queue("alert", recipients, now)
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+LEVEL_ZH = {"yellow": "黄灯预警", "red": "红灯预警"}
+
+
+def render(row: Notification) -> tuple[str, str]:
+    if row.kind == "alert":
+        alert = Session.get(Alert, row.ref_id)
+        if alert is None:
+            return ("预警已删除", "")
+        case = Session.get(Case, alert.case_id)
+        item = Session.get(ServiceItem, case.item_id) if case else None
+        what = "办件" if alert.subject_kind == "case" else "办理环节"
+        subject = f"【{LEVEL_ZH.get(alert.level, alert.level)}】{what} {case.case_no if case else ''}"
+        body = (
+            f"{what}{'即将超期' if alert.level == 'yellow' else '已超期'}。\n"
+            f"办件编号：{case.case_no if case else ''}\n事项：{item.name_zh if item else ''}\n"
+            f"期限：{alert.deadline.isoformat() if alert.deadline else '—'}\n请及时处理。"
+        )
+        return subject, body
+    order = Session.get(SupervisionOrder, row.ref_id)
+    if order is None:
+        return ("督办单已删除", "")
+    case_no = order.case.case_no if order.case else ""
+    titles = {"order": "督办通知", "order_reminder": "督办回复提醒", "escalation": "督办升级"}
+    subject = f"【{titles.get(row.kind, row.kind)}】办件 {case_no}"
+    body = f"督办事项：{order.instruction}\n回复期限：{order.reply_due.isoformat()}\n"
+    if row.kind == "escalation":
+        body += f"原责任部门 {order.department_code} 逾期未回复，已升级至 {order.escalated_to}。\n"
+    return subject, body
+
+
+# -- dispatch ------------------------------------------------------------------------------------
+
+def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
+    """Send pending notifications over their channels; each row is claimed before it is sent."""
+    n_t = Notification.__table__
+    Session.execute(
+        update(n_t).where(n_t.c.status == "sending", n_t.c.claimed_at < now - STALE_CLAIM).values(status="pending")
+    )
+    Session.commit()
+    available = channels()
+    ids = list(
+        Session.scalars(
+            select(n_t.c.id).where(n_t.c.status == "pending", n_t.c.channel.in_(list(available))).order_by(n_t.c.id).limit(limit)
+        )
+    )
+    sent = failed = skipped = 0
+    for nid in ids:
+        claimed = Session.execute(
+            update(n_t).where(n_t.c.id == nid, n_t.c.status == "pending")
+            .values(status="sending", claimed_at=now, attempts=n_t.c.attempts + 1)
+        ).rowcount
+        Session.commit()
+        if claimed != 1:
+            continue  # another scheduler took it
+        row = Session.get(Notification, nid, populate_existing=True)
+        user = Session.get(User, row.user_id)
+        channel = available[row.channel]
+        address = channel.address_of(user) if user is not None else None
+        if address is None:
+            row.status, row.error = "skipped", "no address"
+            skipped += 1
+        else:
+            subject, body = render(row)
+            try:
+                channel.send(address, subject, body)
+                row.status, row.sent_at, row.error = "sent", now, None
+                sent += 1
+            except Exception as exc:  # noqa: BLE001 - any channel failure is retried, then recorded
+                log.warning("notification %s over %s failed: %s", nid, row.channel, exc)
+                row.status = "pending" if row.attempts < MAX_ATTEMPTS else "failed"
+                row.error = str(exc)[:500]
+                failed += 1
+        Session.commit()
+    return {"sent": sent, "failed": failed, "skipped": skipped}
+
+
+# -- the in-app inbox ----------------------------------------------------------------------------
+
+def list_inbox(actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
+    rows = Session.scalars(
+        select(Notification).where(Notification.user_id == actor.id, Notification.channel == "inapp")
+        .order_by(Notification.id.desc()).limit(limit)
+    ).all()
+    out = []
+    for row in rows:
+        subject, body = render(row)
+        out.append({"id": row.id, "kind": row.kind, "ref_id": row.ref_id, "subject": subject, "body": body,
+                    "created_at": row.created_at.isoformat(), "read": row.read_at is not None})
+    return out
+
+
+def unread_count(actor: Actor) -> int:
+    return Session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == actor.id, Notification.channel == "inapp", Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(actor: Actor, notification_id: int, now: datetime) -> None:
+    row = Session.get(Notification, notification_id)
+    if row is None or row.user_id != actor.id or row.channel != "inapp":
+        raise NotFound(f"通知 {notification_id} 不存在 / no notification {notification_id}", code="notification_not_found")
+    if row.read_at is None:
+        row.read_at = now
+        Session.commit()

@@ -1,0 +1,274 @@
+"""Supervision orders (督办), department cards (黄牌/红牌), and the scheduler's case work (timers).
+
+Card rules (documented for supervisors in the cockpit):
+- yellow card (黄牌): a red alert still unresolved ``RED_ALERT_CARD_WD`` working days after it was
+  raised → one yellow card for the alert's department (once per alert);
+- red card (红牌): a supervision order left unanswered past its reply deadline is escalated to the
+  next level (Department.parent_code, else the platform department 'admin') → one red card for the
+  department that failed to reply (once per order).
+An order is green until its reply day, yellow on the reply day itself, red (and escalated) from the
+first day after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Date, String, cast, exists, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.models import Alert, Case, Department, DepartmentCard, Session, SupervisionOrder, User
+from app.models.base import UTCDateTime
+from app.services import audit, clocks, hooks, notify  # noqa: F401 - clocks registers its case hooks
+from app.services.auth import Actor
+from app.services.calendar import get_calendar
+from app.services.cases import get_case
+from app.services.catalogue import definition_for
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.projection import apply_snapshot, case_summary
+from engine.errors import EngineError
+from engine.runtime import CaseRun
+from engine.workcal import local_date
+
+log = logging.getLogger("tongban.supervision")
+
+RED_ALERT_CARD_WD = 3
+MAX_REPLY_WD = 30
+PLATFORM_DEPARTMENT = "admin"
+OVERSIGHT = ("supervisor", "admin")
+REPLY_ROLES = ("decider", "clerk")
+CLOSED_STATUSES = ("completed", "refused", "withdrawn")
+
+
+def _insert(table: Any) -> Any:
+    return postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now().astimezone()
+
+
+# -- orders ----------------------------------------------------------------------------------------
+
+def issue_order(actor: Actor, case_no: str, instruction: Any, reply_wd: Any, now: datetime | None = None) -> SupervisionOrder:
+    if actor.role not in OVERSIGHT:
+        raise Forbidden("只有监察人员可以督办 / only supervisors issue supervision orders", code="not_supervisor")
+    problems = []
+    if not isinstance(instruction, str) or not instruction.strip() or len(instruction) > 2000:
+        problems.append({"field": "instruction", "message": "必填，最长 2000 字 / required, at most 2000 characters"})
+    if isinstance(reply_wd, bool) or not isinstance(reply_wd, int) or not 1 <= reply_wd <= MAX_REPLY_WD:
+        problems.append({"field": "reply_wd", "message": f"1–{MAX_REPLY_WD} 个工作日 / 1 to {MAX_REPLY_WD} working days"})
+    if problems:
+        raise ValidationFailed("督办单有误 / invalid supervision order", problems)
+    case = get_case(actor, case_no)
+    at = _now(now)
+    issued_on = local_date(at)
+    due, confirmed = get_calendar().add_workdays(issued_on, reply_wd)
+    order = SupervisionOrder(
+        case_id=case.id, department_code=case.department_code, issued_by_id=actor.id,
+        instruction=instruction.strip(), reply_wd=reply_wd, issued_on=issued_on, reply_due=due,
+        reply_due_confirmed=confirmed, state="open", light="green", created_at=at,
+    )
+    Session.add(order)
+    Session.flush()
+    audit.record(actor, "supervision.order_issued", case.id, target=f"order#{order.id}", before=None,
+                 after={"department": order.department_code, "reply_due": due.isoformat(), "instruction": order.instruction})
+    notify.queue("order", _dept_recipients(order.id, order.department_code, REPLY_ROLES), at)
+    Session.commit()
+    return order
+
+
+def _dept_recipients(order_id: int, department: str, roles: tuple[str, ...]):
+    return select(literal(order_id), User.id).where(notify.department_users(literal(department), roles))
+
+
+def _may_reply(actor: Actor, order: SupervisionOrder) -> bool:
+    return actor.role in REPLY_ROLES and actor.department_code in (order.department_code, order.escalated_to)
+
+
+def _visible(actor: Actor, order: SupervisionOrder) -> bool:
+    return actor.role in OVERSIGHT or (actor.is_staff and actor.department_code in (order.department_code, order.escalated_to))
+
+
+def get_order(actor: Actor, order_id: int) -> SupervisionOrder:
+    order = Session.get(SupervisionOrder, order_id)
+    if order is None or not _visible(actor, order):
+        raise NotFound(f"督办单 {order_id} 不存在 / no supervision order {order_id}", code="order_not_found")
+    return order
+
+
+def orders_query(actor: Actor, state: str | None = None):
+    if state is not None and state not in ("open", "replied"):
+        raise ValidationFailed("state 取值无效 / invalid state", [{"field": "state", "message": "open|replied"}])
+    stmt = select(SupervisionOrder)
+    if actor.role not in OVERSIGHT:
+        if not actor.is_staff:
+            raise Forbidden("无权查看督办单 / not allowed to see supervision orders", code="not_allowed")
+        stmt = stmt.where(or_(SupervisionOrder.department_code == actor.department_code,
+                              SupervisionOrder.escalated_to == actor.department_code))
+    if state:
+        stmt = stmt.where(SupervisionOrder.state == state)
+    return stmt
+
+
+def list_orders(actor: Actor, state: str | None = None, limit: int = 200) -> list[SupervisionOrder]:
+    return list(Session.scalars(orders_query(actor, state).order_by(SupervisionOrder.id.desc()).limit(limit)))
+
+
+def reply_order(actor: Actor, order_id: int, reply: Any, now: datetime | None = None) -> SupervisionOrder:
+    order = get_order(actor, order_id)
+    if not _may_reply(actor, order):
+        raise Forbidden("只有责任部门的决定人或窗口人员可以回复 / only the responsible department replies", code="not_responsible")
+    if not isinstance(reply, str) or not reply.strip() or len(reply) > 4000:
+        raise ValidationFailed("回复有误 / invalid reply", [{"field": "reply", "message": "必填，最长 4000 字 / required, at most 4000 characters"}])
+    at = _now(now)
+    done = Session.execute(
+        update(SupervisionOrder).where(SupervisionOrder.id == order.id, SupervisionOrder.state == "open")
+        .values(state="replied", reply=reply.strip(), replied_by_id=actor.id, replied_at=at)
+    ).rowcount
+    if done != 1:
+        Session.rollback()
+        raise Conflict(f"督办单 {order_id} 已回复 / the order has already been answered", code="order_closed")
+    audit.record(actor, "supervision.order_replied", order.case_id, target=f"order#{order.id}",
+                 before={"state": "open"}, after={"state": "replied", "reply": reply.strip()})
+    Session.commit()
+    Session.refresh(order)
+    return order
+
+
+def order_dict(order: SupervisionOrder) -> dict[str, Any]:
+    return {
+        "id": order.id, "case_no": order.case.case_no if order.case else None,
+        "department_code": order.department_code, "instruction": order.instruction, "reply_wd": order.reply_wd,
+        "issued_on": order.issued_on.isoformat(), "reply_due": order.reply_due.isoformat(),
+        "reply_due_confirmed": order.reply_due_confirmed, "state": order.state, "light": order.light,
+        "reply": order.reply, "replied_at": order.replied_at.isoformat() if order.replied_at else None,
+        "escalated_to": order.escalated_to, "escalated_at": order.escalated_at.isoformat() if order.escalated_at else None,
+    }
+
+
+def check_orders(actor: Actor | None, now: datetime) -> dict[str, int]:
+    """Lights of open orders, reminders on the reply day, escalation after it (each exactly once)."""
+    today = local_date(now)
+    o = SupervisionOrder.__table__
+    Session.execute(update(o).where(o.c.state == "open", o.c.reply_due > today, o.c.light != "green").values(light="green"))
+    Session.execute(update(o).where(o.c.state == "open", o.c.reply_due == today, o.c.light == "green").values(light="yellow"))
+    due_today = select(o.c.id, User.id).join(User, notify.department_users(o.c.department_code, REPLY_ROLES)).where(
+        o.c.state == "open", o.c.reply_due == today)
+    reminders = notify.queue("order_reminder", due_today, now)
+    escalated = 0
+    for order in Session.scalars(select(SupervisionOrder).where(
+            SupervisionOrder.state == "open", SupervisionOrder.reply_due < today, SupervisionOrder.escalated_at.is_(None))).all():
+        escalated += _escalate(actor, order, today, now)
+    Session.commit()
+    return {"reminders": reminders, "escalated": escalated}
+
+
+def _escalate(actor: Actor | None, order: SupervisionOrder, today: date, now: datetime) -> int:
+    dept = Session.get(Department, order.department_code)
+    target = (dept.parent_code if dept is not None else None) or PLATFORM_DEPARTMENT
+    won = Session.execute(
+        update(SupervisionOrder).where(SupervisionOrder.id == order.id, SupervisionOrder.escalated_at.is_(None))
+        .values(escalated_to=target, escalated_at=now, light="red")
+    ).rowcount
+    if won != 1:
+        return 0
+    audit.record(actor, "supervision.order_escalated", order.case_id, target=f"order#{order.id}",
+                 before={"department": order.department_code, "light": order.light},
+                 after={"escalated_to": target, "light": "red", "reply_due": order.reply_due.isoformat()})
+    card = _insert(DepartmentCard.__table__).values(
+        department_code=order.department_code, color="red", rule="order_escalated", source_kind="order",
+        source_id=order.id, case_id=order.case_id, issued_on=today, created_at=now,
+        reason=f"督办单 #{order.id} 逾期（{order.reply_due.isoformat()}）未回复，已升级至 {target}",
+    ).on_conflict_do_nothing()
+    Session.execute(card)
+    oversight = select(literal(order.id), User.id).where(User.role.in_(OVERSIGHT), User.active.is_(True))
+    notify.queue("escalation", _dept_recipients(order.id, target, ("decider",)).union(oversight), now)
+    return 1
+
+
+# -- cards ----------------------------------------------------------------------------------------
+
+def card_threshold_day(today: date, n: int = RED_ALERT_CARD_WD) -> date:
+    """The latest day D with at least ``n`` working days in (D, today]."""
+    cal = get_calendar()
+    d = today
+    while cal.count_workdays(d, today) < n:
+        d -= timedelta(days=1)
+    return d
+
+
+def issue_alert_cards(today: date, now: datetime) -> int:
+    """Yellow card for each red alert unresolved ``RED_ALERT_CARD_WD`` working days after it was raised."""
+    a, k = Alert.__table__, DepartmentCard.__table__
+    limit_day = card_threshold_day(today)
+    sel = select(
+        a.c.department_code, literal("yellow", String()), literal("red_alert_unresolved", String()),
+        literal("alert", String()), a.c.id, a.c.case_id, literal(today, Date()), literal(now, UTCDateTime()),
+        literal("红灯预警 #", String()) + cast(a.c.id, String()) + literal(f" 超过 {RED_ALERT_CARD_WD} 个工作日未解除", String()),
+    ).where(
+        a.c.level == "red", a.c.state != "resolved", a.c.raised_on <= limit_day,
+        ~exists().where(k.c.source_kind == "alert", k.c.source_id == a.c.id, k.c.color == "yellow"),
+    )
+    cols = ["department_code", "color", "rule", "source_kind", "source_id", "case_id", "issued_on", "created_at", "reason"]
+    return Session.execute(_insert(k).from_select(cols, sel).on_conflict_do_nothing()).rowcount or 0
+
+
+def list_cards(actor: Actor, department: str | None = None, limit: int = 500) -> list[DepartmentCard]:
+    if actor.role not in OVERSIGHT and not actor.is_staff:
+        raise Forbidden("无权查看 / not allowed", code="not_allowed")
+    stmt = select(DepartmentCard).order_by(DepartmentCard.id.desc()).limit(limit)
+    if actor.role not in OVERSIGHT:
+        stmt = stmt.where(DepartmentCard.department_code == actor.department_code)
+    elif department:
+        stmt = stmt.where(DepartmentCard.department_code == department)
+    return list(Session.scalars(stmt))
+
+
+def card_dict(card: DepartmentCard) -> dict[str, Any]:
+    return {"id": card.id, "department_code": card.department_code, "color": card.color, "rule": card.rule,
+            "source_kind": card.source_kind, "source_id": card.source_id, "issued_on": card.issued_on.isoformat(),
+            "reason": card.reason}
+
+
+# -- the scheduler's case work ----------------------------------------------------------------------
+
+def wake_due_cases(actor: Actor | None, now: datetime, limit: int = 500) -> list[str]:
+    """Fire the BPMN timers that are due and advance those cases, one transaction per case.
+
+    Optimistic locking on the case row: if another scheduler (or a user) saved the case first, this
+    attempt is rolled back and the case is looked at again on the next pass.
+    """
+    ids = list(Session.scalars(
+        select(Case.id).where(Case.next_timer_due <= now, Case.status.notin_(CLOSED_STATUSES))
+        .order_by(Case.next_timer_due).limit(limit)
+    ))
+    woken = []
+    for case_id in ids:
+        case = Session.get(Case, case_id, populate_existing=True)
+        if case is None or case.next_timer_due is None or case.next_timer_due > now:
+            continue
+        before, due_before = case_summary(case), case.next_timer_due
+        try:
+            run = CaseRun.load(definition_for(case.process_version), case.state)
+            run.fire_timers(now)
+            snapshot = run.snapshot()
+        except EngineError as exc:
+            Session.rollback()
+            log.error("timer of case %s failed: %s", case.case_no, exc)
+            continue
+        if snapshot.next_timer_due == due_before and not snapshot.completed:
+            continue  # nothing fired (the engine's due time is still ahead): leave the case as it is
+        opened = apply_snapshot(case, run, snapshot)
+        hooks.emit("tasks_opened", case=case, tasks=opened, now=now)
+        audit.record(actor, "case.timer_fired", case.id, target=case.case_no, before=before, after=case_summary(case))
+        try:
+            Session.commit()
+        except StaleDataError:
+            Session.rollback()
+            continue
+        woken.append(case.case_no)
+    return woken
