@@ -1,0 +1,282 @@
+"""The caseworker's inbox (待办) and done list (已办): filtered, searched, sorted by urgency, paged.
+
+Only narrow columns are selected (never the case's workflow state or data), the predicates match the
+inbox indexes on case_task (department_code, role, state) and (assignee_id, state), and urgency is
+light (red > yellow > green > none) then step deadline ascending, then age.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql import Select
+
+from app.models import Case, CaseTask, ServiceItem, Session
+from app.services.auth import Actor
+from app.services.catalogue import definition_for
+from app.services.errors import ValidationFailed
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIGHTS = ("red", "yellow", "green")
+STAFF_ROLES = ("clerk", "reviewer", "decider")
+MAX_PER_PAGE = 100
+CASE_NO_PREFIX_RE = re.compile(r"^TB\d{0,17}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    item_id: int | None = None
+    light: str | None = None
+    step: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+
+    def as_args(self) -> dict[str, str]:
+        out = {
+            "item": self.item_id,
+            "light": self.light,
+            "step": self.step,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "q": self.q,
+        }
+        return {k: str(v) for k, v in out.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task_id: int
+    bpmn_id: str
+    step: str
+    state: str
+    assignee_id: int | None
+    received_at: datetime
+    completed_at: datetime | None
+    deadline: date | None
+    deadline_confirmed: bool
+    remaining_wd: int | None
+    light: str | None
+    case_no: str
+    applicant_name: str
+    case_status: str
+    item_code: str
+    item_name_zh: str
+    item_name_en: str
+
+    @property
+    def mine(self) -> bool:
+        return self.state == "claimed"
+
+
+@dataclass
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    per_page: int
+    filters: InboxFilters
+    items: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name_zh, name_en) for the filter
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (bpmn_id, name)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def parse_filters(args: dict[str, Any]) -> InboxFilters:
+    """Query-string values → typed filters; a malformed value is named, never silently dropped."""
+    problems = []
+
+    def _date(key: str) -> date | None:
+        raw = (args.get(key) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            problems.append({"field": key, "message": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"})
+            return None
+
+    item_raw = (args.get("item") or "").strip()
+    item_id = None
+    if item_raw:
+        if item_raw.isdigit():
+            item_id = int(item_raw)
+        else:
+            problems.append({"field": "item", "message": "事项无效 / unknown item"})
+    light = (args.get("light") or "").strip() or None
+    if light is not None and light not in LIGHTS:
+        problems.append({"field": "light", "message": "灯色无效 / unknown light"})
+    step = (args.get("step") or "").strip()[:100] or None
+    q = (args.get("q") or "").strip()[:100] or None
+    filters = InboxFilters(item_id, light, step, _date("from"), _date("to"), q)
+    if problems:
+        raise ValidationFailed("筛选条件有误 / invalid filters", problems)
+    return filters
+
+
+def _columns() -> Select:
+    return (
+        select(
+            CaseTask.id,
+            CaseTask.bpmn_id,
+            CaseTask.name,
+            CaseTask.state,
+            CaseTask.assignee_id,
+            CaseTask.created_at,
+            CaseTask.completed_at,
+            CaseTask.deadline,
+            CaseTask.deadline_confirmed,
+            CaseTask.remaining_wd,
+            CaseTask.light,
+            Case.case_no,
+            Case.applicant_name,
+            Case.status,
+            ServiceItem.code,
+            ServiceItem.name_zh,
+            ServiceItem.name_en,
+        )
+        .select_from(CaseTask)
+        .join(Case, Case.id == CaseTask.case_id)
+        .join(ServiceItem, ServiceItem.id == Case.item_id)
+    )
+
+
+def _open_predicate(actor: Actor):
+    return or_(
+        and_(CaseTask.assignee_id == actor.id, CaseTask.state == "claimed"),
+        and_(
+            CaseTask.department_code == actor.department_code,
+            CaseTask.role == actor.role,
+            CaseTask.state == "ready",
+        ),
+    )
+
+
+def _done_predicate(actor: Actor):
+    # complete_task sets assignee_id to the completing user when nobody had claimed the task,
+    # so (assignee_id, state) — an index — finds everything the actor completed.
+    return and_(CaseTask.assignee_id == actor.id, CaseTask.state == "completed", CaseTask.completed_by_id == actor.id)
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, SHANGHAI)
+
+
+def _apply_filters(stmt: Select, f: InboxFilters, time_col) -> Select:
+    if f.item_id is not None:
+        stmt = stmt.where(Case.item_id == f.item_id)
+    if f.light:
+        stmt = stmt.where(CaseTask.light == f.light)
+    if f.step:
+        stmt = stmt.where(CaseTask.bpmn_id == f.step)
+    if f.date_from:
+        stmt = stmt.where(time_col >= _day_start(f.date_from))
+    if f.date_to:
+        stmt = stmt.where(time_col < _day_start(f.date_to + timedelta(days=1)))
+    if f.q:
+        # Prefix matches keep the case_no / applicant_name indexes usable.
+        term = f.q.replace("\\", "").replace("%", "").replace("_", "")
+        if CASE_NO_PREFIX_RE.match(term):
+            stmt = stmt.where(Case.case_no.like(term.upper() + "%"))
+        elif term:
+            stmt = stmt.where(Case.applicant_name.like(term + "%"))
+    return stmt
+
+
+URGENCY = case((CaseTask.light == "red", 0), (CaseTask.light == "yellow", 1), (CaseTask.light == "green", 2), else_=3)
+
+
+def _page(actor: Actor, predicate, order, filters: InboxFilters, page: int, per_page: int, time_col) -> InboxPage:
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    base = _apply_filters(_columns().where(predicate), filters, time_col)
+    count_stmt = _apply_filters(
+        select(func.count()).select_from(CaseTask).join(Case, Case.id == CaseTask.case_id).where(predicate),
+        filters,
+        time_col,
+    )
+    total = Session.scalar(count_stmt) or 0
+    result = Session.execute(base.order_by(*order).limit(per_page).offset((page - 1) * per_page))
+    rows = [InboxRow(*r) for r in result]
+    return InboxPage(rows=rows, total=total, page=page, per_page=per_page, filters=filters)
+
+
+def _with_choices(out: InboxPage, actor: Actor) -> InboxPage:
+    items = Session.execute(
+        select(ServiceItem.id, ServiceItem.name_zh, ServiceItem.name_en)
+        .where(ServiceItem.department_code == actor.department_code)
+        .order_by(ServiceItem.code)
+    )
+    out.items = [tuple(r) for r in items]
+    steps: dict[str, str] = {}
+    for item in Session.scalars(select(ServiceItem).where(ServiceItem.department_code == actor.department_code)):
+        if item.current_version is None:
+            continue
+        for task in definition_for(item.current_version).user_tasks.values():
+            if task.lane == actor.role:
+                steps.setdefault(task.id, task.name)
+    out.steps = sorted(steps.items())
+    return out
+
+
+def inbox(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_page: int = 20) -> InboxPage:
+    """My claimed tasks and my group's claimable tasks, most urgent first."""
+    filters = filters or InboxFilters()
+    if actor.role not in STAFF_ROLES:
+        return InboxPage([], 0, 1, per_page, filters)
+    order = (URGENCY, CaseTask.deadline.is_(None), CaseTask.deadline, CaseTask.created_at, CaseTask.id)
+    return _with_choices(_page(actor, _open_predicate(actor), order, filters, page, per_page, CaseTask.created_at), actor)
+
+
+def done(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_page: int = 20) -> InboxPage:
+    """Tasks the actor completed, newest first."""
+    filters = filters or InboxFilters()
+    if actor.role not in STAFF_ROLES:
+        return InboxPage([], 0, 1, per_page, filters)
+    order = (CaseTask.completed_at.desc(), CaseTask.id.desc())
+    return _with_choices(_page(actor, _done_predicate(actor), order, filters, page, per_page, CaseTask.completed_at), actor)
+
+
+@dataclass
+class CasePage:
+    rows: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_cases(actor: Actor, q: str | None = None, status: str | None = None, page: int = 1, per_page: int = 20) -> CasePage:
+    """办件查询: cases the actor may see (department for staff, all for oversight, own for applicants)."""
+    cols = select(
+        Case.case_no, Case.applicant_name, Case.status, Case.submitted_at, Case.deadline, Case.remaining_wd,
+        Case.light, ServiceItem.name_zh, ServiceItem.name_en,
+    ).join(ServiceItem, ServiceItem.id == Case.item_id)
+    count = select(func.count()).select_from(Case)
+    conds = []
+    if actor.role in STAFF_ROLES:
+        conds.append(Case.department_code == actor.department_code)
+    elif actor.role == "applicant":
+        conds.append(Case.applicant_user_id == actor.id)
+    elif actor.role not in ("supervisor", "admin"):
+        return CasePage([], 0, 1, per_page)
+    term = (q or "").strip().replace("%", "").replace("_", "").replace("\\", "")[:100]
+    if term:
+        conds.append(Case.case_no.like(term.upper() + "%") if CASE_NO_PREFIX_RE.match(term) else Case.applicant_name.like(term + "%"))
+    if status:
+        conds.append(Case.status == status)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    total = Session.scalar(count.where(*conds)) or 0
+    rows = list(Session.execute(cols.where(*conds).order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    return CasePage(rows, total, page, per_page)

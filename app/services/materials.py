@@ -1,0 +1,139 @@
+"""Applicants' materials: upload into a content-addressed file store, list, and read back.
+
+Files live under ``<data_dir>/files/<sha256[:2]>/<sha256>``; the same bytes are stored once. The
+format must be one the item lists for that material (item.yaml ``materials[].formats``), checked by
+extension and by the file's leading bytes; the size limit is ``settings.max_upload_mb``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+
+from app.models import Case, Material, Session
+from app.services import audit
+from app.services.auth import Actor
+from app.services.cases import get_case
+from app.services.context import ctx
+from app.services.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "ofd": "application/ofd",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+MAGIC = {"pdf": (b"%PDF",), "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",), "ofd": (b"PK",), "docx": (b"PK",)}
+CHUNK = 1024 * 1024
+
+
+def store_root() -> Path:
+    return ctx().settings.data_dir / "files"
+
+
+def path_of(sha256: str) -> Path:
+    return store_root() / sha256[:2] / sha256
+
+
+def material_specs(case: Case) -> dict[str, dict]:
+    return {m["code"]: m for m in (case.item.definition or {}).get("materials") or [] if isinstance(m, dict) and "code" in m}
+
+
+def list_materials(actor: Actor, case_no: str) -> list[Material]:
+    case = get_case(actor, case_no)
+    return list(Session.scalars(select(Material).where(Material.case_id == case.id).order_by(Material.round, Material.id)))
+
+
+def _may_upload(actor: Actor, case: Case) -> bool:
+    if actor.role == "applicant":
+        return case.applicant_user_id == actor.id
+    return actor.role == "clerk" and actor.department_code == case.department_code
+
+
+def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream: BinaryIO) -> Material:
+    case = get_case(actor, case_no)
+    if not _may_upload(actor, case):
+        raise Forbidden("只有申请人或本部门窗口人员可以上传材料 / only the applicant or the department's clerks", code="upload_forbidden")
+    spec = material_specs(case).get(code)
+    if spec is None:
+        raise ValidationFailed("该事项没有这项材料 / unknown material", [{"field": "code", "message": "材料不存在 / unknown material"}])
+    name = os.path.basename((filename or "").replace("\\", "/"))[:255]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    formats = [str(f).lower() for f in spec.get("formats") or []]
+    if ext not in formats:
+        allowed = ", ".join(formats)
+        raise ValidationFailed(
+            f"文件格式须为 {allowed} / the file must be one of {allowed}", [{"field": "file", "message": f"格式须为 {allowed} / allowed: {allowed}"}]
+        )
+    limit = ctx().settings.max_upload_mb * 1024 * 1024
+    root = store_root()
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp:
+        try:
+            while chunk := stream.read(CHUNK):
+                if not head:
+                    head = chunk[:16]
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(
+                        f"文件超过 {ctx().settings.max_upload_mb} MB / the file exceeds {ctx().settings.max_upload_mb} MB",
+                        [{"field": "file", "message": f"最大 {ctx().settings.max_upload_mb} MB"}],
+                    )
+                digest.update(chunk)
+                tmp.write(chunk)
+        except BaseException:
+            tmp.close()
+            os.unlink(tmp.name)
+            raise
+    if size == 0 or not head.startswith(MAGIC.get(ext, (b"",))):
+        os.unlink(tmp.name)
+        raise ValidationFailed("文件为空或内容与扩展名不符 / empty file or content does not match the extension", [{"field": "file", "message": "内容与格式不符 / content does not match"}])
+    sha = digest.hexdigest()
+    target = path_of(sha)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        os.unlink(tmp.name)
+    else:
+        os.replace(tmp.name, target)
+    row = Material(
+        case_id=case.id,
+        code=code,
+        filename=name,
+        content_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
+        size=size,
+        sha256=sha,
+        round=_round_of(case),
+        uploaded_by_id=actor.id,
+    )
+    Session.add(row)
+    audit.record(actor, "material.upload", case.id, target=code, after={"filename": name, "size": size, "sha256": sha})
+    Session.commit()
+    return row
+
+
+def _round_of(case: Case) -> int:
+    """0 for the application; n while answering the n-th correction notice."""
+    if case.status != "correcting":
+        return 0
+    return sum(1 for t in case.tasks if t.bpmn_id in ("accept", "handle") and t.state == "completed")
+
+
+def open_material(actor: Actor, case_no: str, material_id: int) -> tuple[Material, Path]:
+    case = get_case(actor, case_no)
+    row = Session.get(Material, material_id)
+    if row is None or row.case_id != case.id or not row.sha256:
+        raise NotFound(f"材料 {material_id} 不存在 / no material {material_id}", code="material_not_found")
+    path = path_of(row.sha256)
+    if not path.is_file():
+        raise NotFound("材料文件缺失 / the stored file is missing", code="material_file_missing")
+    return row, path

@@ -1,0 +1,117 @@
+"""办件查询 and 办件详情: the case file with clocks, materials, documents, history and the diagram."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+
+from app.services import cases as case_service
+from app.services import documents as document_service
+from app.services import inbox as inbox_service
+from app.services import materials as material_service
+from app.services.catalogue import definition_for, forms_for
+from app.services.errors import DomainError
+from app.services.projection import OPEN_STATES
+from app.web.auth import login_required
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+VIEWERS = ("clerk", "reviewer", "decider", "supervisor", "admin", "applicant")
+
+
+def case_clocks(case) -> list[dict[str, Any]] | None:
+    """All clocks of the case from app.services.clocks, or None while that capability is absent."""
+    try:
+        from app.services.clocks import case_clocks as compute
+    except ImportError:
+        return None
+    return compute(case)
+
+
+@bp.get("/")
+@login_required(*VIEWERS)
+def index(actor):
+    q = request.args.get("q", "")
+    status = request.args.get("status") or None
+    page = request.args.get("page", 1, type=int) or 1
+    result = inbox_service.search_cases(actor, q=q, status=status, page=page)
+    return render_template("cases/index.html", result=result, q=q, status=status)
+
+
+@bp.get("/<case_no>")
+@login_required(*VIEWERS)
+def show(actor, case_no: str):
+    case = case_service.get_case(actor, case_no)
+    application = forms_for(case.process_version).get("application.json") or {}
+    definition = definition_for(case.process_version)
+    return render_template(
+        "cases/show.html",
+        case=case,
+        application=application,
+        materials=material_service.list_materials(actor, case_no),
+        documents=document_service.list_documents(actor, case_no),
+        history=case_service.case_history(case),
+        clocks=case_clocks(case),
+        open_tasks=[t for t in case.tasks if t.state in OPEN_STATES],
+        all_tasks=case.tasks,
+        specs=material_service.material_specs(case),
+        diagram=_diagram_marks(case, definition),
+        actor=actor,
+    )
+
+
+CALL_RE = re.compile(rb'<(?:bpmn:)?callActivity\b[^>]*?\bid="([^"]+)"[^>]*?\bcalledElement="([^"]+)"')
+
+
+def _diagram_marks(case, definition) -> dict[str, list[str]]:
+    """Element ids of the main diagram: done and current steps (a call activity stands for its inner steps)."""
+    called = {}
+    for body in definition.files.values():
+        for ca_id, process in CALL_RE.findall(body):
+            called[process.decode()] = ca_id.decode()
+    tasks = definition.user_tasks
+
+    def main_id(bpmn_id: str) -> str:
+        task = tasks.get(bpmn_id)
+        return called.get(task.process_id, bpmn_id) if task is not None else bpmn_id
+
+    current = sorted({main_id(t.bpmn_id) for t in case.tasks if t.state in OPEN_STATES})
+    done = sorted({main_id(t.bpmn_id) for t in case.tasks if t.state == "completed"} - set(current))
+    return {"done": done, "current": current}
+
+
+@bp.get("/<case_no>/diagram.bpmn")
+@login_required(*VIEWERS)
+def diagram(actor, case_no: str):
+    case = case_service.get_case(actor, case_no)
+    definition = definition_for(case.process_version)
+    files = definition.files
+    main = next((name for name, body in files.items() if f'id="{definition.process_id}"'.encode() in body), next(iter(files)))
+    return Response(files[main], mimetype="application/xml")
+
+
+@bp.get("/<case_no>/materials/<int:material_id>")
+@login_required(*VIEWERS)
+def material(actor, case_no: str, material_id: int):
+    row, path = material_service.open_material(actor, case_no, material_id)
+    inline = row.content_type in ("application/pdf", "image/png", "image/jpeg") and request.args.get("download") != "1"
+    return send_file(path, mimetype=row.content_type, as_attachment=not inline, download_name=row.filename or f"{row.code}.bin")
+
+
+@bp.post("/<case_no>/materials")
+@login_required("clerk", "applicant")
+def upload(actor, case_no: str):
+    upload = request.files.get("file")
+    code = request.form.get("code") or ""
+    try:
+        if upload is None or not upload.filename:
+            raise DomainError(gettext("请选择要上传的文件。"), code="no_file")
+        material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(gettext("材料已上传。"), "success")
+    return redirect(url_for("cases.show", case_no=case_no) + "#materials", code=303)

@@ -1,0 +1,132 @@
+"""Languages of the pages: zh-CN by default, English on request (kept in the session)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, session
+from flask_babel import Babel, get_locale, gettext
+
+from app.services.catalogue import DEPARTMENTS
+
+LANGUAGES = (("zh_CN", "中文"), ("en", "English"))
+DEFAULT_LOCALE = "zh_CN"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def select_locale() -> str:
+    code = session.get("lang")
+    return code if code in dict(LANGUAGES) else DEFAULT_LOCALE
+
+
+def current_locale_code() -> str:
+    loc = get_locale()
+    return str(loc) if loc is not None else DEFAULT_LOCALE
+
+
+def is_english() -> bool:
+    return current_locale_code().startswith("en")
+
+
+def pick(value: Any, default: str = "") -> str:
+    """A {"zh": ..., "en": ...} label in the page language (form files and item.yaml carry both)."""
+    if isinstance(value, dict):
+        preferred = value.get("en") if is_english() else value.get("zh")
+        fallback = value.get("zh") or value.get("en")
+        text = preferred if isinstance(preferred, str) and preferred else fallback
+        return text if isinstance(text, str) else default
+    if isinstance(value, str):
+        return value
+    return default
+
+
+def role_label(role: str) -> str:
+    return {
+        "applicant": gettext("申请人"),
+        "clerk": gettext("窗口受理"),
+        "reviewer": gettext("审查"),
+        "decider": gettext("决定"),
+        "supervisor": gettext("电子监察"),
+        "designer": gettext("流程设计"),
+        "admin": gettext("系统管理员"),
+    }.get(role, role)
+
+
+def department_label(code: str | None) -> str:
+    if not code:
+        return ""
+    names = DEPARTMENTS.get(code)
+    if names is None:
+        return code
+    return names[1] if is_english() else names[0]
+
+
+def light_label(light: str | None) -> str:
+    return {
+        "red": gettext("红灯"),
+        "yellow": gettext("黄灯"),
+        "green": gettext("绿灯"),
+    }.get(light or "", gettext("无"))
+
+
+def status_label(status: str | None) -> str:
+    return {
+        "received": gettext("已收件"),
+        "accepting": gettext("受理中"),
+        "correcting": gettext("补正中"),
+        "in_progress": gettext("办理中"),
+        "special_procedure": gettext("特殊程序"),
+        "completed": gettext("已办结"),
+        "refused": gettext("不予受理"),
+        "withdrawn": gettext("已撤回"),
+    }.get(status or "", status or "")
+
+
+def task_state_label(state: str | None) -> str:
+    return {
+        "ready": gettext("待签收"),
+        "claimed": gettext("已签收"),
+        "completed": gettext("已完成"),
+        "cancelled": gettext("已取消"),
+    }.get(state or "", state or "")
+
+
+def action_label(action: str) -> str:
+    return {
+        "case.submit": gettext("提交申请"),
+        "case.supplement": gettext("补正材料"),
+        "task.claim": gettext("签收"),
+        "task.release": gettext("退回组内"),
+        "task.complete": gettext("办理环节"),
+        "material.upload": gettext("上传材料"),
+    }.get(action, action)
+
+
+def localtime(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["loc"] = pick
+    app.jinja_env.globals.update(
+        available_languages=lambda: LANGUAGES,
+        current_locale_code=current_locale_code,
+        current_locale_tag=lambda: "en" if is_english() else "zh-CN",
+        role_label=role_label,
+        department_label=department_label,
+        light_label=light_label,
+        status_label=status_label,
+        task_state_label=task_state_label,
+        action_label=action_label,
+        has_vendor=lambda name: (Path(app.static_folder or "") / "vendor" / name).is_file(),
+    )
+    app.jinja_env.filters["localtime"] = localtime

@@ -1,0 +1,50 @@
+"""待办 / 已办: the caseworker's inbox, with one-click claim and release."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from app.services import inbox as inbox_service
+from app.services import tasks as task_service
+from app.services.errors import DomainError, ValidationFailed
+from app.web.auth import login_required
+from app.web.tasks import safe_back
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+STAFF = ("clerk", "reviewer", "decider")
+
+
+@bp.get("/")
+@login_required(*STAFF)
+def index(actor):
+    tab = "done" if request.args.get("tab") == "done" else "todo"
+    page = request.args.get("page", 1, type=int) or 1
+    problems = []
+    try:
+        filters = inbox_service.parse_filters(request.args)
+    except ValidationFailed as exc:
+        problems = exc.details
+        filters = inbox_service.InboxFilters()
+    query = inbox_service.done if tab == "done" else inbox_service.inbox
+    result = query(actor, filters, page=page)
+    status = 422 if problems else 200
+    return render_template("inbox/index.html", tab=tab, result=result, problems=problems, actor=actor), status
+
+
+@bp.post("/tasks/<int:task_id>/<any(claim, release):action>")
+@login_required(*STAFF)
+def claim_or_release(actor, task_id: int, action: str):
+    back = safe_back(request.form.get("next")) or url_for("inbox.index")
+    try:
+        if action == "claim":
+            row = task_service.claim_task(actor, task_id)
+            flash(gettext("已签收：%(case)s %(step)s", case=row.case.case_no, step=row.name), "success")
+        else:
+            row = task_service.release_task(actor, task_id)
+            flash(gettext("已退回组内：%(case)s %(step)s", case=row.case.case_no, step=row.name), "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(back, code=303)
+    return redirect(back, code=303)

@@ -1,0 +1,112 @@
+"""The task page: the step's form rendered from its JSON Schema, the case beside it, the step's clock."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from app.services import materials as material_service
+from app.services import tasks as task_service
+from app.services.errors import DomainError, ValidationFailed
+from app.web.auth import login_required
+from app.web.formrender import build_fields, parse_form, raw_from_data, raw_from_posted
+from app.web.i18n import pick
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+STAFF = ("clerk", "reviewer", "decider")
+
+
+def safe_back(target: str | None) -> str | None:
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return None
+    return target
+
+
+def task_clock(row) -> dict[str, Any] | None:
+    """The step clock from app.services.clocks when that capability is installed, else the row's columns."""
+    try:
+        from app.services.clocks import task_clock as compute
+    except ImportError:
+        compute = None
+    if compute is not None:
+        try:
+            return compute(row)
+        except DomainError:
+            pass
+    if row.deadline is None and row.limit_wd is None:
+        return None
+    return {
+        "kind": "step",
+        "label_zh": "环节时限",
+        "label_en": "Step limit",
+        "start": row.started_on,
+        "limit_wd": row.limit_wd,
+        "deadline": row.deadline,
+        "confirmed": row.deadline_confirmed,
+        "used_wd": row.used_wd,
+        "remaining_wd": row.remaining_wd,
+        "light": row.light,
+        "paused": False,
+        "overdue_wd": None,
+    }
+
+
+def _render(actor, row, form, raw, errors=None, message=None, status=200, row_counts=None):
+    error_map = {e["html"]: e["message"] for e in errors or []}
+    fields = build_fields(form, raw, error_map, pick, row_counts)
+    materials = material_service.list_materials(actor, row.case.case_no)
+    editable = row.state in ("ready", "claimed")
+    return (
+        render_template(
+            "tasks/show.html",
+            task=row,
+            case=row.case,
+            form=form,
+            fields=fields,
+            errors=errors or [],
+            message=message,
+            materials=materials,
+            clock=task_clock(row),
+            editable=editable,
+            actor=actor,
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:task_id>")
+@login_required(*STAFF, "supervisor", "admin")
+def show(actor, task_id: int):
+    row, form = task_service.get_task(actor, task_id)
+    return _render(actor, row, form, raw_from_data(form, row.data))
+
+
+@bp.post("/<int:task_id>")
+@login_required(*STAFF)
+def complete(actor, task_id: int):
+    row, form = task_service.get_task(actor, task_id)
+    raw = raw_from_posted(request.form)
+    add = request.form.get("_add")
+    if add:  # "add a row" without JavaScript: re-render with one more row, nothing is saved
+        rows = {n.split("-")[1] for n in request.form if n.startswith(f"{add}-")}
+        counts = {add: len(rows) + 1}
+        return _render(actor, row, form, {k: v for k, v in raw.items() if k != "_add"}, row_counts=counts)
+    parsed = parse_form(form, request.form)
+    try:
+        if parsed.errors:
+            raise ValidationFailed(gettext("表单有误，请按提示修改。"), parsed.errors)
+        done = task_service.complete_task(actor, task_id, parsed.data)
+    except ValidationFailed as exc:
+        details = exc.details if isinstance(exc.details, list) else []
+        errors = [{"html": parsed.html_name(str(d.get("field"))), **d} for d in details]
+        return _render(actor, row, form, raw, errors=errors, message=exc.message, status=422)
+    except DomainError as exc:
+        row, form = task_service.get_task(actor, task_id)
+        return _render(actor, row, form, raw, message=exc.message, status=exc.status)
+    flash(gettext("已办理：%(case)s %(step)s", case=done.case.case_no, step=done.name), "success")
+    return redirect(url_for("cases.show", case_no=done.case.case_no), code=303)
+
