@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, String, cast, exists, func, literal, select, update
+from sqlalchemy import Date, String, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.models import Alert, AuditEvent, Case, CaseTask, Session
@@ -62,21 +62,20 @@ def raise_alerts(today: date, now: datetime) -> dict[str, int]:
     counts = {}
     for kind, sel in (("case", case_sel), ("task", task_sel)):
         stmt = _insert(a).from_select(ALERT_COLUMNS, sel).on_conflict_do_nothing()
-        counts[f"{kind}_alerts"] = Session.execute(stmt).rowcount or 0
-    _audit_bulk("alert.raised", (a.c.created_at == now) & (a.c.raised_on == today), now)
+        raised = Session.execute(stmt.returning(a.c.id, a.c.case_id, a.c.level)).all()
+        _audit_rows("alert.raised", kind, raised, now)
+        counts[f"{kind}_alerts"] = len(raised)
     return counts
 
 
-def _audit_bulk(action: str, where: Any, now: datetime) -> int:
-    """One audit event per alert matching ``where`` (set-based: the sweep may touch thousands)."""
-    a = Alert.__table__
-    sel = select(
-        a.c.case_id, literal("system", String()), literal(now, UTCDateTime()), literal(action, String()),
-        literal("alert#", String()) + cast(a.c.id, String()),
-        a.c.subject_kind + literal(" ", String()) + a.c.level,
-    ).where(where)
-    stmt = AuditEvent.__table__.insert().from_select(["case_id", "actor_name", "at", "action", "target", "detail"], sel)
-    return Session.execute(stmt).rowcount or 0
+def _audit_rows(action: str, kind: str, rows: list[Any], now: datetime) -> None:
+    """One audit event per alert row just written (only rows this statement changed: RETURNING)."""
+    if rows:
+        Session.execute(
+            AuditEvent.__table__.insert(),
+            [{"case_id": r.case_id, "actor_name": "system", "at": now, "action": action,
+              "target": f"alert#{r.id}", "detail": f"{kind} {r.level}"} for r in rows],
+        )
 
 
 def resolve_closed(now: datetime) -> int:
@@ -87,8 +86,12 @@ def resolve_closed(now: datetime) -> int:
     cond = (a.c.state != "resolved") & (
         ((a.c.subject_kind == "case") & closed_case) | ((a.c.subject_kind == "task") & closed_task)
     )
-    _audit_bulk("alert.resolved", cond, now)
-    return Session.execute(update(a).where(cond).values(state="resolved", resolved_at=now)).rowcount or 0
+    rows = Session.execute(
+        update(a).where(cond).values(state="resolved", resolved_at=now).returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
+    ).all()
+    for kind in ("case", "task"):
+        _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], now)
+    return len(rows)
 
 
 def sweep(actor: Actor | None, now: datetime) -> dict[str, Any]:

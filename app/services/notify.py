@@ -148,7 +148,7 @@ def queue(kind: str, recipients: Select, now: datetime) -> int:
             )
         )
         stmt = _insert(n_t).from_select(["kind", "ref_id", "channel", "user_id", "status", "attempts", "created_at"], sel)
-        total += Session.execute(stmt.on_conflict_do_nothing()).rowcount or 0
+        total += len(Session.execute(stmt.on_conflict_do_nothing().returning(n_t.c.id)).all())
     return total
 
 

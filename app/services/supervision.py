@@ -214,7 +214,7 @@ def issue_alert_cards(today: date, now: datetime) -> int:
         ~exists().where(k.c.source_kind == "alert", k.c.source_id == a.c.id, k.c.color == "yellow"),
     )
     cols = ["department_code", "color", "rule", "source_kind", "source_id", "case_id", "issued_on", "created_at", "reason"]
-    return Session.execute(_insert(k).from_select(cols, sel).on_conflict_do_nothing()).rowcount or 0
+    return len(Session.execute(_insert(k).from_select(cols, sel).on_conflict_do_nothing().returning(k.c.id)).all())
 
 
 def list_cards(actor: Actor, department: str | None = None, limit: int = 500) -> list[DepartmentCard]:
