@@ -185,7 +185,7 @@ def _fill_rows(f, prop, ui, raw, errors, pick, row_counts) -> None:
     item = prop.get("items") or {}
     sub_ui = ui.get("fields") or {}
     indices = sorted({int(m.group("key")) for n in raw if (m := ROW_RE.match(n)) and m.group("group") == f.name and m.group("key").isdigit()})
-    count = max(len(indices), int(prop.get("minItems") or 1), row_counts.get(f.name, 0))
+    count = max(len(indices), int(prop.get("minItems") or 1)) + row_counts.get(f.name, 0)  # extra rows asked for
     indices = (indices + [i for i in range(MAX_ROWS) if i not in indices])[: min(count, MAX_ROWS)]
     for i in sorted(indices):
         if f.kind == "list":

@@ -92,8 +92,7 @@ def complete(actor, task_id: int):
     raw = raw_from_posted(request.form)
     add = request.form.get("_add")
     if add:  # "add a row" without JavaScript: re-render with one more row, nothing is saved
-        rows = {n.split("-")[1] for n in request.form if n.startswith(f"{add}-")}
-        counts = {add: len(rows) + 1}
+        counts = {add: 1}
         return _render(actor, row, form, {k: v for k, v in raw.items() if k != "_add"}, row_counts=counts)
     parsed = parse_form(form, request.form)
     try:
