@@ -146,3 +146,19 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture
+def restore_calendar(app):
+    """For tests that import years or edit days: put the seeded calendar back afterwards."""
+    yield
+    from app.models import CalendarDay, CalendarYear, Session
+    from app.services.calendar import invalidate, seed_from_package
+
+    Session.remove()
+    Session.query(CalendarDay).delete()
+    Session.query(CalendarYear).delete()
+    Session.commit()
+    seed_from_package()
+    invalidate()
+    Session.remove()

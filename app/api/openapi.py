@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
@@ -23,13 +25,18 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name in dir(schemas):
         obj = getattr(schemas, name)
-        if isinstance(obj, type) and issubclass(obj, schemas.Schema) and obj not in (schemas.Schema, schemas.Strict):
-            spec.components.schema(name, schema=obj)
+        is_schema = isinstance(obj, type) and issubclass(obj, schemas.Schema)
+        if is_schema and obj not in (schemas.Schema, schemas.Strict) and name not in spec.components.schemas:
+            spec.components.schema(name, schema=obj)  # nested schemas may have registered themselves already
     for rule in current_app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi_json":
             view = current_app.view_functions[rule.endpoint]
             spec.path(view=view, app=current_app)
     doc = spec.to_dict()
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                response.setdefault("description", HTTPStatus(int(status)).phrase)
     doc["security"] = [{"bearer": []}]
     return doc
 

@@ -4,12 +4,13 @@ from flask import jsonify, request
 
 from app.api import bp
 from app.api.common import current_actor, load_body
-from app.api.schemas import DataBody, TaskDetail, TaskOut
+from app.api.schemas import DataBody, TaskOut
 from app.services import tasks as task_service
 
 
 def task_document(row, form=None) -> dict:
-    out = TaskDetail().dump({**_fields(row), "form": form or {}, "data": row.data})
+    out = TaskOut().dump(row)
+    out.update(form=form or {}, data=row.data)
     extra = task_extras.get("clocks")
     if extra is not None:
         out.update(extra(row))
@@ -17,10 +18,6 @@ def task_document(row, form=None) -> dict:
 
 
 task_extras: dict = {}
-
-
-def _fields(row) -> dict:
-    return {name: getattr(row, name) for name in TaskOut._declared_fields if hasattr(row, name)} | {"case": row.case}
 
 
 @bp.get("/tasks")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -154,6 +156,11 @@ def case_history(case: Case) -> list[AuditEvent]:
 
 
 def submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | None = None) -> Case:
+    with conflict_guard():
+        return _submit_supplement(actor, case_no, data, now)
+
+
+def _submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | None) -> Case:
     case = get_case(actor, case_no)
     if not (
         (actor.role == "applicant" and case.applicant_user_id == actor.id)
@@ -185,8 +192,15 @@ def submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | Non
 
 
 def commit_case() -> None:
-    try:
+    with conflict_guard():
         Session.commit()
+
+
+@contextmanager
+def conflict_guard() -> Iterator[None]:
+    """Optimistic locking: whoever saves second (at any flush) gets a 409 and nothing is written."""
+    try:
+        yield
     except StaleDataError as exc:
         Session.rollback()
         raise Conflict("办件已被他人更新，请刷新后重试 / the case was changed by someone else; reload", code="stale_case") from exc

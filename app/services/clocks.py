@@ -154,7 +154,7 @@ def _refresh_task(task: CaseTask, item: ServiceItem, cal: WorkCalendar, on: date
     if raw in (None, ""):
         return
     task.limit_wd = int(raw)
-    task.started_on = task.started_on or local_date(task.created_at)
+    task.started_on = task.started_on or (local_date(task.created_at) if task.created_at else on)
     for key, value in _task_values(task.started_on, task.limit_wd, props, item, cal, on).items():
         setattr(task, key, value)
 

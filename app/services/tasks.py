@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from app.models import Case, CaseTask, Session, utcnow
 from app.services import audit, hooks
 from app.services.auth import Actor
-from app.services.cases import _engine_error, can_view, commit_case
+from app.services.cases import _engine_error, can_view, commit_case, conflict_guard
 from app.services.catalogue import definition_for, forms_for
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.forms import get_form, validate_form
@@ -116,6 +116,11 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
 
 
 def complete_task(actor: Actor, task_id: int, data: Any, now: datetime | None = None) -> CaseTask:
+    with conflict_guard():
+        return _complete_task(actor, task_id, data, now)
+
+
+def _complete_task(actor: Actor, task_id: int, data: Any, now: datetime | None) -> CaseTask:
     row = _load_task(task_id)
     _check_may_act(actor, row)
     case = row.case
