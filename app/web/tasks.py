@@ -70,6 +70,7 @@ def _render(actor, row, form, raw, errors=None, message=None, status=200, row_co
             errors=errors or [],
             message=message,
             materials=materials,
+            specs=material_service.material_specs(row.case),
             clock=task_clock(row),
             editable=editable,
             actor=actor,
