@@ -1,0 +1,181 @@
+"""电子监察 pages: the supervisor's cockpit, alerts, supervision orders (and the departments' replies),
+cards, the step heat map on the BPMN diagram, Excel exports and the monthly PDF report."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from app.models import utcnow
+from app.services import alerts, cockpit, notify, reports, supervision
+from app.services.catalogue import list_items
+from app.services.clocks import today
+from app.services.errors import DomainError, ValidationFailed
+from app.web.auth import login_required
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+
+OVERSIGHT = ("supervisor", "admin")
+STAFF = ("clerk", "reviewer", "decider")
+
+
+def case_link(case_no: str | None) -> str | None:
+    if not case_no:
+        return None
+    from flask import current_app
+
+    if "cases.show" in current_app.view_functions:
+        return url_for("cases.show", case_no=case_no)
+    return f"/api/v1/cases/{case_no}"
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"case_link": case_link}
+
+
+@bp.get("/", endpoint="cockpit")
+@login_required(*OVERSIGHT)
+def cockpit_page(actor):
+    day = today()
+    problems = []
+    try:
+        period = cockpit.month_period(request.args.get("month"), day)
+    except ValidationFailed as exc:
+        problems, period = exc.details, cockpit.month_period(None, day)
+    data = {
+        "lights": cockpit.by_light(actor), "items": cockpit.by_item(actor), "departments": cockpit.by_department(actor),
+        "unconfirmed": cockpit.unconfirmed_waiting(actor), "perf": cockpit.performance(actor, period),
+        "overdue": cockpit.overdue(actor, limit=20), "weeks": cockpit.trends(actor, day, "week", 12),
+        "months": cockpit.trends(actor, day, "month", 12), "catalogue": list_items(),
+        "open_alerts": len(alerts.list_alerts(actor, state="open", limit=1000)),
+    }
+    return render_template("supervision/cockpit.html", period=period, problems=problems, **data), 422 if problems else 200
+
+
+@bp.get("/overdue")
+@login_required(*OVERSIGHT)
+def overdue(actor):
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    dept = request.args.get("department") or None
+    result = cockpit.overdue(actor, limit=50, offset=(page - 1) * 50, department=dept, item=request.args.get("item") or None)
+    return render_template("supervision/overdue.html", result=result, page=page, department=dept)
+
+
+@bp.get("/alerts")
+@login_required(*OVERSIGHT, *STAFF)
+def alert_list(actor):
+    state = request.args.get("state") or "unresolved"
+    level = request.args.get("level") or None
+    try:
+        rows = alerts.list_alerts(actor, state=state, level=level, limit=500)
+    except ValidationFailed as exc:
+        flash(exc.message, "error")
+        rows = alerts.list_alerts(actor, state="unresolved", limit=500)
+    return render_template("supervision/alerts.html", rows=[alerts.alert_dict(a) for a in rows], state=state, level=level, actor=actor)
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+@login_required(*OVERSIGHT, *STAFF)
+def alert_ack(actor, alert_id: int):
+    try:
+        alerts.acknowledge_alert(actor, alert_id, request.form.get("note") or None)
+        flash(gettext("预警已确认"), "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("supervision.alert_list"), code=303)
+
+
+@bp.get("/orders")
+@login_required(*OVERSIGHT, *STAFF)
+def order_list(actor):
+    rows = supervision.list_orders(actor, request.args.get("state") or None) if actor.role in OVERSIGHT or actor.is_staff else []
+    return render_template("supervision/orders.html", rows=[supervision.order_dict(o) for o in rows], actor=actor,
+                           case_no=request.args.get("case_no", ""), form={}, problems=[])
+
+
+@bp.post("/orders")
+@login_required(*OVERSIGHT)
+def order_create(actor):
+    form = request.form
+    raw_wd = form.get("reply_wd", "")
+    reply_wd: object = int(raw_wd) if raw_wd.strip().isdigit() else raw_wd
+    try:
+        order = supervision.issue_order(actor, form.get("case_no", "").strip(), form.get("instruction", ""), reply_wd)
+    except ValidationFailed as exc:
+        rows = [supervision.order_dict(o) for o in supervision.list_orders(actor)]
+        return render_template("supervision/orders.html", rows=rows, actor=actor, case_no=form.get("case_no", ""),
+                               form=form, problems=exc.details), 422
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("supervision.order_list", case_no=form.get("case_no", "")), code=303)
+    flash(gettext("督办单已下达，回复期限 %(due)s", due=order.reply_due.isoformat()), "success")
+    return redirect(url_for("supervision.order_show", order_id=order.id), code=303)
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required(*OVERSIGHT, *STAFF)
+def order_show(actor, order_id: int):
+    order = supervision.get_order(actor, order_id)
+    may_reply = order.state == "open" and actor.role in supervision.REPLY_ROLES and \
+        actor.department_code in (order.department_code, order.escalated_to)
+    return render_template("supervision/order.html", order=supervision.order_dict(order), may_reply=may_reply, problems=[])
+
+
+@bp.post("/orders/<int:order_id>/reply")
+@login_required(*STAFF)
+def order_reply(actor, order_id: int):
+    try:
+        supervision.reply_order(actor, order_id, request.form.get("reply", ""))
+    except ValidationFailed as exc:
+        order = supervision.get_order(actor, order_id)
+        return render_template("supervision/order.html", order=supervision.order_dict(order), may_reply=True,
+                               problems=exc.details), 422
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("supervision.order_show", order_id=order_id), code=303)
+    flash(gettext("已回复督办单"), "success")
+    return redirect(url_for("supervision.order_show", order_id=order_id), code=303)
+
+
+@bp.get("/cards")
+@login_required(*OVERSIGHT, *STAFF)
+def card_list(actor):
+    rows = supervision.list_cards(actor, request.args.get("department") or None)
+    return render_template("supervision/cards.html", rows=[supervision.card_dict(c) for c in rows])
+
+
+@bp.get("/notifications")
+@login_required()
+def notifications(actor):
+    return render_template("supervision/notifications.html", rows=notify.list_inbox(actor, limit=200))
+
+
+@bp.get("/heatmap/<item_code>")
+@login_required(*OVERSIGHT)
+def heatmap(actor, item_code: str):
+    days = request.args.get("days", 30, type=int) or 30
+    data = cockpit.heatmap(actor, item_code, utcnow(), days)
+    return render_template("supervision/heatmap.html", data=data, catalogue=list_items())
+
+
+@bp.get("/heatmap/<item_code>/diagram.bpmn")
+@login_required(*OVERSIGHT)
+def heatmap_xml(actor, item_code: str):
+    data = cockpit.heatmap(actor, item_code, utcnow(), 1)
+    return Response(data["bpmn"] or "", mimetype="application/xml")
+
+
+@bp.get("/export/<name>.xlsx")
+@login_required(*OVERSIGHT)
+def export(actor, name: str):
+    filename, body = reports.export_xlsx(actor, name, request.args.to_dict())
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/report.pdf")
+@login_required(*OVERSIGHT)
+def report_pdf(actor):
+    filename, body = reports.monthly_report_pdf(actor, request.args.get("month") or None, today(), utcnow())
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
