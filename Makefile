@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export TONGBAN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup setup-test browser assets lint serve bench clean
+.PHONY: run test setup browser assets translations serve bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -16,7 +16,10 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
-setup: $(VENV)/.installed assets
+setup: $(VENV)/.installed assets translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d app/translations
 
 # Front-end assets (bpmn-js, charts) from npm into app/static/vendor; not committed.
 assets:
@@ -25,14 +28,18 @@ assets:
 	  node scripts/copy-assets.mjs; \
 	fi
 
-# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download).
+# Debian packages: Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser
+# download), a CJK font for the PDF documents, poppler-utils (pdftotext) to check them.
+DEBS := chromium fonts-noto-cjk poppler-utils
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
-	  || echo "warning: could not install chromium; browser tests will be skipped"; \
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  || echo "warning: could not install$$missing; browser and PDF tests will be skipped"; \
 	fi
 
-run: setup
+run: setup browser
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo
 	TONGBAN_SCHEDULER=1 $(BIN)/flask --app app run --host $(HOST) --port $(PORT)

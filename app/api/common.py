@@ -18,7 +18,9 @@ def current_actor() -> Actor:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         actor = actor_from_token(header[7:].strip())
-    elif session.get("user_id"):
+    elif session.get("user_id") and request.method in ("GET", "HEAD", "OPTIONS"):
+        # The browser session may read the API (pages' small scripts); changes need a bearer token,
+        # so a forged cross-site form can never act through the session cookie.
         actor = actor_by_id(int(session["user_id"]))
         if actor is None:
             raise Unauthorized("会话已失效 / session expired", code="bad_session")

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(catalogue.validate_processes_cmd)
     app.cli.add_command(catalogue.list_items_cmd)
+    app.cli.add_command(catalogue.deploy_item_cmd)
     for optional in ("app.cli.calendar", "app.cli.scheduler"):
         try:
             module = __import__(optional, fromlist=["command"])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -32,3 +33,22 @@ def list_items_cmd() -> None:
         click.echo(
             f"{item.code}\t{item.slug}\t{item.name_zh}\t{item.kind}\t法定 {item.statutory_wd} / 承诺 {item.promised_wd} 工作日"
         )
+
+
+@click.command("deploy-item")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--forms-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Defaults to TONGBAN_FORMS_DIR")
+def deploy_item_cmd(folder: Path, forms_dir: Path | None) -> None:
+    """Validate and deploy one item folder (a new process version only when its files changed)."""
+    from flask import current_app
+
+    from app.services.catalogue import deploy_item_folder
+    from app.services.errors import DomainError
+    from engine.errors import EngineError
+
+    try:
+        slug, version, created = deploy_item_folder(folder, forms_dir or current_app.config["TONGBAN"].forms_dir)
+    except (DomainError, EngineError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"{slug}: version {version} {'deployed' if created else 'unchanged'}")

@@ -149,6 +149,12 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
     return item, created
 
 
+def deploy_item_folder(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tuple[str, str, bool]:
+    item, created = deploy_item(folder, forms_dir, actor)
+    Session.commit()
+    return item.slug, item.current_version or "", created
+
+
 def load_catalogue(actor: Actor | None = None, processes_dir: Path | None = None) -> list[str]:
     """Deploy every item folder (idempotent). Returns the slugs deployed."""
     settings = ctx().settings

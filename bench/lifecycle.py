@@ -1,0 +1,224 @@
+"""Lifecycle benchmark over HTTP against a production server (gunicorn), loopback only.
+
+For each database (SQLite, PostgreSQL): set up a fresh database, start gunicorn, and for a bounded
+time run the standard lifecycle with N concurrent clients — create a case, find its task in the
+inbox, complete every task to the end — for the one-task model of ../shared/bench/approval.bpmn and
+for the EIA item. Then run the same one-task model on bare SpiffWorkflow in one process (no HTTP,
+no database) as the ceiling, and print lifecycles/s, p50/p95 per request kind and the ratio.
+
+    .venv/bin/python bench/lifecycle.py [--db sqlite|postgres|both] [--clients 4] [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-pass"
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+class Server:
+    def __init__(self, db: str, workers: int) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="tongban-bench-"))
+        self.schema = None
+        if db == "sqlite":
+            self.url = f"sqlite:///{self.tmp / 'bench.sqlite'}"
+        else:
+            from sqlalchemy import create_engine, text
+
+            self.schema = f"tb_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'create schema "{self.schema}"'))
+            admin.dispose()
+            self.url = f"{PG_URL}?options=-csearch_path%3D{self.schema}"
+        self.env = {**os.environ, "TONGBAN_DATABASE_URL": self.url, "TONGBAN_DATA_DIR": str(self.tmp),
+                    "TONGBAN_DEMO_PASSWORD": PASSWORD, "TONGBAN_SCHEDULER": "0"}
+        flask = [str(BIN / "flask"), "--app", "app"]
+        for args in (["db", "upgrade"], ["seed-demo"], ["deploy-item", "bench/items/simple_approval", "--forms-dir", "bench/forms"]):
+            subprocess.run(flask + args, cwd=ROOT, env=self.env, check=True, capture_output=True)
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "app:create_app()"],
+            cwd=ROOT, env=self.env,
+        )
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base}/openapi.json", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        if self.schema:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'drop schema "{self.schema}" cascade'))
+            admin.dispose()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def token(base: str, user: str) -> str:
+    return requests.post(f"{base}/auth/token", json={"username": user, "password": PASSWORD}, timeout=10).json()["token"]
+
+
+SIMPLE = {"item": "simple_approval", "application": {"subject": "bench"}, "steps": [("clerk", "Task_approve", {"approved": True})]}
+
+
+def eia_model() -> dict:
+    sc = yaml.safe_load((ROOT / "processes/eia_report_form/scenarios/accept_approve.yaml").read_text(encoding="utf-8"))
+    steps = [(s["role"], s["task"], s["data"]) for s in sc["steps"]]
+    return {"item": "eia_report_form", "application": sc["application"], "steps": steps}
+
+
+def applicant_of(app: dict) -> dict:
+    if "applicant_id_number" in app:
+        return {"kind": app["applicant_kind"], "name": app["applicant_name"], "id_no": app["applicant_id_number"], "phone": app.get("contact_phone")}
+    return {"kind": "person", "name": "林晓", "id_no": "11010519491231002X", "phone": "13800000000"}
+
+
+def run_clients(base: str, model: dict, clients: int, seconds: float, max_lifecycles: int) -> dict:
+    tokens = {r: token(base, u) for r, u in (("applicant", "applicant"), ("clerk", "env_clerk"), ("reviewer", "env_reviewer"), ("decider", "env_decider"))}
+    lat: dict[str, list[float]] = defaultdict(list)
+    done = [0]
+    errors = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def timed(kind: str, fn):
+        t0 = time.perf_counter()
+        resp = fn()
+        dt = (time.perf_counter() - t0) * 1000
+        with lock:
+            lat[kind].append(dt)
+        if resp.status_code >= 400:
+            errors.append((kind, resp.status_code, resp.text[:200]))
+            raise RuntimeError(resp.text)
+        return resp.json()
+
+    def client():
+        s = requests.Session()
+        hdr = {r: {"Authorization": f"Bearer {t}"} for r, t in tokens.items()}
+        body = {"item_code": model["item"], "applicant": applicant_of(model["application"]), "data": model["application"]}
+        while time.monotonic() < stop_at:
+            with lock:
+                if done[0] >= max_lifecycles:
+                    return
+            try:
+                case_no = timed("create", lambda: s.post(f"{base}/cases", json=body, headers=hdr["applicant"]))["case_no"]
+                for role, task_id, data in model["steps"]:
+                    inbox = timed("inbox", lambda role=role: s.get(f"{base}/tasks?limit=500", headers=hdr[role]))["tasks"]
+                    task = next(t for t in inbox if t["case_no"] == case_no and t["bpmn_id"] == task_id)
+                    timed("complete", lambda role=role, task=task, data=data: s.post(f"{base}/tasks/{task['id']}/complete", json={"data": data}, headers=hdr[role]))
+            except Exception:  # noqa: BLE001, S112 - counted in errors, the bench goes on
+                continue
+            with lock:
+                done[0] += 1
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    return {"lifecycles": done[0], "seconds": elapsed, "rate": done[0] / elapsed, "lat": lat, "errors": errors}
+
+
+def bare_engine(seconds: float) -> float:
+    from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+    from SpiffWorkflow.util.task import TaskState
+
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(ROOT.parent / "shared/bench/approval.bpmn"))
+    spec = parser.get_spec("Process_approval")
+    ser = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    n = 0
+    stop_at = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    while time.perf_counter() < stop_at:
+        wf = BpmnWorkflow(spec)
+        wf.do_engine_steps()
+        wf = ser.deserialize_json(ser.serialize_json(wf))
+        task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.set_data(approved=True)
+        task.run()
+        wf.do_engine_steps()
+        wf = ser.deserialize_json(ser.serialize_json(wf))
+        assert wf.is_completed()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def report(name: str, res: dict) -> None:
+    print(f"  {name}: {res['lifecycles']} lifecycles in {res['seconds']:.1f} s = {res['rate']:.1f} lifecycles/s, errors {len(res['errors'])}")
+    for kind, values in sorted(res["lat"].items()):
+        print(f"    {kind:9s} n={len(values):6d}  p50 {statistics.median(values):6.1f} ms  p95 {pct(values, 0.95):6.1f} ms")
+    for e in res["errors"][:3]:
+        print(f"    error: {e}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--max-lifecycles", type=int, default=20000)
+    args = ap.parse_args()
+    ceiling = bare_engine(min(args.seconds, 5))
+    print(f"bare SpiffWorkflow ceiling (one process, save/restore per step): {ceiling:.0f} lifecycles/s")
+    for db in (("sqlite", "postgres") if args.db == "both" else (args.db,)):
+        print(f"\n== {db}: gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s per model ==")
+        server = Server(db, args.workers)
+        try:
+            simple = run_clients(server.base, SIMPLE, args.clients, args.seconds, args.max_lifecycles)
+            report("simple one-task model", simple)
+            print(f"    HTTP / bare-engine ratio: {simple['rate'] / ceiling:.1%}")
+            report("EIA item (accept, review, decide, issue)", run_clients(server.base, eia_model(), args.clients, args.seconds, args.max_lifecycles))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
