@@ -19,7 +19,7 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 setup: $(VENV)/.installed assets translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations >/dev/null
 
 # Front-end assets (bpmn-js, charts) from npm into app/static/vendor; not committed.
 assets:

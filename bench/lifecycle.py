@@ -73,13 +73,14 @@ class Server:
             cwd=ROOT, env=self.env,
         )
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{self.base}/openapi.json", timeout=1).status_code == 200:
+                if requests.get(f"{self.base}/openapi.json", timeout=10).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
+        self.stop()
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 from apispec import APISpec
@@ -28,11 +29,23 @@ def build_spec() -> dict:
         is_schema = isinstance(obj, type) and issubclass(obj, schemas.Schema)
         if is_schema and obj not in (schemas.Schema, schemas.Strict) and name not in spec.components.schemas:
             spec.components.schema(name, schema=obj)  # nested schemas may have registered themselves already
+    converters: dict[str, dict[str, dict]] = {}
     for rule in current_app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi_json":
             view = current_app.view_functions[rule.endpoint]
             spec.path(view=view, app=current_app)
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            converters[path] = {
+                name: {"type": "integer"} if type(conv).__name__ == "IntegerConverter" else {"type": "string"}
+                for name, conv in rule._converters.items()
+            }
     doc = spec.to_dict()
+    for path, operations in doc.get("paths", {}).items():
+        for operation in operations.values():
+            declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
+            for name, schema in converters.get(path, {}).items():
+                if name not in declared:  # a docstring that forgot its path parameter
+                    operation.setdefault("parameters", []).append({"in": "path", "name": name, "required": True, "schema": schema})
     for operations in doc.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -70,11 +71,27 @@ def issue_token(username: str, password: str) -> tuple[str, Actor]:
     return token, actor
 
 
+# token digest -> (actor, token expiry, cache expiry). A short cache spares one query per API call;
+# a deactivated user or an expired token is refused within TOKEN_CACHE_SECONDS at most.
+TOKEN_CACHE_SECONDS = 30
+_TOKEN_CACHE: dict[str, tuple[Actor, datetime, float]] = {}
+
+
 def actor_from_token(token: str) -> Actor:
-    row = Session.get(ApiToken, _digest(token))
-    if row is None or row.expires_at < utcnow() or not row.user.active:
+    digest = _digest(token)
+    hit = _TOKEN_CACHE.get(digest)
+    now = utcnow()
+    if hit is not None and hit[2] > time.monotonic() and hit[1] > now:
+        return hit[0]
+    row = Session.get(ApiToken, digest)
+    if row is None or row.expires_at < now or not row.user.active:
+        _TOKEN_CACHE.pop(digest, None)
         raise Unauthorized("令牌无效或已过期 / invalid or expired token", code="bad_token")
-    return Actor.of(row.user)
+    actor = Actor.of(row.user)
+    if len(_TOKEN_CACHE) > 10_000:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[digest] = (actor, row.expires_at, time.monotonic() + TOKEN_CACHE_SECONDS)
+    return actor
 
 
 def actor_by_id(user_id: int) -> Actor | None:

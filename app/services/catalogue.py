@@ -180,11 +180,19 @@ def definition_for(version: str) -> ProcessDefinition:
     return cache.get_or_parse(item.slug, row.process_id, files, row.forms.keys())
 
 
+_FORMS_BY_VERSION: dict[str, dict[str, Any]] = {}
+
+
 def forms_for(version: str) -> dict[str, Any]:
-    row = Session.get(ProcessVersion, version)
-    if row is None:
+    """The forms frozen with a process version (immutable, so cached per process)."""
+    hit = _FORMS_BY_VERSION.get(version)
+    if hit is not None:
+        return hit
+    forms = Session.scalar(select(ProcessVersion.forms).where(ProcessVersion.version == version))
+    if forms is None:
         raise NotFound(f"process version {version} not found")
-    return row.forms
+    _FORMS_BY_VERSION[version] = forms
+    return forms
 
 
 def list_items() -> list[ServiceItem]:

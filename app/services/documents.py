@@ -182,12 +182,9 @@ def issue_document(actor: Actor | None, case: Case, kind: str, data: dict[str, A
         "paragraphs": paras,
         "items": items,
     }
+    # The content and number are fixed here; the PDF is rendered from them on first download (rendering
+    # with a CJK font costs 0.3–3 s, which must not sit inside a caseworker's save).
     doc = CaseDocument(case_id=case.id, kind=kind, number=content["number"], title=title, content=content, created_by_id=actor.id if actor else None)
-    try:
-        doc.pdf = render_pdf(content)
-        doc.sha256 = hashlib.sha256(doc.pdf).hexdigest()
-    except FontMissing as exc:
-        log.warning("document %s kept without PDF: %s", doc.number, exc.message)
     Session.add(doc)
     return doc
 
@@ -238,7 +235,15 @@ def document_pdf(actor: Actor, case_no: str, document_id: int) -> tuple[CaseDocu
     doc = Session.get(CaseDocument, document_id)
     if doc is None or doc.case_id != case.id:
         raise NotFound(f"文书 {document_id} 不存在 / no document {document_id}", code="document_not_found")
-    return doc, doc.pdf or render_pdf(doc.content)
+    if doc.pdf is None:
+        try:
+            doc.pdf = render_pdf(doc.content)
+        except FontMissing:
+            Session.rollback()
+            raise
+        doc.sha256 = hashlib.sha256(doc.pdf).hexdigest()
+        Session.commit()
+    return doc, doc.pdf
 
 
 # -- hooks: which case events produce which document ---------------------------------------------

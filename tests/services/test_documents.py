@@ -32,7 +32,16 @@ def test_acceptance_produces_an_acceptance_notice_with_pdf(app, api):
     assert doc.kind == "acceptance_notice" and doc.title == "受理通知书"
     assert NUMBER_RE.match(doc.number)
     assert doc.content["case_no"] == case_no
-    assert doc.pdf.startswith(b"%PDF") and len(doc.sha256) == 64
+    assert doc.pdf is None  # rendered on first download, not inside the caseworker's save
+    from app.models import User
+    from app.services.auth import Actor
+    from app.services.documents import document_pdf
+
+    with app.app_context():
+        clerk = Actor.of(Session.scalar(select(User).where(User.username == "env_clerk")))
+        _, pdf = document_pdf(clerk, case_no, doc.id)
+    (stored,) = _docs()
+    assert pdf.startswith(b"%PDF") and stored.pdf == pdf and len(stored.sha256) == 64
 
 
 def test_refusal_produces_a_refusal_decision_with_reason_and_remedy(app, api):
