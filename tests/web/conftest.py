@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
-import os
 from pathlib import Path
 
 import pytest
