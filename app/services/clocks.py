@@ -262,13 +262,25 @@ def _on_tasks_opened(case: Case, tasks: list[CaseTask], now: datetime) -> None:
         task.started_on = day
         code = task.special_procedure
         if code and not any(s["code"] == code and s.get("stopped_on") is None for s in specials):
-            limit = (task.properties or {}).get("time_limit_wd") or (case.data or {}).get("expected_duration_wd") or 0
-            specials.append({"code": code, **_new_clock(day, int(limit))})
+            specials.append({"code": code, **_new_clock(day, _procedure_limit(case, task, code))})
     if specials:
         ci["special"] = specials
     _close_specials(ci, case, day)
     case.clock_inputs = ci
     refresh_case(case, day)
+
+
+def _procedure_limit(case: Case, task: CaseTask, code: str) -> int:
+    """What the applicant was told in writing, else the procedure's limit in the BPMN, else item.yaml's."""
+    told = (case.data or {}).get("expected_duration_wd")
+    if told:
+        return int(told)
+    if (task.properties or {}).get("procedure_limit_wd"):
+        return int(task.properties["procedure_limit_wd"])
+    for sp in (case.item.definition or {}).get("special_procedures") or []:
+        if sp.get("code") == code and sp.get("limit_wd"):
+            return int(sp["limit_wd"])
+    return 0
 
 
 # -- bulk operations (scheduler sweep, calendar changes) ------------------------------------------

@@ -65,7 +65,7 @@ def apply_snapshot(case: Case, run: CaseRun, snapshot: CaseSnapshot) -> list[Cas
             state="ready",
             form=ready.form,
             special_procedure=ready.properties.get("special_procedure") or ca_props.get("special_procedure"),
-            properties={**dict(ca_props), **dict(ready.properties)},
+            properties={**dict(ready.properties), **({"procedure_limit_wd": ca_props["time_limit_wd"]} if ca_props.get("time_limit_wd") else {})},
         )
         Session.add(row)
         created.append(row)

@@ -97,6 +97,7 @@ def test_special_procedure_pauses_the_decision_clock_by_its_working_days(people)
     assert (case.clock_paused, case.deadline) == (False, date(2026, 3, 23))
     special = clock(case, "special_procedure", "2026-03-11")
     assert (special["start"], special["stopped_on"], special["code"]) == ("2026-03-04", "2026-03-11", "expert_review")
+    assert special["limit_wd"] == 10  # the expected duration the applicant was told in writing
     assert clock(case, "decision", "2026-03-11")["paused_wd"] == 5
 
 
