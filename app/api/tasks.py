@@ -7,9 +7,11 @@ from app.api.common import current_actor, load_body
 from app.api.schemas import DataBody, TaskOut
 from app.services import tasks as task_service
 
+_TASK_OUT = TaskOut()  # schema instances are reusable and costly to build
+
 
 def task_document(row, form=None) -> dict:
-    out = TaskOut().dump(row)
+    out = _TASK_OUT.dump(row)
     out.update(form=form or {}, data=row.data)
     extra = task_extras.get("clocks")
     if extra is not None:

@@ -116,6 +116,7 @@ def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, 
         state="",
         state_format="tongban-spiff-1",
         submitted_at=submitted,
+        tasks=[],  # a new case has no tasks: spare the lazy load (and its autoflush)
     )
     Session.add(case)
     Session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.models import Case, CaseTask, Session, utcnow
@@ -38,15 +38,34 @@ def inbox_query(actor: Actor):
     )
 
 
+# Built once with bind parameters: constructing the statement costs more than running it.
+_INBOX = (
+    select(CaseTask)
+    .where(
+        or_(
+            and_(CaseTask.state == "claimed", CaseTask.assignee_id == bindparam("actor_id")),
+            and_(CaseTask.state == "ready", CaseTask.role == bindparam("role"), CaseTask.department_code == bindparam("dept")),
+        )
+    )
+    .options(joinedload(CaseTask.case))
+    .order_by(CaseTask.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 def list_inbox(actor: Actor, limit: int = 50, offset: int = 0) -> list[CaseTask]:
     if actor.role not in ("clerk", "reviewer", "decider"):
         return []
-    stmt = inbox_query(actor).options(joinedload(CaseTask.case)).order_by(CaseTask.id).limit(limit).offset(offset)
-    return list(Session.scalars(stmt))
+    params = {"actor_id": actor.id, "role": actor.role, "dept": actor.department_code, "limit": limit, "offset": offset}
+    return list(Session.scalars(_INBOX, params).unique())
+
+
+_TASK = select(CaseTask).where(CaseTask.id == bindparam("task_id")).options(joinedload(CaseTask.case).selectinload(Case.tasks))
 
 
 def _load_task(task_id: int) -> CaseTask:
-    row = Session.scalar(select(CaseTask).where(CaseTask.id == task_id).options(joinedload(CaseTask.case)))
+    row = Session.scalar(_TASK, {"task_id": task_id})
     if row is None:
         raise NotFound(f"任务 {task_id} 不存在 / no task {task_id}", code="task_not_found")
     return row
