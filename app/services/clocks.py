@@ -76,16 +76,21 @@ def _input(kind: str, clock: dict[str, Any], pauses: tuple[Pause, ...] = ()) -> 
     )
 
 
-def compute_case(case: Case, item: ServiceItem, cal: WorkCalendar, on: date) -> dict[str, ClockState]:
+def compute_case(case: Case, item: ServiceItem, cal: WorkCalendar, on: date, for_projection: bool = False) -> dict[str, ClockState]:
+    """All clocks of a case, or (``for_projection``) only those the indexed columns depend on:
+    the running ones and the decision clock — a stopped acceptance or delivery clock changes nothing there."""
     ci = case.clock_inputs or {}
     th = _thresholds(item)
     pauses = _pauses(ci)
     states: dict[str, ClockState] = {}
     for kind in ("acceptance", "decision", "statutory", "delivery"):
-        if ci.get(kind):
-            states[kind] = compute_clock(cal, _input(kind, ci[kind], pauses if kind in ("decision", "statutory") else ()), on, th)
-    for i, sp in enumerate(ci.get("special", [])):
-        states[f"special_procedure:{i}"] = compute_clock(cal, _input("special_procedure", sp), on, th)
+        clock = ci.get(kind)
+        if not clock or (for_projection and kind in ("acceptance", "delivery") and clock.get("stopped_on")):
+            continue
+        states[kind] = compute_clock(cal, _input(kind, clock, pauses if kind in ("decision", "statutory") else ()), on, th)
+    if not for_projection:
+        for i, sp in enumerate(ci.get("special", [])):
+            states[f"special_procedure:{i}"] = compute_clock(cal, _input("special_procedure", sp), on, th)
     return states
 
 
@@ -126,7 +131,7 @@ def refresh_case(case: Case, on: date | None = None, cal: WorkCalendar | None = 
     cal = cal or get_calendar()
     on = on or today()
     item = case.item or Session.get(ServiceItem, case.item_id)
-    for key, value in _projection(case, compute_case(case, item, cal, on)).items():
+    for key, value in _projection(case, compute_case(case, item, cal, on, for_projection=True)).items():
         setattr(case, key, value)
     case.clocks_computed_on = on
     for task in case.tasks:
@@ -310,7 +315,7 @@ def recompute_open_clocks(on: date | None = None, commit: bool = True, batch: in
         updates = []
         for row in rows:
             proxy.status, proxy.clock_inputs = row.status, row.clock_inputs
-            new = _projection(proxy, compute_case(proxy, items[row.item_id], cal, on))
+            new = _projection(proxy, compute_case(proxy, items[row.item_id], cal, on, for_projection=True))
             if any(getattr(row, c) != new[c] for c in CASE_COLUMNS):
                 updates.append({"_id": row.id, **new})
         if updates:
