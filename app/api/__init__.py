@@ -10,8 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def init_app(app: Flask) -> None:
     from app.api import auth, cases, items, openapi, tasks, users  # noqa: F401  (routes register on bp)
 
-    try:
-        from app.api import calendar  # noqa: F401
-    except ImportError:
-        pass
-    app.register_blueprint(bp)
+    from app.api import calendar, supervision  # noqa: F401
+
+    if "api" not in app.blueprints:
+        app.register_blueprint(bp)
