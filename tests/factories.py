@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from tests.processes.scenarios import SCENARIOS
+
+CST = timezone(timedelta(hours=8))
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    """A frozen moment: 10:00 Asia/Shanghai on DAY (services take `now`; tests never sleep)."""
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=CST)
+
+
+def actor(username: str):
+    """The Actor of a demo user, from the real users table."""
+    from sqlalchemy import select
+
+    from app.models import Session, User
+    from app.services.auth import Actor
+
+    return Actor.of(Session.scalar(select(User).where(User.username == username)))
 
 USERS = {
     ("env", "clerk"): "env_clerk", ("env", "reviewer"): "env_reviewer", ("env", "decider"): "env_decider",

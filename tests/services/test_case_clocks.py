@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
 from sqlalchemy import select
 
-from app.models import AuditEvent, CalendarDay, Case, Session, User
+from app.models import AuditEvent, CalendarDay, Case, Session
 from app.services import calendar as calendar_service
-from app.services.auth import Actor
 from app.services.cases import submit_application, submit_supplement
 from app.services.clocks import apply_deemed_acceptance, case_clocks, refresh_lights
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.tasks import complete_task
-from tests.factories import applicant_of, scenario
-
-CST = timezone(timedelta(hours=8))
-
-
-def at(day: str, hour: int = 10) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=CST)
-
-
-def actor(username: str) -> Actor:
-    return Actor.of(Session.scalar(select(User).where(User.username == username)))
+from tests.factories import actor, applicant_of, at, scenario
 
 
 @pytest.fixture
