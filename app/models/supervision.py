@@ -43,6 +43,7 @@ class Alert(Base):
         UniqueConstraint("subject_kind", "subject_id", "level"),
         Index("ix_alert_state_dept", "state", "department_code"),
         Index("ix_alert_level_state_raised", "level", "state", "raised_on"),
+        Index("ix_alert_raised_on", "raised_on"),
     )
 
 

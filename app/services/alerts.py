@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, String, exists, func, literal, select, update
+from sqlalchemy import Date, String, exists, func, literal, select, true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.models import Alert, AuditEvent, Case, CaseTask, Session
@@ -35,6 +35,10 @@ ALERT_COLUMNS = ["subject_kind", "subject_id", "case_id", "level", "state", "dep
                  "deadline", "raised_on", "created_at"]
 
 
+def _labelled(*cols: Any) -> list[Any]:
+    return [col.label(name) for col, name in zip(cols, ALERT_COLUMNS, strict=True)]
+
+
 def raise_alerts(today: date, now: datetime) -> dict[str, int]:
     """Create the missing alerts of every open case and step whose light is yellow or red."""
     a, c, t = Alert.__table__, Case.__table__, CaseTask.__table__
@@ -43,28 +47,32 @@ def raise_alerts(today: date, now: datetime) -> dict[str, int]:
         .where(t.c.case_id == c.c.id, t.c.state.in_(OPEN_TASK_STATES))
         .scalar_subquery()
     )
-    case_sel = select(
+    case_sel = select(*_labelled(
         literal("case", String()), c.c.id, c.c.id, c.c.light, literal("open", String()), c.c.department_code,
         officer, c.c.deadline, literal(today, Date()), literal(now, UTCDateTime()),
-    ).where(
+    )).where(
         c.c.light.in_(ALERT_LEVELS),
         c.c.status.notin_(CLOSED_STATUSES),
-        ~exists().where(a.c.subject_kind == "case", a.c.subject_id == c.c.id, a.c.level == c.c.light),
     )
-    task_sel = select(
+    task_sel = select(*_labelled(
         literal("task", String()), t.c.id, t.c.case_id, t.c.light, literal("open", String()), t.c.department_code,
         t.c.assignee_id, t.c.deadline, literal(today, Date()), literal(now, UTCDateTime()),
-    ).where(
+    )).where(
         t.c.light.in_(ALERT_LEVELS),
         t.c.state.in_(OPEN_TASK_STATES),
-        ~exists().where(a.c.subject_kind == "task", a.c.subject_id == t.c.id, a.c.level == t.c.light),
     )
+    # No NOT EXISTS: the unique key is the arbiter, so each lit subject costs one index probe whatever
+    # the planner believes about the alert table (an anti-join planned on stale statistics went
+    # quadratic on the first sweep of a million cases). RETURNING yields only the rows really new.
+    both = union_all(case_sel, task_sel).subquery()
+    # (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT)
+    stmt = _insert(a).from_select(ALERT_COLUMNS, select(both).where(true())).on_conflict_do_nothing()
+    raised = Session.execute(stmt.returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)).all()
     counts = {}
-    for kind, sel in (("case", case_sel), ("task", task_sel)):
-        stmt = _insert(a).from_select(ALERT_COLUMNS, sel).on_conflict_do_nothing()
-        raised = Session.execute(stmt.returning(a.c.id, a.c.case_id, a.c.level)).all()
-        _audit_rows("alert.raised", kind, raised, now)
-        counts[f"{kind}_alerts"] = len(raised)
+    for kind in ("case", "task"):
+        rows = [r for r in raised if r.subject_kind == kind]
+        _audit_rows("alert.raised", kind, rows, now)
+        counts[f"{kind}_alerts"] = len(rows)
     return counts
 
 

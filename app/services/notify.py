@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select, update
+from sqlalchemy import Select, and_, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import String
 
@@ -127,7 +127,8 @@ def _insert(table: Any) -> Any:
 def queue(kind: str, recipients: Select, now: datetime) -> int:
     """Queue ``kind`` notifications for every (ref_id, user_id) row of ``recipients`` on every channel.
 
-    ``recipients`` selects two columns: the referenced id and the user id. Set-based and idempotent.
+    ``recipients`` selects two columns: the referenced id and the user id. Set-based and idempotent:
+    the unique key (kind, ref_id, channel, user_id) is the arbiter of ON CONFLICT DO NOTHING.
     """
     rows = recipients.subquery()
     n_t = Notification.__table__
@@ -142,11 +143,7 @@ def queue(kind: str, recipients: Select, now: datetime) -> int:
             literal(status, String()),
             literal(0),
             literal(now, UTCDateTime()),
-        ).where(
-            ~exists().where(
-                n_t.c.kind == kind, n_t.c.ref_id == rows.c[0], n_t.c.channel == name, n_t.c.user_id == rows.c[1]
-            )
-        )
+        ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
         stmt = _insert(n_t).from_select(["kind", "ref_id", "channel", "user_id", "status", "attempts", "created_at"], sel)
         total += len(Session.execute(stmt.on_conflict_do_nothing().returning(n_t.c.id)).all())
     return total
@@ -160,12 +157,14 @@ def department_users(dept_col: Any, roles: tuple[str, ...]) -> Any:
 def queue_alerts(today: Any, now: datetime) -> int:
     """New alerts of today go to their officer, else to the department's deciders."""
     a = Alert.__table__
-    recipients = (
+    fresh = (a.c.state == "open", a.c.raised_on == today)
+    officer = select(a.c.id, User.id).join(User, User.id == a.c.officer_id).where(*fresh)
+    deciders = (
         select(a.c.id, User.id)
-        .join(User, or_(User.id == a.c.officer_id, and_(a.c.officer_id.is_(None), department_users(a.c.department_code, ("decider",)))))
-        .where(a.c.state == "open", a.c.raised_on == today)
+        .join(User, department_users(a.c.department_code, ("decider",)))
+        .where(a.c.officer_id.is_(None), *fresh)
     )
-    return queue("alert", recipients, now)
+    return queue("alert", officer.union_all(deciders), now)
 
 
 # -- rendering -----------------------------------------------------------------------------------

@@ -212,7 +212,7 @@ def issue_alert_cards(today: date, now: datetime) -> int:
     ).where(
         a.c.level == "red", a.c.state != "resolved", a.c.raised_on <= limit_day,
         ~exists().where(k.c.source_kind == "alert", k.c.source_id == a.c.id, k.c.color == "yellow"),
-    )
+    )  # department_card is small (one row per card ever issued); the unique key stays the arbiter
     cols = ["department_code", "color", "rule", "source_kind", "source_id", "case_id", "issued_on", "created_at", "reason"]
     return len(Session.execute(_insert(k).from_select(cols, sel).on_conflict_do_nothing().returning(k.c.id)).all())
 

@@ -76,6 +76,7 @@ def upgrade() -> None:
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alert_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_alert_level_state_raised', ['level', 'state', 'raised_on'], unique=False)
+        batch_op.create_index('ix_alert_raised_on', ['raised_on'], unique=False)
         batch_op.create_index('ix_alert_state_dept', ['state', 'department_code'], unique=False)
 
     op.create_table('department_card',
@@ -162,6 +163,7 @@ def downgrade() -> None:
     op.drop_table('department_card')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_state_dept')
+        batch_op.drop_index('ix_alert_raised_on')
         batch_op.drop_index('ix_alert_level_state_raised')
         batch_op.drop_index(batch_op.f('ix_alert_case_id'))
 
