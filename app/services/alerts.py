@@ -142,6 +142,10 @@ def list_alerts(actor: Actor, *, limit: int = 100, offset: int = 0, **filters: A
     return list(Session.scalars(stmt))
 
 
+def count_alerts(actor: Actor, **filters: Any) -> int:
+    return Session.scalar(select(func.count()).select_from(alerts_query(actor, **filters).subquery())) or 0
+
+
 def alert_dict(alert: Alert) -> dict[str, Any]:
     case = alert.case
     return {

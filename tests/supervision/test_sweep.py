@@ -117,3 +117,34 @@ def test_mail_that_cannot_be_delivered_is_retried_then_marked_failed(people, smt
         notify.dispatch_pending(at("2026-03-05", 12))
     rows = Session.scalars(select(Notification).where(Notification.channel == "email")).all()
     assert {(r.status, r.attempts) for r in rows} == {("failed", 3)} and smtp.messages == []
+
+
+class Recorder:
+    """A third channel (an SMS gateway, say), plugged in through the channel interface."""
+
+    name = "sms"
+
+    def __init__(self):
+        self.sent = []
+
+    def address_of(self, user):
+        return None if user.username == "nobody" else f"+86-{user.id}"
+
+    def send(self, address, subject, body):
+        self.sent.append((address, subject))
+
+
+def test_a_plugged_in_channel_gets_every_new_alert_once(people):
+    channel = Recorder()
+    notify.register_channel(channel)
+    try:
+        submit(people, "2026-03-02")
+        alerts.sweep(None, at("2026-03-05"))
+        alerts.sweep(None, at("2026-03-05", 15))
+        notify.dispatch_pending(at("2026-03-05", 16))
+        notify.dispatch_pending(at("2026-03-05", 17))
+    finally:
+        notify.unregister_channel("sms")
+    decider = people["env_decider"].id
+    assert [address for address, _ in channel.sent] == [f"+86-{decider}"] * 2
+    assert {subject[:6] for _, subject in channel.sent} == {"【黄灯预警】", "【红灯预警】"}

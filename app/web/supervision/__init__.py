@@ -48,7 +48,7 @@ def cockpit_page(actor):
         "unconfirmed": cockpit.unconfirmed_waiting(actor), "perf": cockpit.performance(actor, period),
         "overdue": cockpit.overdue(actor, limit=20), "weeks": cockpit.trends(actor, day, "week", 12),
         "months": cockpit.trends(actor, day, "month", 12), "catalogue": list_items(),
-        "open_alerts": len(alerts.list_alerts(actor, state="open", limit=1000)),
+        "open_alerts": alerts.count_alerts(actor, state="open"),
     }
     return render_template("supervision/cockpit.html", period=period, problems=problems, **data), 422 if problems else 200
 
