@@ -237,7 +237,7 @@ def test_statement_in_eval_mode_is_a_syntax_error():
 
 
 def test_check_results_are_cached():
-    from engine.sandbox import _analyse
+    from engine.script_check import _analyse
 
     _analyse.cache_clear()
     for _ in range(5):
