@@ -120,7 +120,9 @@ def _case_rows(cid, n_closed, items, users, cal, rng, today, now, write_case, wr
     item = items[cid % len(items)]
     immediate = item.kind == "immediate"
     is_open = cid > n_closed
-    back = (0 if immediate else rng.randint(0, 14)) if is_open else rng.randint(20, 730)
+    # open cases: most within their promised time (green), some near it (yellow), a few overdue (red)
+    back = (0 if immediate else int(rng.triangular(0, item.promised_wd * 1.6, item.promised_wd * 0.5))) if is_open \
+        else rng.randint(20, 730)
     received = today - timedelta(days=back)
     submitted = datetime(received.year, received.month, received.day, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 600))
     accepted = received if immediate else cal.add_workdays(received, rng.randint(0, 3)).date

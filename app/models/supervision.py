@@ -148,3 +148,4 @@ Index("ix_case_file_light_deadline", Case.light, Case.deadline)
 Index("ix_case_file_completed_at", Case.completed_at, postgresql_include=["item_id", "used_wd", "extension_wd"])
 Index("ix_case_file_submitted_at", Case.submitted_at, postgresql_include=["item_id"])
 Index("ix_case_task_light", CaseTask.light, CaseTask.state)
+Index("ix_case_task_created_at", CaseTask.created_at)  # the step heat map reads a window of recent tasks

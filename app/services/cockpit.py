@@ -149,9 +149,10 @@ def overdue(actor: Actor, *, limit: int = 50, offset: int = 0, department: str |
     if department:
         where.append(Case.department_code == department)
     if item:
-        where.append(ServiceItem.code == item)
+        item_row = Session.scalar(select(ServiceItem).where((ServiceItem.code == item) | (ServiceItem.slug == item)))
+        where.append(Case.item_id == (item_row.id if item_row else -1))
+    total = Session.scalar(select(func.count()).select_from(Case).where(*where))  # index-only on ix_case_file_board
     base = select(Case, ServiceItem).join(ServiceItem, ServiceItem.id == Case.item_id).where(*where)
-    total = Session.scalar(select(func.count()).select_from(base.subquery()))
     rows = Session.execute(base.order_by(Case.deadline, Case.id).limit(limit).offset(offset)).all()
     return {"total": total or 0, "rows": [_overdue_row(c, i) for c, i in rows]}
 

@@ -135,6 +135,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_file_submitted_at', ['submitted_at'], unique=False, postgresql_include=['item_id'])
 
     with op.batch_alter_table('case_task', schema=None) as batch_op:
+        batch_op.create_index('ix_case_task_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_case_task_light', ['light', 'state'], unique=False)
 
 
@@ -144,6 +145,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('case_task', schema=None) as batch_op:
         batch_op.drop_index('ix_case_task_light')
+        batch_op.drop_index('ix_case_task_created_at')
 
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.drop_index('ix_case_file_submitted_at', postgresql_include=['item_id'])
