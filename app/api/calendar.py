@@ -10,7 +10,7 @@ from app.api.common import current_actor, load_body
 from app.api.schemas import DayUpdate
 from app.api.tasks import task_extras
 from app.services import calendar as calendar_service
-from app.services.clocks import case_clocks, task_clock
+from app.services.clocks import case_clocks, task_clock, unconfirmed_open_cases
 from app.services.errors import ValidationFailed
 
 
@@ -139,6 +139,25 @@ def calendar_count_workdays():
     _in_range(cal, start, end)
     lo, hi = min(start, end), max(start, end)
     return jsonify({"count": cal.count_workdays(start, end), "confirmed": not cal.unconfirmed_years_between(lo, hi)})
+
+
+@bp.get("/calendar/unconfirmed-cases")
+def calendar_unconfirmed_cases():
+    """Open cases whose deadline depends on days of a year not yet officially arranged.
+    ---
+    get:
+      tags: [calendar]
+      responses: {200: {description: cases}, 403: {content: {application/json: {schema: ErrorOut}}}}
+    """
+    actor = current_actor()
+    cases = unconfirmed_open_cases(actor)
+    years = sorted({c.deadline.year for c in cases if c.deadline})
+    return jsonify({
+        "count": len(cases),
+        "years": years,
+        "cases": [{"case_no": c.case_no, "department_code": c.department_code, "deadline": c.deadline.isoformat() if c.deadline else None,
+                   "deadline_kind": c.deadline_kind} for c in cases],
+    })
 
 
 def _case_clock_fields(case) -> dict:

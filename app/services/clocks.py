@@ -17,7 +17,7 @@ from app.models import Case, CaseTask, ServiceItem, Session
 from app.services import audit, hooks
 from app.services.auth import Actor
 from app.services.calendar import get_calendar
-from app.services.errors import ValidationFailed
+from app.services.errors import Forbidden, ValidationFailed
 from engine.clocks import ClockInput, ClockState, Extension, Pause, Thresholds, compute_clock, light_of
 from engine.workcal import WorkCalendar, local_date
 
@@ -380,6 +380,16 @@ def apply_deemed_acceptance(actor: Actor | None = None, on: date | None = None) 
 
 
 # -- read side ------------------------------------------------------------------------------------
+def unconfirmed_open_cases(actor: Actor, limit: int = 500) -> list[Case]:
+    """Open cases whose running deadline lies on days of a year without an official arrangement."""
+    if actor.role not in ("supervisor", "admin", "clerk", "reviewer", "decider"):
+        raise Forbidden("无权查看 / not allowed", code="forbidden")
+    stmt = select(Case).where(Case.status.notin_(CLOSED), Case.deadline_confirmed.is_(False))
+    if actor.role not in ("supervisor", "admin"):
+        stmt = stmt.where(Case.department_code == actor.department_code)
+    return list(Session.scalars(stmt.order_by(Case.deadline, Case.id).limit(limit)))
+
+
 def _as_dict(state: ClockState, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     zh, en = LABELS.get(state.kind, (state.kind, state.kind))
     return {**state.to_dict(), "label_zh": zh, "label_en": en, **(extra or {})}

@@ -58,3 +58,21 @@ def test_cases_and_tasks_carry_their_clocks(api):
     assert acceptance["limit_wd"] == 5 and acceptance["remaining_wd"] == 5
     task = api.get(f"/tasks/{open_task(api, case_no, 'accept')['id']}", "env_clerk").get_json()
     assert task["clock"]["limit_wd"] == 2 and task["light"] in ("green", "yellow")
+
+
+def test_open_cases_on_unconfirmed_days_are_listed(app, api):
+    from datetime import datetime, timedelta, timezone
+
+    from app.services.tasks import complete_task
+    from tests.factories import actor, open_task, submit  # noqa: I001
+
+    case_no = submit(api)
+    task = open_task(api, case_no, "accept")
+    with app.app_context():
+        # accepted on 2026-12-21: the promised decision deadline (10 WD) lands in 2027
+        complete_task(actor("env_clerk"), task["id"], {"accept_outcome": "accept"},
+                      now=datetime(2026, 12, 21, 10, tzinfo=timezone(timedelta(hours=8))))
+    body = api.get("/calendar/unconfirmed-cases", "supervisor").get_json()
+    assert body["years"] == [2027] and [c["case_no"] for c in body["cases"]] == [case_no]
+    assert api.get("/calendar/unconfirmed-cases", "tr_clerk").get_json()["count"] == 0
+    assert api.get("/calendar/unconfirmed-cases", "applicant").status_code == 403
