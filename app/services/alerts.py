@@ -19,9 +19,9 @@ from app.models.base import UTCDateTime
 from app.services import audit, clocks, notify, supervision
 from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.projection import CLOSED_STATUSES, OPEN_STATUSES
 from engine.workcal import local_date
 
-CLOSED_STATUSES = ("completed", "refused", "withdrawn")
 OPEN_TASK_STATES = ("ready", "claimed")
 ALERT_LEVELS = ("yellow", "red")
 OVERSIGHT = ("supervisor", "admin")
@@ -52,7 +52,7 @@ def raise_alerts(today: date, now: datetime) -> dict[str, int]:
         officer, c.c.deadline, literal(today, Date()), literal(now, UTCDateTime()),
     )).where(
         c.c.light.in_(ALERT_LEVELS),
-        c.c.status.notin_(CLOSED_STATUSES),
+        c.c.status.in_(OPEN_STATUSES),
     )
     task_sel = select(*_labelled(
         literal("task", String()), t.c.id, t.c.case_id, t.c.light, literal("open", String()), t.c.department_code,

@@ -20,10 +20,10 @@ from app.services import audit, hooks
 from app.services.auth import Actor
 from app.services.calendar import get_calendar
 from app.services.errors import Forbidden, ValidationFailed
+from app.services.projection import CLOSED_STATUSES, OPEN_STATUSES
 from engine.clocks import ClockInput, ClockState, Extension, Pause, Thresholds, compute_clock, light_of
 from engine.workcal import WorkCalendar, local_date
 
-CLOSED = ("completed", "refused")
 LABELS = {
     "acceptance": ("受理时限", "Acceptance"),
     "decision": ("承诺办结时限", "Promised decision"),
@@ -109,7 +109,7 @@ def compute_case(case: Case, item: ServiceItem, cal: WorkCalendar, on: date, for
 
 def _projection(case: Case, states: dict[str, ClockState]) -> dict[str, Any]:
     ci = case.clock_inputs or {}
-    open_case = case.status not in CLOSED
+    open_case = case.status not in CLOSED_STATUSES
     gov = None
     if open_case:
         for kind in ("acceptance", "delivery", "decision"):
@@ -350,7 +350,7 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[st
     case_t, task_t = Case.__table__, CaseTask.__table__
     # One read per table (100,000 small rows fit easily); keyset pages made SQLite rescan per page.
     cols = [case_t.c.id, case_t.c.item_id, case_t.c.status, case_t.c.clock_inputs, *[case_t.c[c] for c in CASE_COLUMNS]]
-    rows = Session.execute(select(*cols).where(case_t.c.status.notin_(CLOSED))).all()
+    rows = Session.execute(select(*cols).where(case_t.c.status.in_(OPEN_STATUSES))).all()
     row_view = _Row()
     updates = []
     for row in rows:
@@ -421,7 +421,7 @@ def unconfirmed_open_cases(actor: Actor, limit: int = 500) -> list[Case]:
     """Open cases whose running deadline lies on days of a year without an official arrangement."""
     if actor.role not in ("supervisor", "admin", "clerk", "reviewer", "decider"):
         raise Forbidden("无权查看 / not allowed", code="forbidden")
-    stmt = select(Case).where(Case.status.notin_(CLOSED), Case.deadline_confirmed.is_(False))
+    stmt = select(Case).where(Case.status.in_(OPEN_STATUSES), Case.deadline_confirmed.is_(False))
     if actor.role not in ("supervisor", "admin"):
         stmt = stmt.where(Case.department_code == actor.department_code)
     return list(Session.scalars(stmt.order_by(Case.deadline, Case.id).limit(limit)))

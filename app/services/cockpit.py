@@ -17,9 +17,9 @@ from app.models import Case, CaseTask, Department, ProcessVersion, ServiceItem, 
 from app.models.base import UTCDateTime
 from app.services.auth import Actor
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.projection import OPEN_STATUSES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-OPEN_STATUSES = ("received", "accepting", "correcting", "special_procedure", "in_progress")
 LIGHTS = ("green", "yellow", "red")
 OVERSIGHT = ("supervisor", "admin")
 

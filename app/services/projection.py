@@ -8,6 +8,9 @@ from app.models import Case, CaseTask, Session, utcnow
 from engine.runtime import CaseRun, CaseSnapshot
 
 OPEN_STATES = ("ready", "claimed")
+# Case statuses (status_of below). Filter open cases with IN (OPEN_STATUSES): it can use the status index.
+OPEN_STATUSES = ("accepting", "correcting", "in_progress", "special_procedure")
+CLOSED_STATUSES = ("completed", "refused", "withdrawn")
 
 
 def status_of(snapshot: CaseSnapshot, special_procedures: set[str]) -> str:

@@ -28,7 +28,7 @@ from app.services.calendar import get_calendar
 from app.services.cases import get_case
 from app.services.catalogue import definition_for
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.projection import apply_snapshot, case_summary
+from app.services.projection import OPEN_STATUSES, apply_snapshot, case_summary
 from engine.errors import EngineError
 from engine.runtime import CaseRun
 from engine.workcal import local_date
@@ -40,7 +40,6 @@ MAX_REPLY_WD = 30
 PLATFORM_DEPARTMENT = "admin"
 OVERSIGHT = ("supervisor", "admin")
 REPLY_ROLES = ("decider", "clerk")
-CLOSED_STATUSES = ("completed", "refused", "withdrawn")
 
 
 def _insert(table: Any) -> Any:
@@ -243,7 +242,7 @@ def wake_due_cases(actor: Actor | None, now: datetime, limit: int = 500) -> list
     attempt is rolled back and the case is looked at again on the next pass.
     """
     ids = list(Session.scalars(
-        select(Case.id).where(Case.next_timer_due <= now, Case.status.notin_(CLOSED_STATUSES))
+        select(Case.id).where(Case.next_timer_due <= now, Case.status.in_(OPEN_STATUSES))
         .order_by(Case.next_timer_due).limit(limit)
     ))
     woken = []
