@@ -24,8 +24,8 @@ translations: $(VENV)/.installed
 # Front-end assets (bpmn-js, charts) from npm into app/static/vendor; not committed.
 assets:
 	@if [ -f package.json ]; then \
-	  [ -d node_modules ] || npm install --no-audit --no-fund --loglevel=error; \
-	  node scripts/copy-assets.mjs; \
+	  [ -d node_modules/echarts ] && [ -d node_modules/bpmn-js ] || npm install --no-audit --no-fund --loglevel=error; \
+	  node scripts/copy-assets.mjs && node scripts/copy-echarts.mjs; \
 	fi
 
 # Debian packages: Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser
