@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,51 +15,22 @@ from tests.supervision.conftest import at, submit
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run"]
 VENDOR = Path(__file__).resolve().parents[2] / "app" / "static" / "vendor"
 
 
-@pytest.fixture(scope="module")
-def server(app):
-    from werkzeug.serving import make_server
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.skip(f"the cockpit browser test needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def test_a_supervisor_reads_the_cockpit_and_drills_down_to_a_red_case(app, server, chromium):
+def test_a_supervisor_reads_the_cockpit_and_drills_down_to_a_red_case(app, live_server, browser):
     with app.app_context():
         people = {u.username: Actor.of(u) for u in Session.scalars(select(User))}
         red = submit(people, "2026-03-02").case_no
         alerts.sweep(None, at("2026-03-10"))
         Session.remove()
-    page = chromium.new_page()
+    page = browser.new_page()
     try:
-        page.goto(f"{server}/login?next=/supervision/")
+        page.goto(f"{live_server}/login?next=/supervision/")
         page.fill("input[name=username]", "supervisor")
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("button[type=submit]")
-        page.goto(f"{server}/supervision/")
+        page.goto(f"{live_server}/supervision/")
         assert page.inner_text("[data-light=red]") == "1"
         assert page.inner_text("[data-light=total]") == "1"
         assert page.locator("#by-department tr[data-dept=env] td").nth(3).inner_text() == "1"
@@ -73,7 +41,7 @@ def test_a_supervisor_reads_the_cockpit_and_drills_down_to_a_red_case(app, serve
         link.click()
         page.wait_for_load_state()
         assert red in page.content()
-        page.goto(f"{server}/supervision/heatmap/eia_report_form?days=366")
+        page.goto(f"{live_server}/supervision/heatmap/eia_report_form?days=366")
         if (VENDOR / "bpmn-viewer.production.min.js").exists():
             page.wait_for_selector("#heat-canvas[data-rendered=true]", timeout=15000)
             badge = page.locator(".heat-badge[data-step=accept]")
