@@ -249,9 +249,7 @@ def _on_task_completed(actor: Actor, case: Case, task: CaseTask, data: dict[str,
     elif bpmn_id == "issue_result":
         _stop(ci, "delivery", day)
         case.delivered_on = day
-    _close_specials(ci, case, day)
-    case.clock_inputs = ci
-    refresh_case(case, day)
+    case.clock_inputs = ci  # tasks_opened (always emitted last) closes specials and refreshes the columns
 
 
 def _close_specials(ci: dict[str, Any], case: Case, day: date) -> None:
@@ -267,12 +265,12 @@ def _on_supplement(actor: Actor, case: Case, data: dict[str, Any], now: datetime
     if ci.get("acceptance") and not case.accepted_on:
         # The office decides on acceptance anew from the day the supplement arrives (Art. 32).
         ci["acceptance"] = _new_clock(day, int(_limits(case.item).get("acceptance_wd", 5)))
-    case.clock_inputs = ci
-    refresh_case(case, day)
+    case.clock_inputs = ci  # refreshed by tasks_opened, emitted right after
 
 
 @hooks.on("tasks_opened")
 def _on_tasks_opened(case: Case, tasks: list[CaseTask], now: datetime) -> None:
+    """Runs last after every case change (also with no new task): the one place the columns are refreshed."""
     day = today(now)
     ci = dict(case.clock_inputs or {})
     specials = list(ci.get("special", []))

@@ -8,6 +8,9 @@ Events and their keyword arguments:
 - ``task_completed``  (actor, case, task, data, now)   task: the CaseTask row just completed
 - ``supplement_received`` (actor, case, data, now)
 - ``tasks_opened``    (case, tasks, now)               tasks: CaseTask rows just created
+
+Every case-changing service emits ``tasks_opened`` last, even when no task was opened, so handlers
+that derive state from the whole case (the clock columns) do it there, once per change.
 """
 
 from __future__ import annotations
