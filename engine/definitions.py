@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -186,10 +185,6 @@ def parse_definition(
         call_activities=call_activities,
         warnings=tuple(problems),
     )
-
-
-def is_catching_message(task_spec: Any) -> bool:
-    return isinstance(task_spec, CatchingEvent)
 
 
 class ProcessCache:

@@ -118,7 +118,7 @@ class CaseRun:
             break
         start.data.update(copy.deepcopy(dict(data)))
         run = cls(definition, wf)
-        run._advance(now)  # noqa: SLF001
+        run._advance(now)
         return run
 
     @classmethod

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import AuditEvent, Case, Material, ServiceItem, Session, utcnow
+from app.models import AuditEvent, Case, Material, Session, utcnow
 from app.services import audit, hooks
 from app.services.auth import Actor
 from app.services.casenumbers import is_valid_case_no, make_case_no
@@ -134,7 +134,7 @@ def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, 
     return case
 
 
-def load_case(case_no: str, *, for_update: bool = False) -> Case:
+def load_case(case_no: str) -> Case:
     if not is_valid_case_no(case_no):
         raise NotFound(f"办件编号 {case_no} 格式不正确或不存在 / no case {case_no}", code="case_not_found")
     stmt = select(Case).where(Case.case_no == case_no).options(selectinload(Case.tasks))
@@ -205,7 +205,3 @@ def conflict_guard() -> Iterator[None]:
     except StaleDataError as exc:
         Session.rollback()
         raise Conflict("办件已被他人更新，请刷新后重试 / the case was changed by someone else; reload", code="stale_case") from exc
-
-
-def item_of(case: Case) -> ServiceItem:
-    return case.item

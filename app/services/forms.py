@@ -36,7 +36,7 @@ def _field_of(error: Any) -> str:
     return ".".join(str(p) for p in path) or "(form)"
 
 
-def _message_of(error: Any, schema: Mapping[str, Any]) -> str:
+def _message_of(error: Any) -> str:
     v = error.validator
     if v == "required":
         return "必填 / required"
@@ -65,7 +65,7 @@ def validate_form(form: Mapping[str, Any], data: Any) -> dict[str, Any]:
     seen = set()
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         field = _field_of(error)
-        message = _message_of(error, schema)
+        message = _message_of(error)
         if (field, message) in seen:
             continue
         seen.add((field, message))

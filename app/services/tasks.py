@@ -19,25 +19,6 @@ from app.services.projection import apply_snapshot, case_summary
 from engine.errors import EngineError
 from engine.runtime import CaseRun
 
-
-def inbox_query(actor: Actor):
-    """Open tasks the actor may work on: claimed by them, or claimable by their role in their department."""
-    return (
-        select(CaseTask)
-        .join(Case, Case.id == CaseTask.case_id)
-        .where(
-            or_(
-                and_(CaseTask.state == "claimed", CaseTask.assignee_id == actor.id),
-                and_(
-                    CaseTask.state == "ready",
-                    CaseTask.role == actor.role,
-                    CaseTask.department_code == actor.department_code,
-                ),
-            )
-        )
-    )
-
-
 # Built once with bind parameters: constructing the statement costs more than running it.
 _INBOX = (
     select(CaseTask)
