@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # name, default, description (the README table is generated from this list: keep them in step)
 SETTINGS: list[tuple[str, str, str]] = [
-    ("TONGBAN_DATABASE_URL", "sqlite:///<DATA_DIR>/tongban.sqlite", "SQLAlchemy database URL (SQLite or postgresql+psycopg://…)"),
+    (
+        "TONGBAN_DATABASE_URL",
+        "sqlite:///<DATA_DIR>/tongban.sqlite",
+        "SQLAlchemy database URL (SQLite or postgresql+psycopg://…)",
+    ),
     ("TONGBAN_SECRET_KEY", "dev-only key", "Flask session signing key; set it in production"),
     ("TONGBAN_DATA_DIR", "./var", "Where the SQLite file and the material file store live"),
     ("TONGBAN_PROCESSES_DIR", "./processes", "Service-item BPMN folders"),

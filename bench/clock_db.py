@@ -31,17 +31,45 @@ def make_cases(n: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
     cases, tasks = [], []
     for i in range(1, n + 1):
         start = date(2026, 9, 1) + timedelta(days=rnd.randrange(0, 110))
-        ci = {"acceptance": {"start": start.isoformat(), "limit_wd": 5, "stopped_on": start.isoformat(), "extensions": [], "same_day": False},
-              "decision": {"start": start.isoformat(), "limit_wd": 10, "stopped_on": None, "extensions": [], "same_day": False},
-              "statutory": {"start": start.isoformat(), "limit_wd": 30, "stopped_on": None, "extensions": [], "same_day": False}}
+        ci = {
+            "acceptance": {
+                "start": start.isoformat(),
+                "limit_wd": 5,
+                "stopped_on": start.isoformat(),
+                "extensions": [],
+                "same_day": False,
+            },
+            "decision": {
+                "start": start.isoformat(),
+                "limit_wd": 10,
+                "stopped_on": None,
+                "extensions": [],
+                "same_day": False,
+            },
+            "statutory": {
+                "start": start.isoformat(),
+                "limit_wd": 30,
+                "stopped_on": None,
+                "extensions": [],
+                "same_day": False,
+            },
+        }
         if i % 3 == 0:
             p = start + timedelta(days=rnd.randrange(1, 10))
-            ci["correction"] = [{"start": p.isoformat(), "end": (p + timedelta(days=rnd.randrange(1, 15))).isoformat(), "deadline": None}]
+            ci["correction"] = [
+                {
+                    "start": p.isoformat(),
+                    "end": (p + timedelta(days=rnd.randrange(1, 15))).isoformat(),
+                    "deadline": None,
+                }
+            ]
         if i % 5 == 0:
             ext = {"days": 5, "reason": "bench", "approved_on": (start + timedelta(days=5)).isoformat()}
             ci["decision"]["extensions"] = [ext]
             ci["statutory"]["extensions"] = [ext]
-        cases.append({"id": i, "case_no": f"B{i:012d}", "status": "in_progress", "clock_inputs": ci, "start": start})
+        cases.append(
+            {"id": i, "case_no": f"B{i:012d}", "status": "in_progress", "clock_inputs": ci, "start": start}
+        )
         tasks.append({"id": i, "case_id": i, "started_on": start + timedelta(days=1)})
     return cases, tasks
 
@@ -73,7 +101,9 @@ def run(db: str, n: int) -> None:
         from app.services.users import seed_demo_users
 
         upgrade(url)
-        app = create_app({"TONGBAN_DATABASE_URL": url, "TONGBAN_DATA_DIR": str(tmp), "TONGBAN_DEMO_PASSWORD": "x"})
+        app = create_app(
+            {"TONGBAN_DATABASE_URL": url, "TONGBAN_DATA_DIR": str(tmp), "TONGBAN_DEMO_PASSWORD": "x"}
+        )
         with app.app_context():
             seed_from_package()
             load_catalogue()
@@ -82,15 +112,48 @@ def run(db: str, n: int) -> None:
             cases, tasks = make_cases(n)
             t0 = time.perf_counter()
             for lo in range(0, n, 10000):
-                Session.execute(insert(Case), [
-                    {"id": c["id"], "case_no": c["case_no"], "item_id": item.id, "process_version": item.current_version,
-                     "department_code": "env", "applicant_kind": "person", "applicant_name": "基准", "applicant_id_no": "11010519491231002X",
-                     "status": "in_progress", "state": "{}", "state_format": "bench", "clock_inputs": c["clock_inputs"],
-                     "received_on": c["start"], "accepted_on": c["start"]} for c in cases[lo:lo + 10000]])
-                Session.execute(insert(CaseTask), [
-                    {"id": t["id"], "case_id": t["case_id"], "spiff_task_id": str(uuid.uuid4()), "bpmn_id": "review", "name": "审查",
-                     "role": "reviewer", "department_code": "env", "state": "ready", "form": "review.json",
-                     "properties": {"time_limit_wd": "5"}, "limit_wd": 5, "started_on": t["started_on"]} for t in tasks[lo:lo + 10000]])
+                Session.execute(
+                    insert(Case),
+                    [
+                        {
+                            "id": c["id"],
+                            "case_no": c["case_no"],
+                            "item_id": item.id,
+                            "process_version": item.current_version,
+                            "department_code": "env",
+                            "applicant_kind": "person",
+                            "applicant_name": "基准",
+                            "applicant_id_no": "11010519491231002X",
+                            "status": "in_progress",
+                            "state": "{}",
+                            "state_format": "bench",
+                            "clock_inputs": c["clock_inputs"],
+                            "received_on": c["start"],
+                            "accepted_on": c["start"],
+                        }
+                        for c in cases[lo : lo + 10000]
+                    ],
+                )
+                Session.execute(
+                    insert(CaseTask),
+                    [
+                        {
+                            "id": t["id"],
+                            "case_id": t["case_id"],
+                            "spiff_task_id": str(uuid.uuid4()),
+                            "bpmn_id": "review",
+                            "name": "审查",
+                            "role": "reviewer",
+                            "department_code": "env",
+                            "state": "ready",
+                            "form": "review.json",
+                            "properties": {"time_limit_wd": "5"},
+                            "limit_wd": 5,
+                            "started_on": t["started_on"],
+                        }
+                        for t in tasks[lo : lo + 10000]
+                    ],
+                )
             Session.commit()
             print(f"  inserted {n:,} open cases + {n:,} open steps in {time.perf_counter() - t0:.1f} s")
             on = today()
@@ -100,8 +163,10 @@ def run(db: str, n: int) -> None:
             admin = Actor.of(Session.scalar(select(User).where(User.username == "admin")))
             t0 = time.perf_counter()
             result = set_day(admin, date(2026, 10, 12), False, "bench: extra day off")  # recomputes inside
-            print(f"  admin marks 2026-10-12 off → every open deadline recomputed: {time.perf_counter() - t0:.2f} s "
-                  f"({result['cases_changed']:,} cases, {result['tasks_changed']:,} steps re-dated)")
+            print(
+                f"  admin marks 2026-10-12 off → every open deadline recomputed: {time.perf_counter() - t0:.2f} s "
+                f"({result['cases_changed']:,} cases, {result['tasks_changed']:,} steps re-dated)"
+            )
             t0 = time.perf_counter()
             again = recompute_open_clocks(on)
             print(f"  recompute with nothing changed: {time.perf_counter() - t0:.2f} s {again}")
@@ -123,7 +188,7 @@ def main() -> None:
     ap.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--cases", type=int, default=100_000)
     args = ap.parse_args()
-    for db in (("sqlite", "postgres") if args.db == "both" else (args.db,)):
+    for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
         print(f"== {db}: {args.cases:,} open cases ==")
         run(db, args.cases)
 

@@ -25,12 +25,52 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-CASE_COLS = ("id", "case_no", "item_id", "process_version", "department_code", "applicant_kind", "applicant_name",
-             "applicant_id_no", "status", "outcome", "data", "state", "state_format", "lock_version", "submitted_at",
-             "completed_at", "updated_at", "received_on", "accepted_on", "deemed_accepted", "decided_on", "clock_inputs",
-             "deadline_confirmed", "clock_paused", "extension_wd", "used_wd", "light")
-TASK_COLS = ("case_id", "spiff_task_id", "bpmn_id", "name", "role", "department_code", "state", "assignee_id", "form",
-             "properties", "created_at", "completed_at", "started_on", "limit_wd", "deadline_confirmed")
+CASE_COLS = (
+    "id",
+    "case_no",
+    "item_id",
+    "process_version",
+    "department_code",
+    "applicant_kind",
+    "applicant_name",
+    "applicant_id_no",
+    "status",
+    "outcome",
+    "data",
+    "state",
+    "state_format",
+    "lock_version",
+    "submitted_at",
+    "completed_at",
+    "updated_at",
+    "received_on",
+    "accepted_on",
+    "deemed_accepted",
+    "decided_on",
+    "clock_inputs",
+    "deadline_confirmed",
+    "clock_paused",
+    "extension_wd",
+    "used_wd",
+    "light",
+)
+TASK_COLS = (
+    "case_id",
+    "spiff_task_id",
+    "bpmn_id",
+    "name",
+    "role",
+    "department_code",
+    "state",
+    "assignee_id",
+    "form",
+    "properties",
+    "created_at",
+    "completed_at",
+    "started_on",
+    "limit_wd",
+    "deadline_confirmed",
+)
 STEPS = [("accept", "受理", "clerk", 2), ("review", "审查", "reviewer", 5), ("decide", "决定", "decider", 2)]
 
 
@@ -39,8 +79,13 @@ def schema_url(url: str, schema: str) -> str:
 
 
 def _clock(start: date, limit: int, stopped: date | None = None) -> dict:
-    return {"start": start.isoformat(), "limit_wd": limit, "stopped_on": stopped.isoformat() if stopped else None,
-            "extensions": [], "same_day": limit == 0}
+    return {
+        "start": start.isoformat(),
+        "limit_wd": limit,
+        "stopped_on": stopped.isoformat() if stopped else None,
+        "extensions": [],
+        "same_day": limit == 0,
+    }
 
 
 def prepare(url: str, schema: str):
@@ -61,7 +106,9 @@ def prepare(url: str, schema: str):
 
     scoped = schema_url(url, schema)
     upgrade(scoped)
-    app = create_app({"TONGBAN_DATABASE_URL": scoped, "TONGBAN_DATA_DIR": tempfile.mkdtemp(prefix="tb-bench-")})
+    app = create_app(
+        {"TONGBAN_DATABASE_URL": scoped, "TONGBAN_DATA_DIR": tempfile.mkdtemp(prefix="tb-bench-")}
+    )
     with app.app_context():
         seed_from_package()
         load_catalogue()
@@ -70,13 +117,20 @@ def prepare(url: str, schema: str):
     return app
 
 
-def generate(url: str = DEFAULT_URL, schema: str = "bench_supervision", cases: int = 1_000_000, open_cases: int = 100_000,
-             seed: int = 7, today: date | None = None):
+def generate(
+    url: str = DEFAULT_URL,
+    schema: str = "bench_supervision",
+    cases: int = 1_000_000,
+    open_cases: int = 100_000,
+    seed: int = 7,
+    today: date | None = None,
+):
     """Build the data set; returns (app, seconds spent)."""
     from sqlalchemy import select, text
 
     from app.models import ServiceItem, Session, User
     from app.services.calendar import get_calendar
+
     t0 = time.perf_counter()
     app = prepare(url, schema)
     rng = random.Random(seed)
@@ -96,7 +150,9 @@ def generate(url: str = DEFAULT_URL, schema: str = "bench_supervision", cases: i
         task_rows: list[tuple] = []
         with cur.copy(f"COPY case_file ({', '.join(CASE_COLS)}) FROM STDIN") as case_copy:
             for cid in range(first, min(first + chunk, cases + 1)):
-                _case_rows(cid, n_closed, items, users, cal, rng, today, now, case_copy.write_row, task_rows.append)
+                _case_rows(
+                    cid, n_closed, items, users, cal, rng, today, now, case_copy.write_row, task_rows.append
+                )
         with cur.copy(f"COPY case_task ({', '.join(TASK_COLS)}) FROM STDIN") as task_copy:
             for row in task_rows:
                 task_copy.write_row(row)
@@ -121,29 +177,62 @@ def _case_rows(cid, n_closed, items, users, cal, rng, today, now, write_case, wr
     immediate = item.kind == "immediate"
     is_open = cid > n_closed
     # open cases: most within their promised time (green), some near it (yellow), a few overdue (red)
-    back = (0 if immediate else int(rng.triangular(0, item.promised_wd * 1.6, item.promised_wd * 0.5))) if is_open \
+    back = (
+        (0 if immediate else int(rng.triangular(0, item.promised_wd * 1.6, item.promised_wd * 0.5)))
+        if is_open
         else rng.randint(20, 730)
+    )
     received = today - timedelta(days=back)
-    submitted = datetime(received.year, received.month, received.day, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 600))
+    submitted = datetime(received.year, received.month, received.day, 1, tzinfo=UTC) + timedelta(
+        minutes=rng.randint(0, 600)
+    )
     accepted = received if immediate else cal.add_workdays(received, rng.randint(0, 3)).date
     status, ci, used, completed_at, decided = "in_progress", {}, None, None, None
     if is_open and not immediate and rng.random() < 0.2:
         status, ci = "accepting", {"acceptance": _clock(received, 5)}
     else:
-        ci = {"acceptance": _clock(received, 5, accepted), "decision": _clock(accepted, item.promised_wd),
-              "statutory": _clock(accepted, item.statutory_wd)}
+        ci = {
+            "acceptance": _clock(received, 5, accepted),
+            "decision": _clock(accepted, item.promised_wd),
+            "statutory": _clock(accepted, item.statutory_wd),
+        }
     if not is_open:
         used = 0 if immediate else max(0, int(rng.gauss(item.promised_wd * 0.8, 2)))
         decided = cal.add_workdays(accepted, used).date
         completed_at = datetime(decided.year, decided.month, decided.day, 7, tzinfo=UTC)
         status = "completed"
         ci["decision"]["stopped_on"] = ci["statutory"]["stopped_on"] = decided.isoformat()
-    write_case((
-        cid, make_case_no(cid, submitted), item.id, item.current_version, item.department_code, "entity",
-        f"企业{cid % 9973}", "91350200MA2Y8K3Q1P", status, "approved" if not is_open else None, "{}", "", "bench",
-        1, submitted, completed_at, now, received, accepted if status != "accepting" else None, False, decided,
-        json.dumps(ci), True, False, 0, used, None,
-    ))
+    write_case(
+        (
+            cid,
+            make_case_no(cid, submitted),
+            item.id,
+            item.current_version,
+            item.department_code,
+            "entity",
+            f"企业{cid % 9973}",
+            "91350200MA2Y8K3Q1P",
+            status,
+            "approved" if not is_open else None,
+            "{}",
+            "",
+            "bench",
+            1,
+            submitted,
+            completed_at,
+            now,
+            received,
+            accepted if status != "accepting" else None,
+            False,
+            decided,
+            json.dumps(ci),
+            True,
+            False,
+            0,
+            used,
+            None,
+        )
+    )
     dept = item.department_code
     steps = STEPS[:1] if immediate else STEPS
     day = received
@@ -157,11 +246,29 @@ def _case_rows(cid, n_closed, items, users, cal, rng, today, now, write_case, wr
         finished = None if last_open else datetime(done_day.year, done_day.month, done_day.day, 6, tzinfo=UTC)
         state = "completed" if finished else ("claimed" if rng.random() < 0.5 else "ready")
         assignee = users.get((dept, role)) if state != "ready" else None
-        write_task((cid, f"{cid:08d}-{k}", bpmn_id, name, role, dept, state, assignee, f"{bpmn_id}.json",
-                             json.dumps({"time_limit_wd": str(limit)}), created, finished, day, limit, True))
+        write_task(
+            (
+                cid,
+                f"{cid:08d}-{k}",
+                bpmn_id,
+                name,
+                role,
+                dept,
+                state,
+                assignee,
+                f"{bpmn_id}.json",
+                json.dumps({"time_limit_wd": str(limit)}),
+                created,
+                finished,
+                day,
+                limit,
+                True,
+            )
+        )
         if last_open:
             break
         day = done_day
+
 
 def drop(url: str, schema: str) -> None:
     from sqlalchemy import create_engine, text

@@ -37,7 +37,9 @@ def build(tmp: Path):
 
     url = f"sqlite:///{tmp / 'bench.sqlite'}"
     upgrade(url)
-    app = create_app({"TONGBAN_DATABASE_URL": url, "TONGBAN_DATA_DIR": str(tmp), "TONGBAN_SECRET_KEY": "bench"})
+    app = create_app(
+        {"TONGBAN_DATABASE_URL": url, "TONGBAN_DATA_DIR": str(tmp), "TONGBAN_SECRET_KEY": "bench"}
+    )
     with app.app_context():
         load_catalogue()
         seed_demo_users(PASSWORD)
@@ -56,7 +58,11 @@ def generate(app, n: int, one_group: bool) -> None:
         for item in items:
             by_dept.setdefault(item.department_code, []).append(item)
         clerk_id = Session.scalar(select(User.id).where(User.username == "env_clerk"))
-        groups = [("env", "clerk")] if one_group else [(d, r) for d in by_dept for r in ("clerk", "reviewer", "decider")]
+        groups = (
+            [("env", "clerk")]
+            if one_group
+            else [(d, r) for d in by_dept for r in ("clerk", "reviewer", "decider")]
+        )
         names = ["厦门", "福州", "泉州", "漳州", "莆田"]
         now = datetime.now(UTC)
         today = date.today()
@@ -70,23 +76,58 @@ def generate(app, n: int, one_group: bool) -> None:
                     item = by_dept[dept][i % len(by_dept[dept])]
                     case_id = i + 1
                     submitted = now - timedelta(minutes=rng.randint(0, 60 * 24 * 60))
-                    cases.append(dict(
-                        id=case_id, case_no=make_case_no(case_id, submitted), item_id=item.id, process_version=item.current_version,
-                        department_code=dept, applicant_kind="entity", applicant_name=f"{rng.choice(names)}{i:06d}科技有限公司",
-                        applicant_id_no="91350200MA2Y8K3Q1P", status="in_progress", data={}, state="{}", state_format="bench",
-                        lock_version=1, submitted_at=submitted, updated_at=submitted, clock_inputs={}, deemed_accepted=False,
-                        deadline_confirmed=True, clock_paused=False, extension_wd=0,
-                    ))
+                    cases.append(
+                        dict(
+                            id=case_id,
+                            case_no=make_case_no(case_id, submitted),
+                            item_id=item.id,
+                            process_version=item.current_version,
+                            department_code=dept,
+                            applicant_kind="entity",
+                            applicant_name=f"{rng.choice(names)}{i:06d}科技有限公司",
+                            applicant_id_no="91350200MA2Y8K3Q1P",
+                            status="in_progress",
+                            data={},
+                            state="{}",
+                            state_format="bench",
+                            lock_version=1,
+                            submitted_at=submitted,
+                            updated_at=submitted,
+                            clock_inputs={},
+                            deemed_accepted=False,
+                            deadline_confirmed=True,
+                            clock_paused=False,
+                            extension_wd=0,
+                        )
+                    )
                     light = rng.choices(["green", "yellow", "red"], [80, 15, 5])[0]
                     deadline = today + timedelta(days=rng.randint(-5, 20))
                     claimed = role == "clerk" and dept == "env" and i % 50 == 0
-                    tasks.append(dict(
-                        id=case_id, case_id=case_id, spiff_task_id=f"bench-{i}", bpmn_id=["accept", "review", "decide"][("clerk", "reviewer", "decider").index(role)],
-                        name={"clerk": "受理审查", "reviewer": "技术审查", "decider": "作出决定"}[role], role=role, department_code=dept,
-                        state="claimed" if claimed else "ready", assignee_id=clerk_id if claimed else None, form="accept.json",
-                        properties={}, created_at=submitted, started_on=submitted.date(), limit_wd=5, deadline=deadline,
-                        deadline_confirmed=True, light=light, used_wd=rng.randint(0, 5), remaining_wd=rng.randint(-3, 5),
-                    ))
+                    tasks.append(
+                        dict(
+                            id=case_id,
+                            case_id=case_id,
+                            spiff_task_id=f"bench-{i}",
+                            bpmn_id=["accept", "review", "decide"][
+                                ("clerk", "reviewer", "decider").index(role)
+                            ],
+                            name={"clerk": "受理审查", "reviewer": "技术审查", "decider": "作出决定"}[role],
+                            role=role,
+                            department_code=dept,
+                            state="claimed" if claimed else "ready",
+                            assignee_id=clerk_id if claimed else None,
+                            form="accept.json",
+                            properties={},
+                            created_at=submitted,
+                            started_on=submitted.date(),
+                            limit_wd=5,
+                            deadline=deadline,
+                            deadline_confirmed=True,
+                            light=light,
+                            used_wd=rng.randint(0, 5),
+                            remaining_wd=rng.randint(-3, 5),
+                        )
+                    )
                 conn.execute(insert(Case), cases)
                 conn.execute(insert(CaseTask), tasks)
         Session.remove()
@@ -119,20 +160,29 @@ def main() -> None:
         app = build(tmp)
         t = time.perf_counter()
         generate(app, args.tasks, args.one_group)
-        print(f"generated {args.tasks} open tasks in {time.perf_counter() - t:.1f} s ({'one group' if args.one_group else 'spread over 2 departments x 3 roles'})")
+        print(
+            f"generated {args.tasks} open tasks in {time.perf_counter() - t:.1f} s ({'one group' if args.one_group else 'spread over 2 departments x 3 roles'})"
+        )
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
         http = requests.Session()
         page = http.get(f"{base}/login").text
         csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        resp = http.post(f"{base}/login", data={"username": "env_clerk", "password": PASSWORD, "csrf_token": csrf}, allow_redirects=False)
+        resp = http.post(
+            f"{base}/login",
+            data={"username": "env_clerk", "password": PASSWORD, "csrf_token": csrf},
+            allow_redirects=False,
+        )
         assert resp.status_code == 302, resp.status_code
         timed(http, f"{base}/inbox/", 10)  # warm-up
         report("inbox, first page, urgency order", timed(http, f"{base}/inbox/", args.requests))
         report("inbox, page 50", timed(http, f"{base}/inbox/?page=50", args.requests))
         report("inbox, light=red", timed(http, f"{base}/inbox/?light=red", args.requests))
-        report("inbox, search by applicant prefix", timed(http, f"{base}/inbox/?q=%E5%8E%A6%E9%97%A8000", args.requests))
+        report(
+            "inbox, search by applicant prefix",
+            timed(http, f"{base}/inbox/?q=%E5%8E%A6%E9%97%A8000", args.requests),
+        )
         server.shutdown()
 
 

@@ -65,15 +65,34 @@ class Server:
                 conn.execute(text(f'create schema "{self.schema}"'))
             admin.dispose()
             self.url = f"{PG_URL}?options=-csearch_path%3D{self.schema}"
-        self.env = {**os.environ, "TONGBAN_DATABASE_URL": self.url, "TONGBAN_DATA_DIR": str(self.tmp),
-                    "TONGBAN_DEMO_PASSWORD": PASSWORD, "TONGBAN_SCHEDULER": "0"}
+        self.env = {
+            **os.environ,
+            "TONGBAN_DATABASE_URL": self.url,
+            "TONGBAN_DATA_DIR": str(self.tmp),
+            "TONGBAN_DEMO_PASSWORD": PASSWORD,
+            "TONGBAN_SCHEDULER": "0",
+        }
         flask = [str(BIN / "flask"), "--app", "app"]
-        for args in (["db", "upgrade"], ["seed-demo"], ["deploy-item", "bench/items/simple_approval", "--forms-dir", "bench/forms"]):
+        for args in (
+            ["db", "upgrade"],
+            ["seed-demo"],
+            ["deploy-item", "bench/items/simple_approval", "--forms-dir", "bench/forms"],
+        ):
             subprocess.run(flask + args, cwd=ROOT, env=self.env, check=True, capture_output=True)
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT, env=self.env,
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "app:create_app()",
+            ],
+            cwd=ROOT,
+            env=self.env,
         )
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         deadline = time.monotonic() + 60
@@ -100,21 +119,34 @@ class Server:
 
 
 def token(base: str, user: str) -> str:
-    return requests.post(f"{base}/auth/token", json={"username": user, "password": PASSWORD}, timeout=10).json()["token"]
+    return requests.post(
+        f"{base}/auth/token", json={"username": user, "password": PASSWORD}, timeout=10
+    ).json()["token"]
 
 
-SIMPLE = {"item": "simple_approval", "application": {"subject": "bench"}, "steps": [("clerk", "Task_approve", {"approved": True})]}
+SIMPLE = {
+    "item": "simple_approval",
+    "application": {"subject": "bench"},
+    "steps": [("clerk", "Task_approve", {"approved": True})],
+}
 
 
 def eia_model() -> dict:
-    sc = yaml.safe_load((ROOT / "processes/eia_report_form/scenarios/accept_approve.yaml").read_text(encoding="utf-8"))
+    sc = yaml.safe_load(
+        (ROOT / "processes/eia_report_form/scenarios/accept_approve.yaml").read_text(encoding="utf-8")
+    )
     steps = [(s["role"], s["task"], s["data"]) for s in sc["steps"]]
     return {"item": "eia_report_form", "application": sc["application"], "steps": steps}
 
 
 def applicant_of(app: dict) -> dict:
     if "applicant_id_number" in app:
-        return {"kind": app["applicant_kind"], "name": app["applicant_name"], "id_no": app["applicant_id_number"], "phone": app.get("contact_phone")}
+        return {
+            "kind": app["applicant_kind"],
+            "name": app["applicant_name"],
+            "id_no": app["applicant_id_number"],
+            "phone": app.get("contact_phone"),
+        }
     return {"kind": "person", "name": "林晓", "id_no": "11010519491231002X", "phone": "13800000000"}
 
 
@@ -145,7 +177,15 @@ class Client:
 
 
 def run_clients(base: str, model: dict, clients: int, seconds: float, max_lifecycles: int) -> dict:
-    tokens = {r: token(base, u) for r, u in (("applicant", "applicant"), ("clerk", "env_clerk"), ("reviewer", "env_reviewer"), ("decider", "env_decider"))}
+    tokens = {
+        r: token(base, u)
+        for r, u in (
+            ("applicant", "applicant"),
+            ("clerk", "env_clerk"),
+            ("reviewer", "env_reviewer"),
+            ("decider", "env_decider"),
+        )
+    }
     lat: dict[str, list[float]] = defaultdict(list)
     done = [0]
     errors = []
@@ -166,17 +206,30 @@ def run_clients(base: str, model: dict, clients: int, seconds: float, max_lifecy
     def client():
         s = Client(base)
         hdr = {r: {"Authorization": f"Bearer {t}"} for r, t in tokens.items()}
-        body = {"item_code": model["item"], "applicant": applicant_of(model["application"]), "data": model["application"]}
+        body = {
+            "item_code": model["item"],
+            "applicant": applicant_of(model["application"]),
+            "data": model["application"],
+        }
         while time.monotonic() < stop_at:
             with lock:
                 if done[0] >= max_lifecycles:
                     return
             try:
-                case_no = timed("create", lambda: s.request("POST", "/cases", body, hdr["applicant"]))["case_no"]
+                case_no = timed("create", lambda: s.request("POST", "/cases", body, hdr["applicant"]))[
+                    "case_no"
+                ]
                 for role, task_id, data in model["steps"]:
-                    inbox = timed("inbox", lambda role=role: s.request("GET", "/tasks?limit=500", None, hdr[role]))["tasks"]
+                    inbox = timed(
+                        "inbox", lambda role=role: s.request("GET", "/tasks?limit=500", None, hdr[role])
+                    )["tasks"]
                     task = next(t for t in inbox if t["case_no"] == case_no and t["bpmn_id"] == task_id)
-                    timed("complete", lambda role=role, task=task, data=data: s.request("POST", f"/tasks/{task['id']}/complete", {"data": data}, hdr[role]))
+                    timed(
+                        "complete",
+                        lambda role=role, task=task, data=data: s.request(
+                            "POST", f"/tasks/{task['id']}/complete", {"data": data}, hdr[role]
+                        ),
+                    )
             except Exception:  # noqa: BLE001, S112 - counted in errors, the bench goes on
                 continue
             with lock:
@@ -189,7 +242,13 @@ def run_clients(base: str, model: dict, clients: int, seconds: float, max_lifecy
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    return {"lifecycles": done[0], "seconds": elapsed, "rate": done[0] / elapsed, "lat": lat, "errors": errors}
+    return {
+        "lifecycles": done[0],
+        "seconds": elapsed,
+        "rate": done[0] / elapsed,
+        "lat": lat,
+        "errors": errors,
+    }
 
 
 def bare_engine(seconds: float) -> float:
@@ -221,9 +280,13 @@ def bare_engine(seconds: float) -> float:
 
 
 def report(name: str, res: dict) -> None:
-    print(f"  {name}: {res['lifecycles']} lifecycles in {res['seconds']:.1f} s = {res['rate']:.1f} lifecycles/s, errors {len(res['errors'])}")
+    print(
+        f"  {name}: {res['lifecycles']} lifecycles in {res['seconds']:.1f} s = {res['rate']:.1f} lifecycles/s, errors {len(res['errors'])}"
+    )
     for kind, values in sorted(res["lat"].items()):
-        print(f"    {kind:9s} n={len(values):6d}  p50 {statistics.median(values):6.1f} ms  p95 {pct(values, 0.95):6.1f} ms")
+        print(
+            f"    {kind:9s} n={len(values):6d}  p50 {statistics.median(values):6.1f} ms  p95 {pct(values, 0.95):6.1f} ms"
+        )
     for e in res["errors"][:3]:
         print(f"    error: {e}")
 
@@ -238,14 +301,19 @@ def main() -> None:
     args = ap.parse_args()
     ceiling = bare_engine(min(args.seconds, 5))
     print(f"bare SpiffWorkflow ceiling (one process, save/restore per step): {ceiling:.0f} lifecycles/s")
-    for db in (("sqlite", "postgres") if args.db == "both" else (args.db,)):
-        print(f"\n== {db}: gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s per model ==")
+    for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
+        print(
+            f"\n== {db}: gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s per model =="
+        )
         server = Server(db, args.workers)
         try:
             simple = run_clients(server.base, SIMPLE, args.clients, args.seconds, args.max_lifecycles)
             report("simple one-task model", simple)
             print(f"    HTTP / bare-engine ratio: {simple['rate'] / ceiling:.1%}")
-            report("EIA item (accept, review, decide, issue)", run_clients(server.base, eia_model(), args.clients, args.seconds, args.max_lifecycles))
+            report(
+                "EIA item (accept, review, decide, issue)",
+                run_clients(server.base, eia_model(), args.clients, args.seconds, args.max_lifecycles),
+            )
         finally:
             server.stop()
 

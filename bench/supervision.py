@@ -46,8 +46,12 @@ def bench_sweeps(app, now: datetime) -> None:
     from app.services import alerts, clocks, notify, supervision
     from engine.workcal import local_date
 
-    days = (("first sweep (initial alerts)", now), ("next day's sweep", now + timedelta(days=1)),
-            ("day after", now + timedelta(days=2)), ("same-day repeat (nothing new)", now + timedelta(days=2, hours=1)))
+    days = (
+        ("first sweep (initial alerts)", now),
+        ("next day's sweep", now + timedelta(days=1)),
+        ("day after", now + timedelta(days=2)),
+        ("same-day repeat (nothing new)", now + timedelta(days=2, hours=1)),
+    )
     with app.app_context():
         for label, at in days:
             today = local_date(at)
@@ -62,8 +66,10 @@ def bench_sweeps(app, now: datetime) -> None:
                 return out
 
             rest_s, out = timed(rest)
-            print(f"{label}: sweep {lights_s + rest_s:.2f} s = refresh_lights {lights_s:.2f} s {lights} "
-                  f"+ supervision part {rest_s:.2f} s {out}")
+            print(
+                f"{label}: sweep {lights_s + rest_s:.2f} s = refresh_lights {lights_s:.2f} s {lights} "
+                f"+ supervision part {rest_s:.2f} s {out}"
+            )
             Session.remove()
 
 
@@ -105,7 +111,9 @@ def main() -> None:
     args = parser.parse_args()
     now = datetime.now(UTC)
     app, seconds = generate(args.url, args.schema, args.cases, args.open, today=now.date())
-    print(f"data set: {args.cases} cases, {args.open} open, generated in {seconds:.1f} s (PostgreSQL, schema {args.schema})")
+    print(
+        f"data set: {args.cases} cases, {args.open} open, generated in {seconds:.1f} s (PostgreSQL, schema {args.schema})"
+    )
     try:
         bench_sweeps(app, now)
         print("cockpit right after the sweeps (100k rows just updated, visibility map not yet refreshed):")

@@ -141,7 +141,9 @@ def parse_definition(
             f"process '{process_id}' not found or incomplete: {exc}", element=process_id
         ) from exc
     except Exception as exc:  # Spiff raises a bare Exception('Invalid duration') for bad timers
-        raise BpmnValidationError(f"process '{process_id}' cannot be built: {exc}", element=process_id) from exc
+        raise BpmnValidationError(
+            f"process '{process_id}' cannot be built: {exc}", element=process_id
+        ) from exc
 
     all_specs = [spec, *subprocess_specs.values()]
     index = _element_index(trees)

@@ -58,7 +58,9 @@ def validate_resident_id(s: str, *, today: _dt.date | None = None) -> str:
     """Validate an 18-digit resident id; return it with spaces removed and an uppercase ``X``."""
     rid = _normalise(s, "公民身份号码", "resident id")
     if len(rid) != 18:
-        raise ValueError(f"公民身份号码应为 18 位，实际 {len(rid)} 位 (resident id must be 18 characters, got {len(rid)})")
+        raise ValueError(
+            f"公民身份号码应为 18 位，实际 {len(rid)} 位 (resident id must be 18 characters, got {len(rid)})"
+        )
     body, check = rid[:17], rid[17]
     if not (body.isascii() and body.isdigit()):
         bad = next((i + 1 for i, c in enumerate(body) if not ("0" <= c <= "9")), 0)

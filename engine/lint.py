@@ -18,7 +18,9 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from engine.sandbox import lint_source
 
 INT_PROPERTIES = ("time_limit_wd", "yellow_remaining_wd", "yellow_consumed_pct")
-SPECIAL_PROCEDURES = frozenset({"expert_review", "site_inspection", "testing", "hearing", "quarantine", "appraisal"})
+SPECIAL_PROCEDURES = frozenset(
+    {"expert_review", "site_inspection", "testing", "hearing", "quarantine", "appraisal"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def _timer_problem(expression: str) -> str | None:
         # A variable holding an absolute date is legitimate (working-day deadlines computed by the
         # application); a bare ISO duration like PT1S is the classic mistake.
         if isinstance(node, ast.Name) and node.id.upper().startswith(("P", "R")) and node.id[1:2].isdigit():
-            return f"timer expression {expression!r} must be quoted: \"{expression.strip()}\""
+            return f'timer expression {expression!r} must be quoted: "{expression.strip()}"'
         return None
     try:
         TimerEventDefinition.parse_time_or_duration(node.value)

@@ -110,7 +110,9 @@ class CaseRun:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def start(cls, definition: ProcessDefinition, data: Mapping[str, Any], now: datetime | None = None) -> CaseRun:
+    def start(
+        cls, definition: ProcessDefinition, data: Mapping[str, Any], now: datetime | None = None
+    ) -> CaseRun:
         wf = BpmnWorkflow(definition.spec, dict(definition.subprocess_specs), script_engine=_SCRIPT_ENGINE)
         start = wf.task_tree
         for task in wf.get_tasks(state=TaskState.READY):
@@ -123,7 +125,9 @@ class CaseRun:
 
     @classmethod
     def load(cls, definition: ProcessDefinition, state: str) -> CaseRun:
-        return cls(definition, load_state(state, definition.spec, definition.subprocess_specs, _SCRIPT_ENGINE))
+        return cls(
+            definition, load_state(state, definition.spec, definition.subprocess_specs, _SCRIPT_ENGINE)
+        )
 
     def dump(self) -> str:
         return dump_state(self._wf)
@@ -181,7 +185,8 @@ class CaseRun:
         if not self._wf.is_completed():
             return None
         ends = [
-            t for t in self._wf.get_tasks(state=TaskState.COMPLETED)
+            t
+            for t in self._wf.get_tasks(state=TaskState.COMPLETED)
             if isinstance(t.task_spec, EndEvent) and t.workflow is self._wf
         ]
         if not ends:
@@ -190,7 +195,9 @@ class CaseRun:
 
     def data(self) -> dict[str, Any]:
         if self._wf.is_completed():
-            return copy.deepcopy(self._wf.data) or copy.deepcopy(self._wf.last_task.data if self._wf.last_task else {})
+            return copy.deepcopy(self._wf.data) or copy.deepcopy(
+                self._wf.last_task.data if self._wf.last_task else {}
+            )
         ready = self._ready_spiff_tasks()
         if ready:
             return copy.deepcopy(ready[0].data)
@@ -210,7 +217,9 @@ class CaseRun:
             raise UnknownTaskError(f"task {task_uuid} does not belong to this case", element=str(task_uuid))
         described = self._describe(task) if task.task_spec.manual else None
         if not task.task_spec.manual:
-            raise TaskNotReadyError(f"task {task.task_spec.bpmn_id} is not a user task", element=task.task_spec.bpmn_id)
+            raise TaskNotReadyError(
+                f"task {task.task_spec.bpmn_id} is not a user task", element=task.task_spec.bpmn_id
+            )
         if task.state != TaskState.READY:
             raise TaskNotReadyError(
                 f"task {task.task_spec.bpmn_id} is {TaskState.get_name(task.state)}, not READY",
@@ -231,7 +240,9 @@ class CaseRun:
             raise MessageNotExpectedError(f"the case is not waiting for message '{name}'", element=name)
         with _frozen_now(now):
             try:
-                self._wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload))))
+                self._wf.send_event(
+                    BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(dict(payload)))
+                )
             except WorkflowException as exc:
                 raise MessageNotExpectedError(str(exc), element=name) from exc
             self._advance(None)

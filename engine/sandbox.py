@@ -97,11 +97,38 @@ def _bounded_range(*args: int) -> range:
 SAFE_BUILTINS: dict[str, Any] = {
     name: getattr(builtins, name)
     for name in (
-        "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int",
-        "isinstance", "len", "list", "map", "max", "min", "reversed", "round", "set", "sorted",
-        "str", "sum", "tuple", "zip", "frozenset",
-        "ValueError", "TypeError", "KeyError", "IndexError", "ZeroDivisionError",
-        "ArithmeticError", "LookupError",
+        "abs",
+        "all",
+        "any",
+        "bool",
+        "dict",
+        "divmod",
+        "enumerate",
+        "filter",
+        "float",
+        "int",
+        "isinstance",
+        "len",
+        "list",
+        "map",
+        "max",
+        "min",
+        "reversed",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "zip",
+        "frozenset",
+        "ValueError",
+        "TypeError",
+        "KeyError",
+        "IndexError",
+        "ZeroDivisionError",
+        "ArithmeticError",
+        "LookupError",
     )
 }
 SAFE_BUILTINS.update(
@@ -183,7 +210,8 @@ def _run(source: str, mode: Mode, glb: dict, timeout: float | None) -> Any:
     except BaseException as exc:
         if guard.fired:  # the timeout was turned into another error on its way out
             raise ScriptTimeoutError(
-                f"脚本执行超时 (script exceeded the time limit of {timeout:g} s)", line=_sandbox_line(exc.__traceback__)
+                f"脚本执行超时 (script exceeded the time limit of {timeout:g} s)",
+                line=_sandbox_line(exc.__traceback__),
             ) from exc
         raise
     finally:
@@ -209,7 +237,9 @@ def _translate(exc: BaseException, source: str, element: str | None) -> EngineEr
         if name:
             return ScriptError(
                 f"变量 '{name}' 未定义 (variable '{name}' is not defined){ctx}",
-                element=element, line=line, field=name,
+                element=element,
+                line=line,
+                field=name,
             )
     if isinstance(exc, KeyError):
         return ScriptError(f"键不存在 (KeyError: key {exc} not found){ctx}", element=element, line=line)
@@ -238,8 +268,9 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         glb.update(external_context or {})
         return glb
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None,
-                 element: str | None = None) -> Any:
+    def evaluate(
+        self, expression: str, context: dict, external_context: dict | None = None, element: str | None = None
+    ) -> Any:
         check_source(expression, "eval", element)
         glb = self._globals(external_context)
         glb.update(context)
@@ -251,8 +282,9 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         except Exception as exc:
             raise _translate(exc, expression, element) from exc
 
-    def execute(self, script: str, context: dict, external_context: dict | None = None,
-                element: str | None = None) -> bool:
+    def execute(
+        self, script: str, context: dict, external_context: dict | None = None, element: str | None = None
+    ) -> bool:
         check_source(script, "exec", element)
         self.check_for_overwrite(context, external_context or {})
         context.update(self._globals(external_context))

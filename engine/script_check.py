@@ -23,10 +23,34 @@ SANDBOX_FILENAME = "<sandbox>"
 #: Builtins that may never be called from a script (most are also absent from SAFE_BUILTINS).
 DENIED_CALLS = frozenset(
     {
-        "open", "eval", "exec", "compile", "globals", "locals", "vars", "dir", "getattr",
-        "setattr", "delattr", "hasattr", "input", "breakpoint", "help", "exit", "quit",
-        "memoryview", "type", "object", "super", "classmethod", "staticmethod", "property",
-        "__import__", "iter", "id", "print",
+        "open",
+        "eval",
+        "exec",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "dir",
+        "getattr",
+        "setattr",
+        "delattr",
+        "hasattr",
+        "input",
+        "breakpoint",
+        "help",
+        "exit",
+        "quit",
+        "memoryview",
+        "type",
+        "object",
+        "super",
+        "classmethod",
+        "staticmethod",
+        "property",
+        "__import__",
+        "iter",
+        "id",
+        "print",
     }
 )
 
@@ -35,14 +59,41 @@ DENIED_CALLS = frozenset(
 #: attributes, e.g. ``"{0.__class__}".format(x)``, invisibly to the AST check).
 DENIED_ATTRIBUTES = frozenset(
     {
-        "gi_frame", "gi_code", "gi_yieldfrom", "gi_running", "gi_suspended",
-        "cr_frame", "cr_code", "cr_await", "cr_origin", "cr_running",
-        "ag_frame", "ag_code", "ag_await", "ag_running",
-        "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "f_trace", "f_lasti",
-        "tb_frame", "tb_next", "tb_lasti",
-        "co_code", "co_consts", "co_names",
-        "func_globals", "func_code", "im_func", "im_self",
-        "mro", "format", "format_map", "with_traceback",
+        "gi_frame",
+        "gi_code",
+        "gi_yieldfrom",
+        "gi_running",
+        "gi_suspended",
+        "cr_frame",
+        "cr_code",
+        "cr_await",
+        "cr_origin",
+        "cr_running",
+        "ag_frame",
+        "ag_code",
+        "ag_await",
+        "ag_running",
+        "f_globals",
+        "f_locals",
+        "f_builtins",
+        "f_back",
+        "f_code",
+        "f_trace",
+        "f_lasti",
+        "tb_frame",
+        "tb_next",
+        "tb_lasti",
+        "co_code",
+        "co_consts",
+        "co_names",
+        "func_globals",
+        "func_code",
+        "im_func",
+        "im_self",
+        "mro",
+        "format",
+        "format_map",
+        "with_traceback",
     }
 )
 
@@ -52,7 +103,9 @@ DENIED_ATTRIBUTES = frozenset(
 
 
 def _forbid(problems: list, node: ast.AST, reason: str) -> None:
-    problems.append(("forbidden", getattr(node, "lineno", None), getattr(node, "end_col_offset", 0) or 0, reason))
+    problems.append(
+        ("forbidden", getattr(node, "lineno", None), getattr(node, "end_col_offset", 0) or 0, reason)
+    )
 
 
 _KINDS = {"名称": "name", "属性": "attribute", "参数名": "parameter name", "函数名": "function name"}
@@ -60,13 +113,20 @@ _KINDS = {"名称": "name", "属性": "attribute", "参数名": "parameter name"
 
 def _check_identifier(problems: list, node: ast.AST, name: str | None, what: str) -> None:
     if name and name.startswith("_"):
-        _forbid(problems, node, f"不允许以下划线开头的{what} '{name}' ({_KINDS[what]} '{name}' starting with '_' is not allowed)")
+        _forbid(
+            problems,
+            node,
+            f"不允许以下划线开头的{what} '{name}' ({_KINDS[what]} '{name}' starting with '_' is not allowed)",
+        )
 
 
 def _is_big_const(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(
-        node.value, bool
-    ) and abs(node.value) > MAX_CONST_EXPONENT
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
+        and abs(node.value) > MAX_CONST_EXPONENT
+    )
 
 
 class _Checker(ast.NodeVisitor):
@@ -126,14 +186,22 @@ class _Checker(ast.NodeVisitor):
 
     def _visit_try(self, node: ast.Try | ast.TryStar) -> None:
         if node.finalbody:
-            self.bad(node, "不允许使用 finally (finally blocks are not allowed: they could run after a timeout)")
+            self.bad(
+                node, "不允许使用 finally (finally blocks are not allowed: they could run after a timeout)"
+            )
         for handler in node.handlers:
             if handler.type is None:
-                self.bad(handler, "不允许使用不带异常类型的 except (a bare 'except:' is not allowed; name the exception)")
+                self.bad(
+                    handler,
+                    "不允许使用不带异常类型的 except (a bare 'except:' is not allowed; name the exception)",
+                )
             else:
                 for sub in ast.walk(handler.type):
                     if isinstance(sub, ast.Name) and sub.id in ("BaseException", "Exception"):
-                        self.bad(handler, f"不允许捕获 {sub.id} (catching {sub.id} is not allowed; name the exception)")
+                        self.bad(
+                            handler,
+                            f"不允许捕获 {sub.id} (catching {sub.id} is not allowed; name the exception)",
+                        )
             _check_identifier(self.problems, handler, handler.name, "名称")
         self.generic_visit(node)
 
@@ -178,8 +246,12 @@ class _Checker(ast.NodeVisitor):
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, ast.Pow | ast.LShift) and (
-            _is_big_const(node.right) or (isinstance(node.op, ast.Pow) and isinstance(node.right, ast.BinOp)
-                                          and isinstance(node.right.op, ast.Pow))
+            _is_big_const(node.right)
+            or (
+                isinstance(node.op, ast.Pow)
+                and isinstance(node.right, ast.BinOp)
+                and isinstance(node.right.op, ast.Pow)
+            )
         ):
             self.bad(node, "指数或移位过大 (exponent or shift too large)")
         self.generic_visit(node)
@@ -215,7 +287,9 @@ def check_source(source: str, mode: Mode, element: str | None = None) -> None:
     construct, in source order), both with ``line`` and ``element``.
     """
     if not isinstance(source, str):
-        raise ScriptError(f"脚本必须是字符串 (script must be a string, got {type(source).__name__})", element=element)
+        raise ScriptError(
+            f"脚本必须是字符串 (script must be a string, got {type(source).__name__})", element=element
+        )
     problems = _analyse(source, mode)
     if not problems:
         return

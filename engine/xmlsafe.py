@@ -56,7 +56,7 @@ def _prolog_text(data: bytes | str) -> str:
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
+            return data[len(bom) :].decode(enc, errors="replace")
     # UTF-8, GBK, GB18030 ... are ASCII-compatible for the markup characters we look for.
     return data.decode("latin-1")
 
@@ -83,7 +83,7 @@ def _find_doctype(text: str) -> int | None:
                 return None
             i = end + 3
             continue
-        if text.startswith("<!", i) and text[i + 2:i + 9].upper() == "DOCTYPE":
+        if text.startswith("<!", i) and text[i + 2 : i + 9].upper() == "DOCTYPE":
             return i
         return None  # root element, text or garbage: no (well-formed) doctype can follow
     return None
@@ -111,7 +111,7 @@ def parse_xml(data: bytes | str, filename: str) -> etree._ElementTree:
     text = _prolog_text(data)
     pos = _find_doctype(text)
     if pos is not None:
-        snippet = text[pos:pos + 200]
+        snippet = text[pos : pos + 200]
         what = "DOCTYPE with entity declarations" if "<!ENTITY" in snippet.upper() else "DOCTYPE declaration"
         raise _unsafe(filename, _line_of(text, pos), what + ";")
 
@@ -126,7 +126,7 @@ def parse_xml(data: bytes | str, filename: str) -> etree._ElementTree:
     try:
         root = etree.fromstring(raw_bytes, make_parser(), base_url=filename)  # noqa: S320 - locked-down parser
     except etree.XMLSyntaxError as exc:
-        line, column = (exc.position if exc.position else (exc.lineno, None))
+        line, column = exc.position if exc.position else (exc.lineno, None)
         msg = exc.msg or str(exc)
         # Strip lxml's own ", line X, column Y" suffix so the message does not repeat it.
         msg = re.sub(r",\s*line \d+, column \d+$", "", msg.strip())

@@ -14,7 +14,11 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    return config.attributes.get("database_url") or os.environ.get("TONGBAN_DATABASE_URL") or "sqlite:///var/tongban.sqlite"
+    return (
+        config.attributes.get("database_url")
+        or os.environ.get("TONGBAN_DATABASE_URL")
+        or "sqlite:///var/tongban.sqlite"
+    )
 
 
 def run_migrations_offline() -> None:

@@ -90,7 +90,15 @@ def app(database_url, tmp_path_factory):
 
 
 # Everything but the organisation, the catalogue and the calendar is emptied after each test.
-KEEP_TABLES = {"department", "user_account", "api_token", "service_item", "process_version", "calendar_day", "calendar_year"}
+KEEP_TABLES = {
+    "department",
+    "user_account",
+    "api_token",
+    "service_item",
+    "process_version",
+    "calendar_day",
+    "calendar_year",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +133,9 @@ class Api:
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
-            resp = self.client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+            resp = self.client.post(
+                "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+            )
             assert resp.status_code == 200, resp.get_json()
             self.tokens[username] = resp.get_json()["token"]
         return self.tokens[username]
@@ -169,7 +179,14 @@ def restore_calendar(app):
 
 # -- browser tests: the app served on a loopback port from a thread, Debian's headless Chromium --------
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -193,8 +210,12 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+        pytest.skip(
+            f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium, or `make browser`)"
+        )
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
     with playwright_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium

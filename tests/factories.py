@@ -23,11 +23,21 @@ def actor(username: str):
 
     return Actor.of(Session.scalar(select(User).where(User.username == username)))
 
+
 USERS = {
-    ("env", "clerk"): "env_clerk", ("env", "reviewer"): "env_reviewer", ("env", "decider"): "env_decider",
-    ("transport", "clerk"): "tr_clerk", ("transport", "reviewer"): "tr_reviewer", ("transport", "decider"): "tr_decider",
+    ("env", "clerk"): "env_clerk",
+    ("env", "reviewer"): "env_reviewer",
+    ("env", "decider"): "env_decider",
+    ("transport", "clerk"): "tr_clerk",
+    ("transport", "reviewer"): "tr_reviewer",
+    ("transport", "decider"): "tr_decider",
 }
-DEPT = {"eia_report_form": "env", "hazardous_waste_licence": "env", "road_freight_permit": "transport", "road_cert_reissue": "transport"}
+DEPT = {
+    "eia_report_form": "env",
+    "hazardous_waste_licence": "env",
+    "road_freight_permit": "transport",
+    "road_cert_reissue": "transport",
+}
 
 
 def scenario(slug: str, name: str) -> dict:
@@ -45,7 +55,9 @@ def applicant_of(application: dict) -> dict:
 
 def submit(api, slug: str = "eia_report_form", name: str = "accept_approve", user: str = "applicant") -> str:
     application = scenario(slug, name)["application"]
-    resp = api.post("/cases", user, json={"item_code": slug, "applicant": applicant_of(application), "data": application})
+    resp = api.post(
+        "/cases", user, json={"item_code": slug, "applicant": applicant_of(application), "data": application}
+    )
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()["case_no"]
 

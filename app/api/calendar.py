@@ -19,7 +19,10 @@ def _date_arg(name: str) -> date:
     try:
         return date.fromisoformat(raw or "")
     except ValueError as exc:
-        raise ValidationFailed(f"参数 {name} 必须是 YYYY-MM-DD / {name} must be a date", [{"field": name, "message": f"not a date: {raw!r}"}]) from exc
+        raise ValidationFailed(
+            f"参数 {name} 必须是 YYYY-MM-DD / {name} must be a date",
+            [{"field": name, "message": f"not a date: {raw!r}"}],
+        ) from exc
 
 
 def _in_range(cal, *days: date) -> None:
@@ -55,7 +58,10 @@ def calendar_year(year: int):
     current_actor()
     cal = calendar_service.get_calendar()
     if not (cal.first_year <= year <= cal.last_year):
-        raise ValidationFailed(f"年份 {year} 超出范围 / year out of range", [{"field": "year", "message": f"{cal.first_year}..{cal.last_year}"}])
+        raise ValidationFailed(
+            f"年份 {year} 超出范围 / year out of range",
+            [{"field": "year", "message": f"{cal.first_year}..{cal.last_year}"}],
+        )
     return jsonify(calendar_service.year_view(year))
 
 
@@ -73,7 +79,10 @@ def calendar_set_day(day: str):
     try:
         d = date.fromisoformat(day)
     except ValueError as exc:
-        raise ValidationFailed("日期格式 YYYY-MM-DD / date must be YYYY-MM-DD", [{"field": "date", "message": f"not a date: {day!r}"}]) from exc
+        raise ValidationFailed(
+            "日期格式 YYYY-MM-DD / date must be YYYY-MM-DD",
+            [{"field": "date", "message": f"not a date: {day!r}"}],
+        ) from exc
     _in_range(calendar_service.get_calendar(), d)
     body = load_body(DayUpdate())
     return jsonify(calendar_service.set_day(actor, d, body["is_workday"], body.get("note")))
@@ -89,11 +98,18 @@ def calendar_import():
     """
     actor = current_actor()
     if request.mimetype == "text/csv":
-        payload = {"text": request.get_data(as_text=True), "year": request.args.get("year"), "source": request.args.get("source")}
+        payload = {
+            "text": request.get_data(as_text=True),
+            "year": request.args.get("year"),
+            "source": request.args.get("source"),
+        }
         return jsonify(calendar_service.import_year(actor, payload, fmt="csv"))
     payload = request.get_json(silent=True)
     if payload is None:
-        raise ValidationFailed("请求体必须是 JSON 或 CSV / body must be JSON or CSV", [{"field": "(body)", "message": "invalid body"}])
+        raise ValidationFailed(
+            "请求体必须是 JSON 或 CSV / body must be JSON or CSV",
+            [{"field": "(body)", "message": "invalid body"}],
+        )
     return jsonify(calendar_service.import_year(actor, payload))
 
 
@@ -112,7 +128,10 @@ def calendar_add_workdays():
     start = _date_arg("start")
     days = request.args.get("days", type=int)
     if days is None or days < 0 or days > 3650:
-        raise ValidationFailed("days 必须是 0–3650 的整数 / days must be 0..3650", [{"field": "days", "message": "integer 0..3650"}])
+        raise ValidationFailed(
+            "days 必须是 0–3650 的整数 / days must be 0..3650",
+            [{"field": "days", "message": "integer 0..3650"}],
+        )
     cal = calendar_service.get_calendar()
     _in_range(cal, start)
     try:
@@ -138,7 +157,9 @@ def calendar_count_workdays():
     cal = calendar_service.get_calendar()
     _in_range(cal, start, end)
     lo, hi = min(start, end), max(start, end)
-    return jsonify({"count": cal.count_workdays(start, end), "confirmed": not cal.unconfirmed_years_between(lo, hi)})
+    return jsonify(
+        {"count": cal.count_workdays(start, end), "confirmed": not cal.unconfirmed_years_between(lo, hi)}
+    )
 
 
 @bp.get("/calendar/unconfirmed-cases")
@@ -152,12 +173,21 @@ def calendar_unconfirmed_cases():
     actor = current_actor()
     cases = unconfirmed_open_cases(actor)
     years = sorted({c.deadline.year for c in cases if c.deadline})
-    return jsonify({
-        "count": len(cases),
-        "years": years,
-        "cases": [{"case_no": c.case_no, "department_code": c.department_code, "deadline": c.deadline.isoformat() if c.deadline else None,
-                   "deadline_kind": c.deadline_kind} for c in cases],
-    })
+    return jsonify(
+        {
+            "count": len(cases),
+            "years": years,
+            "cases": [
+                {
+                    "case_no": c.case_no,
+                    "department_code": c.department_code,
+                    "deadline": c.deadline.isoformat() if c.deadline else None,
+                    "deadline_kind": c.deadline_kind,
+                }
+                for c in cases
+            ],
+        }
+    )
 
 
 def _case_clock_fields(case) -> dict:
@@ -177,8 +207,13 @@ def _case_clock_fields(case) -> dict:
 
 
 def _task_clock_fields(row) -> dict:
-    return {"clock": task_clock(row), "deadline": row.deadline.isoformat() if row.deadline else None,
-            "light": row.light, "remaining_wd": row.remaining_wd, "confirmed": row.deadline_confirmed}
+    return {
+        "clock": task_clock(row),
+        "deadline": row.deadline.isoformat() if row.deadline else None,
+        "light": row.light,
+        "remaining_wd": row.remaining_wd,
+        "confirmed": row.deadline_confirmed,
+    }
 
 
 case_extras["clocks"] = _case_clock_fields

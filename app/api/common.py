@@ -57,4 +57,6 @@ def load_body(schema: Schema) -> dict[str, Any]:
         return schema.load(payload)
     except ValidationError as exc:
         details = flatten(exc.messages)
-        raise ValidationFailed("请求有误 / invalid request: " + ", ".join(d["field"] for d in details), details) from exc
+        raise ValidationFailed(
+            "请求有误 / invalid request: " + ", ".join(d["field"] for d in details), details
+        ) from exc

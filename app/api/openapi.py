@@ -45,7 +45,9 @@ def build_spec() -> dict:
             declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
             for name, schema in converters.get(path, {}).items():
                 if name not in declared:  # a docstring that forgot its path parameter
-                    operation.setdefault("parameters", []).append({"in": "path", "name": name, "required": True, "schema": schema})
+                    operation.setdefault("parameters", []).append(
+                        {"in": "path", "name": name, "required": True, "schema": schema}
+                    )
     for operations in doc.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():

@@ -103,7 +103,12 @@ class CaseOut(Schema):
     outcome = fields.String(allow_none=True)
     waiting_for = fields.String(allow_none=True)
     applicant = fields.Function(
-        lambda c: {"kind": c.applicant_kind, "name": c.applicant_name, "id_no": c.applicant_id_no, "phone": c.applicant_phone}
+        lambda c: {
+            "kind": c.applicant_kind,
+            "name": c.applicant_name,
+            "id_no": c.applicant_id_no,
+            "phone": c.applicant_phone,
+        }
     )
     process_version = fields.String()
     submitted_at = fields.DateTime()

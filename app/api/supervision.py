@@ -17,7 +17,9 @@ from app.services.errors import ValidationFailed
 class OrderIn(Strict):
     case_no = fields.String(required=True, validate=validate.Length(min=1, max=32))
     instruction = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    reply_wd = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=supervision.MAX_REPLY_WD))
+    reply_wd = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=supervision.MAX_REPLY_WD)
+    )
 
 
 class ReplyIn(Strict):
@@ -37,8 +39,10 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     except ValueError:
         value = lo - 1
     if not lo <= value <= hi:
-        raise ValidationFailed(f"参数 {name} 应为 {lo}–{hi} 的整数 / {name} must be an integer {lo}..{hi}",
-                               [{"field": name, "message": f"integer {lo}..{hi}"}])
+        raise ValidationFailed(
+            f"参数 {name} 应为 {lo}–{hi} 的整数 / {name} must be an integer {lo}..{hi}",
+            [{"field": name, "message": f"integer {lo}..{hi}"}],
+        )
     return value
 
 
@@ -53,11 +57,15 @@ def supervision_summary():
     """
     actor = current_actor()
     period = cockpit.month_period(request.args.get("month"), today())
-    return jsonify({
-        "by_light": cockpit.by_light(actor), "by_item": cockpit.by_item(actor),
-        "by_department": cockpit.by_department(actor), "unconfirmed_waiting": cockpit.unconfirmed_waiting(actor),
-        "performance": cockpit.performance(actor, period),
-    })
+    return jsonify(
+        {
+            "by_light": cockpit.by_light(actor),
+            "by_item": cockpit.by_item(actor),
+            "by_department": cockpit.by_department(actor),
+            "unconfirmed_waiting": cockpit.unconfirmed_waiting(actor),
+            "performance": cockpit.performance(actor, period),
+        }
+    )
 
 
 @bp.get("/supervision/overdue")
@@ -69,8 +77,15 @@ def supervision_overdue():
       responses: {200: {description: rows}, 403: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
-    return jsonify(cockpit.overdue(actor, limit=int_arg("limit", 50, 1, 5000), offset=int_arg("offset", 0, 0, 10**9),
-                                   department=request.args.get("department") or None, item=request.args.get("item") or None))
+    return jsonify(
+        cockpit.overdue(
+            actor,
+            limit=int_arg("limit", 50, 1, 5000),
+            offset=int_arg("offset", 0, 0, 10**9),
+            department=request.args.get("department") or None,
+            item=request.args.get("item") or None,
+        )
+    )
 
 
 @bp.get("/supervision/trends")
@@ -83,7 +98,9 @@ def supervision_trends():
     """
     actor = current_actor()
     unit = request.args.get("unit", "week")
-    return jsonify({"unit": unit, "buckets": cockpit.trends(actor, today(), unit, int_arg("periods", 12, 1, 36))})
+    return jsonify(
+        {"unit": unit, "buckets": cockpit.trends(actor, today(), unit, int_arg("periods", 12, 1, 36))}
+    )
 
 
 @bp.get("/supervision/heatmap/<item_code>")
@@ -107,9 +124,14 @@ def supervision_alerts():
       responses: {200: {description: alerts}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
-    rows = alerts.list_alerts(actor, limit=int_arg("limit", 100, 1, 1000), offset=int_arg("offset", 0, 0, 10**9),
-                              state=request.args.get("state") or None, level=request.args.get("level") or None,
-                              department=request.args.get("department") or None)
+    rows = alerts.list_alerts(
+        actor,
+        limit=int_arg("limit", 100, 1, 1000),
+        offset=int_arg("offset", 0, 0, 10**9),
+        state=request.args.get("state") or None,
+        level=request.args.get("level") or None,
+        department=request.args.get("department") or None,
+    )
     return jsonify({"alerts": [alerts.alert_dict(a) for a in rows]})
 
 
@@ -135,7 +157,14 @@ def supervision_orders():
       responses: {200: {description: orders}}
     """
     actor = current_actor()
-    return jsonify({"orders": [supervision.order_dict(o) for o in supervision.list_orders(actor, request.args.get("state") or None)]})
+    return jsonify(
+        {
+            "orders": [
+                supervision.order_dict(o)
+                for o in supervision.list_orders(actor, request.args.get("state") or None)
+            ]
+        }
+    )
 
 
 @bp.post("/supervision/orders")

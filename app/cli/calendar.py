@@ -27,7 +27,9 @@ def import_cmd(file: Path, year: int | None, source: str | None) -> None:
     text = file.read_text(encoding="utf-8")
     try:
         if file.suffix.lower() == ".csv":
-            result = calendar_service.import_year(SYSTEM_ADMIN, {"text": text, "year": year, "source": source}, fmt="csv")
+            result = calendar_service.import_year(
+                SYSTEM_ADMIN, {"text": text, "year": year, "source": source}, fmt="csv"
+            )
         else:
             result = calendar_service.import_year(SYSTEM_ADMIN, json.loads(text))
     except (DomainError, json.JSONDecodeError) as exc:
@@ -35,7 +37,9 @@ def import_cmd(file: Path, year: int | None, source: str | None) -> None:
         for d in getattr(exc, "details", None) or []:
             click.echo(f"  {d['field']}: {d['message']}", err=True)
         sys.exit(2)
-    click.echo(f"imported {result['year']}: {result['days']} days; {result['cases_changed']} open cases re-dated")
+    click.echo(
+        f"imported {result['year']}: {result['days']} days; {result['cases_changed']} open cases re-dated"
+    )
 
 
 @command.command("show")

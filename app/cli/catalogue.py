@@ -37,7 +37,11 @@ def list_items_cmd() -> None:
 
 @click.command("deploy-item")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--forms-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Defaults to TONGBAN_FORMS_DIR")
+@click.option(
+    "--forms-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Defaults to TONGBAN_FORMS_DIR",
+)
 def deploy_item_cmd(folder: Path, forms_dir: Path | None) -> None:
     """Validate and deploy one item folder (a new process version only when its files changed)."""
     from flask import current_app
@@ -47,7 +51,9 @@ def deploy_item_cmd(folder: Path, forms_dir: Path | None) -> None:
     from engine.errors import EngineError
 
     try:
-        slug, version, created = deploy_item_folder(folder, forms_dir or current_app.config["TONGBAN"].forms_dir)
+        slug, version, created = deploy_item_folder(
+            folder, forms_dir or current_app.config["TONGBAN"].forms_dir
+        )
     except (DomainError, EngineError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -9,7 +9,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-command = AppGroup("scheduler", help="Electronic-supervision scheduler (timers, sweeps, legal defaults, reminders).")
+command = AppGroup(
+    "scheduler", help="Electronic-supervision scheduler (timers, sweeps, legal defaults, reminders)."
+)
 
 
 def _parse_now(value: str | None) -> datetime | None:
@@ -37,15 +39,21 @@ def run_cmd() -> None:
 
 
 @command.command("run-once")
-@click.option("--now", "now_text", default=None, help="ISO date-time to run as (default: now, UTC if no offset).")
+@click.option(
+    "--now", "now_text", default=None, help="ISO date-time to run as (default: now, UTC if no offset)."
+)
 @click.option("--job", "jobs", multiple=True, help="Only this job (repeatable).")
-@click.option("--no-lease", is_flag=True, help="Skip the database leases (tests of the idempotency safety net).")
+@click.option(
+    "--no-lease", is_flag=True, help="Skip the database leases (tests of the idempotency safety net)."
+)
 def run_once_cmd(now_text: str | None, jobs: tuple[str, ...], no_lease: bool) -> None:
     """Run every job once and print what each did (JSON)."""
     from app.jobs.runner import JOBS, run_once
 
     bad = [j for j in jobs if j not in JOBS]
     if bad:
-        raise click.BadParameter(f"unknown job(s) {', '.join(bad)}; known: {', '.join(JOBS)}", param_hint="--job")
+        raise click.BadParameter(
+            f"unknown job(s) {', '.join(bad)}; known: {', '.join(JOBS)}", param_hint="--job"
+        )
     result = run_once(_parse_now(now_text), jobs=list(jobs) or None, use_lease=not no_lease)
     click.echo(json.dumps(result, default=str, ensure_ascii=False, indent=2))

@@ -30,10 +30,15 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> Any:
     from app.jobs.runner import JOBS
 
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = cls(timezone="Asia/Shanghai", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    scheduler = cls(
+        timezone="Asia/Shanghai",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
     start = datetime.now(UTC)
     for name, (_fn, seconds) in JOBS.items():
-        scheduler.add_job(_job_in_app(app, name), "interval", seconds=seconds, id=name, name=name, next_run_time=start)
+        scheduler.add_job(
+            _job_in_app(app, name), "interval", seconds=seconds, id=name, name=name, next_run_time=start
+        )
     return scheduler
 
 

@@ -40,7 +40,9 @@ def acquire(engine: Engine, name: str, holder: str, ttl: timedelta = DEFAULT_TTL
         return True
     try:
         with engine.begin() as conn:
-            conn.execute(insert(_lease).values(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
+            conn.execute(
+                insert(_lease).values(name=name, holder=holder, acquired_at=now, expires_at=now + ttl)
+            )
     except IntegrityError:
         return False  # the row exists and is held by someone else
     return True

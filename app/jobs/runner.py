@@ -52,7 +52,9 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
 }
 
 
-def run_job(name: str, now: datetime | None = None, *, holder: str | None = None, use_lease: bool = True) -> Any:
+def run_job(
+    name: str, now: datetime | None = None, *, holder: str | None = None, use_lease: bool = True
+) -> Any:
     """Run one job under its lease; returns its result, or None when another process holds the lease."""
     fn, _interval = JOBS[name]
     now = now or utcnow()
@@ -70,12 +72,22 @@ def run_job(name: str, now: datetime | None = None, *, holder: str | None = None
         result = {"error": str(exc)}
     finally:
         if use_lease:
-            lease.release(engine, f"job:{name}", holder, json.dumps(locals().get("result"), default=str, ensure_ascii=False))
+            lease.release(
+                engine,
+                f"job:{name}",
+                holder,
+                json.dumps(locals().get("result"), default=str, ensure_ascii=False),
+            )
     return result
 
 
-def run_once(now: datetime | None = None, *, jobs: list[str] | None = None, holder: str | None = None,
-             use_lease: bool = True) -> dict[str, Any]:
+def run_once(
+    now: datetime | None = None,
+    *,
+    jobs: list[str] | None = None,
+    holder: str | None = None,
+    use_lease: bool = True,
+) -> dict[str, Any]:
     """One pass of every job (or the named ones), in order."""
     now = now or utcnow()
     unknown = [j for j in jobs or [] if j not in JOBS]

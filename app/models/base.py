@@ -61,7 +61,11 @@ def _json_dumps(value: Any) -> str:
 
 def make_engine(url: str) -> Engine:
     # orjson: JSON columns (clock inputs, task data, audit) are decoded for every open case in a sweep.
-    kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    kwargs: dict[str, Any] = {
+        "future": True,
+        "json_serializer": _json_dumps,
+        "json_deserializer": orjson.loads,
+    }
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:

@@ -21,7 +21,9 @@ class Case(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
     process_version: Mapped[str] = mapped_column(ForeignKey("process_version.version"))
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
-    applicant_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True, default=None)
+    applicant_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), index=True, default=None
+    )
     applicant_kind: Mapped[str] = mapped_column(String(10))  # person | entity
     applicant_name: Mapped[str] = mapped_column(String(200), index=True)
     applicant_id_no: Mapped[str] = mapped_column(String(18), index=True)
@@ -135,7 +137,9 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True, default=None)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), index=True, default=None
+    )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     actor_name: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -153,8 +157,12 @@ class CaseDocument(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))  # acceptance_notice | refusal_decision | correction_notice | ...
-    number: Mapped[str] = mapped_column(String(64), unique=True)  # document number, e.g. 厦环受〔2026〕第000123号
+    kind: Mapped[str] = mapped_column(
+        String(40)
+    )  # acceptance_notice | refusal_decision | correction_notice | ...
+    number: Mapped[str] = mapped_column(
+        String(64), unique=True
+    )  # document number, e.g. 厦环受〔2026〕第000123号
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the data the template was filled with
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

@@ -29,7 +29,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20), index=True)
-    department_code: Mapped[str | None] = mapped_column(ForeignKey("department.code"), index=True, default=None)
+    department_code: Mapped[str | None] = mapped_column(
+        ForeignKey("department.code"), index=True, default=None
+    )
     email: Mapped[str | None] = mapped_column(String(255), default=None)
     id_number: Mapped[str | None] = mapped_column(String(18), default=None)  # applicants: resident ID / USCC
     active: Mapped[bool] = mapped_column(default=True)

@@ -91,9 +91,7 @@ class DepartmentCard(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (
-        UniqueConstraint("source_kind", "source_id", "color"),
-    )
+    __table_args__ = (UniqueConstraint("source_kind", "source_id", "color"),)
 
 
 class Notification(Base):
@@ -145,7 +143,9 @@ Index(
     Case.deadline_confirmed,
 )
 Index("ix_case_file_light_deadline", Case.light, Case.deadline)
-Index("ix_case_file_completed_at", Case.completed_at, postgresql_include=["item_id", "used_wd", "extension_wd"])
+Index(
+    "ix_case_file_completed_at", Case.completed_at, postgresql_include=["item_id", "used_wd", "extension_wd"]
+)
 Index("ix_case_file_submitted_at", Case.submitted_at, postgresql_include=["item_id"])
 Index("ix_case_task_light", CaseTask.light, CaseTask.state)
 Index("ix_case_task_created_at", CaseTask.created_at)  # the step heat map reads a window of recent tasks

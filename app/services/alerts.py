@@ -28,11 +28,23 @@ OVERSIGHT = ("supervisor", "admin")
 
 
 def _insert(table: Any) -> Any:
-    return postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    return (
+        postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    )
 
 
-ALERT_COLUMNS = ["subject_kind", "subject_id", "case_id", "level", "state", "department_code", "officer_id",
-                 "deadline", "raised_on", "created_at"]
+ALERT_COLUMNS = [
+    "subject_kind",
+    "subject_id",
+    "case_id",
+    "level",
+    "state",
+    "department_code",
+    "officer_id",
+    "deadline",
+    "raised_on",
+    "created_at",
+]
 
 
 def _labelled(*cols: Any) -> list[Any]:
@@ -47,17 +59,37 @@ def raise_alerts(today: date, now: datetime) -> dict[str, int]:
         .where(t.c.case_id == c.c.id, t.c.state.in_(OPEN_TASK_STATES))
         .scalar_subquery()
     )
-    case_sel = select(*_labelled(
-        literal("case", String()), c.c.id, c.c.id, c.c.light, literal("open", String()), c.c.department_code,
-        officer, c.c.deadline, literal(today, Date()), literal(now, UTCDateTime()),
-    )).where(
+    case_sel = select(
+        *_labelled(
+            literal("case", String()),
+            c.c.id,
+            c.c.id,
+            c.c.light,
+            literal("open", String()),
+            c.c.department_code,
+            officer,
+            c.c.deadline,
+            literal(today, Date()),
+            literal(now, UTCDateTime()),
+        )
+    ).where(
         c.c.light.in_(ALERT_LEVELS),
         c.c.status.in_(OPEN_STATUSES),
     )
-    task_sel = select(*_labelled(
-        literal("task", String()), t.c.id, t.c.case_id, t.c.light, literal("open", String()), t.c.department_code,
-        t.c.assignee_id, t.c.deadline, literal(today, Date()), literal(now, UTCDateTime()),
-    )).where(
+    task_sel = select(
+        *_labelled(
+            literal("task", String()),
+            t.c.id,
+            t.c.case_id,
+            t.c.light,
+            literal("open", String()),
+            t.c.department_code,
+            t.c.assignee_id,
+            t.c.deadline,
+            literal(today, Date()),
+            literal(now, UTCDateTime()),
+        )
+    ).where(
         t.c.light.in_(ALERT_LEVELS),
         t.c.state.in_(OPEN_TASK_STATES),
     )
@@ -81,8 +113,17 @@ def _audit_rows(action: str, kind: str, rows: list[Any], now: datetime) -> None:
     if rows:
         Session.execute(
             AuditEvent.__table__.insert(),
-            [{"case_id": r.case_id, "actor_name": "system", "at": now, "action": action,
-              "target": f"alert#{r.id}", "detail": f"{kind} {r.level}"} for r in rows],
+            [
+                {
+                    "case_id": r.case_id,
+                    "actor_name": "system",
+                    "at": now,
+                    "action": action,
+                    "target": f"alert#{r.id}",
+                    "detail": f"{kind} {r.level}",
+                }
+                for r in rows
+            ],
         )
 
 
@@ -95,7 +136,10 @@ def resolve_closed(now: datetime) -> int:
         ((a.c.subject_kind == "case") & closed_case) | ((a.c.subject_kind == "task") & closed_task)
     )
     rows = Session.execute(
-        update(a).where(cond).values(state="resolved", resolved_at=now).returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
+        update(a)
+        .where(cond)
+        .values(state="resolved", resolved_at=now)
+        .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
     ).all()
     for kind in ("case", "task"):
         _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], now)
@@ -116,11 +160,19 @@ def sweep(actor: Actor | None, now: datetime) -> dict[str, Any]:
 
 # -- reading and acting on alerts ----------------------------------------------------------------
 
-def alerts_query(actor: Actor, *, state: str | None = None, level: str | None = None, department: str | None = None):
+
+def alerts_query(
+    actor: Actor, *, state: str | None = None, level: str | None = None, department: str | None = None
+):
     if state is not None and state not in ("open", "acknowledged", "resolved", "unresolved"):
-        raise ValidationFailed("state 取值无效 / invalid state", [{"field": "state", "message": "open|acknowledged|resolved|unresolved"}])
+        raise ValidationFailed(
+            "state 取值无效 / invalid state",
+            [{"field": "state", "message": "open|acknowledged|resolved|unresolved"}],
+        )
     if level is not None and level not in ALERT_LEVELS:
-        raise ValidationFailed("level 取值无效 / invalid level", [{"field": "level", "message": "yellow|red"}])
+        raise ValidationFailed(
+            "level 取值无效 / invalid level", [{"field": "level", "message": "yellow|red"}]
+        )
     stmt = select(Alert)
     if actor.role not in OVERSIGHT:
         if actor.role not in ("clerk", "reviewer", "decider"):
@@ -138,7 +190,12 @@ def alerts_query(actor: Actor, *, state: str | None = None, level: str | None = 
 
 
 def list_alerts(actor: Actor, *, limit: int = 100, offset: int = 0, **filters: Any) -> list[Alert]:
-    stmt = alerts_query(actor, **filters).order_by(Alert.id.desc()).limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
+    stmt = (
+        alerts_query(actor, **filters)
+        .order_by(Alert.id.desc())
+        .limit(min(max(limit, 1), 1000))
+        .offset(max(offset, 0))
+    )
     return list(Session.scalars(stmt))
 
 
@@ -149,31 +206,53 @@ def count_alerts(actor: Actor, **filters: Any) -> int:
 def alert_dict(alert: Alert) -> dict[str, Any]:
     case = alert.case
     return {
-        "id": alert.id, "subject_kind": alert.subject_kind, "subject_id": alert.subject_id,
-        "case_no": case.case_no if case else None, "level": alert.level, "state": alert.state,
-        "department_code": alert.department_code, "officer_id": alert.officer_id,
+        "id": alert.id,
+        "subject_kind": alert.subject_kind,
+        "subject_id": alert.subject_id,
+        "case_no": case.case_no if case else None,
+        "level": alert.level,
+        "state": alert.state,
+        "department_code": alert.department_code,
+        "officer_id": alert.officer_id,
         "deadline": alert.deadline.isoformat() if alert.deadline else None,
-        "raised_on": alert.raised_on.isoformat(), "created_at": alert.created_at.isoformat(),
+        "raised_on": alert.raised_on.isoformat(),
+        "created_at": alert.created_at.isoformat(),
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None, "note": alert.note,
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "note": alert.note,
     }
 
 
-def acknowledge_alert(actor: Actor, alert_id: int, note: str | None = None, now: datetime | None = None) -> Alert:
+def acknowledge_alert(
+    actor: Actor, alert_id: int, note: str | None = None, now: datetime | None = None
+) -> Alert:
     """The responsible department (or a supervisor) acknowledges an alert: it stays open until the subject closes."""
     alert = Session.get(Alert, alert_id)
     if alert is None:
         raise NotFound(f"预警 {alert_id} 不存在 / no alert {alert_id}", code="alert_not_found")
-    if actor.role not in OVERSIGHT and not (actor.is_staff and actor.department_code == alert.department_code):
+    if actor.role not in OVERSIGHT and not (
+        actor.is_staff and actor.department_code == alert.department_code
+    ):
         raise NotFound(f"预警 {alert_id} 不存在 / no alert {alert_id}", code="alert_not_found")
     if note is not None and (not isinstance(note, str) or len(note) > 1000):
-        raise ValidationFailed("备注最长 1000 字 / note too long", [{"field": "note", "message": "at most 1000 characters"}])
+        raise ValidationFailed(
+            "备注最长 1000 字 / note too long", [{"field": "note", "message": "at most 1000 characters"}]
+        )
     if alert.state != "open":
-        raise Conflict(f"预警 {alert_id} 已{'确认' if alert.state == 'acknowledged' else '解除'} / alert is {alert.state}", code="alert_not_open")
+        raise Conflict(
+            f"预警 {alert_id} 已{'确认' if alert.state == 'acknowledged' else '解除'} / alert is {alert.state}",
+            code="alert_not_open",
+        )
     at = now or datetime.now().astimezone()
     alert.state, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", at, actor.id
     alert.note = note or alert.note
-    audit.record(actor, "alert.acknowledged", alert.case_id, target=f"alert#{alert.id}",
-                 before={"state": "open"}, after={"state": "acknowledged", "note": note})
+    audit.record(
+        actor,
+        "alert.acknowledged",
+        alert.case_id,
+        target=f"alert#{alert.id}",
+        before={"state": "open"},
+        after={"state": "acknowledged", "note": note},
+    )
     Session.commit()
     return alert

@@ -63,7 +63,9 @@ def seed_from_package(actor: Actor | None = None) -> list[int]:
     source = PACKAGE_SOURCE.format(version=version)
     for year in new_years:
         Session.execute(
-            delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+            delete(CalendarDay).where(
+                CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)
+            )
         )
     Session.add_all(
         CalendarDay(day=d, is_workday=work, note=note, source="package")
@@ -71,8 +73,14 @@ def seed_from_package(actor: Actor | None = None) -> list[int]:
         if d.year in new_years
     )
     for year in new_years:
-        Session.add(CalendarYear(year=year, confirmed=True, source=source, loaded_by=actor.username if actor else "system"))
-    audit.record(actor, "calendar.seed", None, target="calendar", after={"years": new_years, "source": source})
+        Session.add(
+            CalendarYear(
+                year=year, confirmed=True, source=source, loaded_by=actor.username if actor else "system"
+            )
+        )
+    audit.record(
+        actor, "calendar.seed", None, target="calendar", after={"years": new_years, "source": source}
+    )
     Session.commit()
     invalidate()
     return new_years
@@ -116,7 +124,9 @@ def year_view(year: int) -> dict[str, Any]:
     cal = get_calendar()
     row = Session.get(CalendarYear, year)
     days = Session.scalars(
-        select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)).order_by(CalendarDay.day)
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
     ).all()
     first, last = date(year, 1, 1), date(year, 12, 31)
     return {
@@ -124,7 +134,10 @@ def year_view(year: int) -> dict[str, Any]:
         "confirmed": bool(row and row.confirmed),
         "source": row.source if row else None,
         "workdays": cal.count_workdays(first - timedelta(days=1), last),
-        "days": [{"date": d.day.isoformat(), "is_workday": d.is_workday, "note": d.note, "source": d.source} for d in days],
+        "days": [
+            {"date": d.day.isoformat(), "is_workday": d.is_workday, "note": d.note, "source": d.source}
+            for d in days
+        ],
     }
 
 
@@ -152,7 +165,11 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
         doc = {"year": payload.get("year"), "source": payload.get("source"), "holidays": [], "workdays": []}
         for i, row in enumerate(rows, start=2):
             kind = (row.get("type") or "").strip()
-            entry = {"date": (row.get("date") or "").strip(), "name": (row.get("name") or "").strip(), "line": i}
+            entry = {
+                "date": (row.get("date") or "").strip(),
+                "name": (row.get("name") or "").strip(),
+                "line": i,
+            }
             if kind not in ("holiday", "workday"):
                 problems.append({"field": f"line {i}.type", "message": "must be holiday or workday"})
                 continue
@@ -161,7 +178,9 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
             doc["year"] = (rows[0].get("date") or "")[:4]
         payload = doc
     if not isinstance(payload, dict):
-        raise ValidationFailed("导入内容必须是对象 / import must be an object", [{"field": "(body)", "message": "not an object"}])
+        raise ValidationFailed(
+            "导入内容必须是对象 / import must be an object", [{"field": "(body)", "message": "not an object"}]
+        )
     try:
         year = int(payload.get("year"))
     except (TypeError, ValueError):
@@ -169,7 +188,9 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
         problems.append({"field": "year", "message": "必填，四位年份 / required, a four-digit year"})
     source = str(payload.get("source") or "").strip()
     if not source:
-        problems.append({"field": "source", "message": "必填：国务院通知文号 / required: the State Council notice"})
+        problems.append(
+            {"field": "source", "message": "必填：国务院通知文号 / required: the State Council notice"}
+        )
     days: dict[date, tuple[bool, str]] = {}
     for key, work in (("holidays", False), ("workdays", True)):
         entries = payload.get(key) or []
@@ -185,7 +206,11 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
             if "start" in entry:
                 start = _parse_date(entry.get("start"), f"{field}.start", problems)
                 end = _parse_date(entry.get("end"), f"{field}.end", problems)
-                span = [start + timedelta(days=k) for k in range((end - start).days + 1)] if start and end and end >= start else []
+                span = (
+                    [start + timedelta(days=k) for k in range((end - start).days + 1)]
+                    if start and end and end >= start
+                    else []
+                )
                 if start and end and end < start:
                     problems.append({"field": field, "message": "end before start"})
             else:
@@ -195,7 +220,9 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
                 if year and d.year != year:
                     problems.append({"field": field, "message": f"{d} 不在 {year} 年 / not in {year}"})
                 elif d in days and days[d][0] != work:
-                    problems.append({"field": field, "message": f"{d} 同时是节假日和工作日 / both holiday and workday"})
+                    problems.append(
+                        {"field": field, "message": f"{d} 同时是节假日和工作日 / both holiday and workday"}
+                    )
                 else:
                     days[d] = (work, name)
     if year and not any(not w for w, _ in days.values()):
@@ -211,8 +238,12 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
     doc = parse_import(payload, fmt)
     year, days = doc["year"], doc["days"]
     before = year_view(year)
-    Session.execute(delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)))
-    Session.add_all(CalendarDay(day=d, is_workday=w, note=n, source="import") for d, (w, n) in sorted(days.items()))
+    Session.execute(
+        delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+    )
+    Session.add_all(
+        CalendarDay(day=d, is_workday=w, note=n, source="import") for d, (w, n) in sorted(days.items())
+    )
     row = Session.get(CalendarYear, year) or CalendarYear(year=year)
     row.confirmed, row.source, row.loaded_by, row.loaded_at = True, doc["source"], actor.username, utcnow()
     Session.add(row)
@@ -222,9 +253,17 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
 
     changed = recompute_open_clocks(commit=False)
     audit.record(
-        actor, "calendar.import", None, target=str(year),
+        actor,
+        "calendar.import",
+        None,
+        target=str(year),
         before={"confirmed": before["confirmed"], "days": len(before["days"])},
-        after={"confirmed": True, "days": len(days), "source": doc["source"], "cases_redated": changed["cases_changed"]},
+        after={
+            "confirmed": True,
+            "days": len(days),
+            "source": doc["source"],
+            "cases_redated": changed["cases_changed"],
+        },
     )
     Session.commit()
     invalidate()
@@ -234,7 +273,10 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
 def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict[str, Any]:
     _require_admin(actor)
     if not isinstance(is_workday, bool):
-        raise ValidationFailed("is_workday 必须是布尔值 / must be a boolean", [{"field": "is_workday", "message": "must be true or false"}])
+        raise ValidationFailed(
+            "is_workday 必须是布尔值 / must be a boolean",
+            [{"field": "is_workday", "message": "must be true or false"}],
+        )
     row = Session.get(CalendarDay, day)
     before = {"is_workday": row.is_workday if row else day.weekday() < 5, "note": row.note if row else None}
     if row is None:
@@ -246,8 +288,14 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict
     from app.services.clocks import recompute_open_clocks
 
     changed = recompute_open_clocks(commit=False)
-    audit.record(actor, "calendar.day", None, target=day.isoformat(), before=before,
-                 after={"is_workday": is_workday, "note": note, "cases_redated": changed["cases_changed"]})
+    audit.record(
+        actor,
+        "calendar.day",
+        None,
+        target=day.isoformat(),
+        before=before,
+        after={"is_workday": is_workday, "note": note, "cases_redated": changed["cases_changed"]},
+    )
     Session.commit()
     invalidate()
     return {"date": day.isoformat(), "is_workday": is_workday, "note": note, **changed}

@@ -31,16 +31,22 @@ OVERSIGHT_ROLES = ("supervisor", "admin")
 
 def validate_applicant(applicant: Any) -> dict[str, Any]:
     if not isinstance(applicant, dict):
-        raise ValidationFailed("applicant must be an object", [{"field": "applicant", "message": "not an object"}])
+        raise ValidationFailed(
+            "applicant must be an object", [{"field": "applicant", "message": "not an object"}]
+        )
     problems = []
     kind = applicant.get("kind")
     name = (applicant.get("name") or "").strip() if isinstance(applicant.get("name"), str) else ""
     id_no = applicant.get("id_no") if isinstance(applicant.get("id_no"), str) else ""
     phone = applicant.get("phone")
     if kind not in ("person", "entity"):
-        problems.append({"field": "applicant.kind", "message": "必须是 person 或 entity / must be person or entity"})
+        problems.append(
+            {"field": "applicant.kind", "message": "必须是 person 或 entity / must be person or entity"}
+        )
     if not name or len(name) > 200:
-        problems.append({"field": "applicant.name", "message": "必填，最长 200 字 / required, at most 200 characters"})
+        problems.append(
+            {"field": "applicant.name", "message": "必填，最长 200 字 / required, at most 200 characters"}
+        )
     normalised = id_no
     try:
         if kind == "person":
@@ -79,16 +85,22 @@ def can_view(actor: Actor, case: Case) -> bool:
     return False
 
 
-def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, now: datetime | None = None) -> Case:
+def submit_application(
+    actor: Actor, item_code: str, applicant: Any, data: Any, now: datetime | None = None
+) -> Case:
     item = get_item(item_code)
     if actor.role == "applicant":
         owner_id = actor.id
     elif actor.role == "clerk" and actor.department_code == item.department_code:
         owner_id = None  # filed at the window on the applicant's behalf
     else:
-        raise Forbidden("只有申请人或本部门窗口人员可以提交申请 / only applicants or the department's clerks may file")
+        raise Forbidden(
+            "只有申请人或本部门窗口人员可以提交申请 / only applicants or the department's clerks may file"
+        )
     if item.current_version is None:
-        raise Conflict(f"事项 {item.code} 尚未部署流程 / item has no deployed process", code="item_not_deployed")
+        raise Conflict(
+            f"事项 {item.code} 尚未部署流程 / item has no deployed process", code="item_not_deployed"
+        )
     who = validate_applicant(applicant)
     forms = forms_for(item.current_version)
     if data is None:
@@ -99,7 +111,9 @@ def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, 
         raise ValidationFailed("data must be an object", [{"field": "data", "message": "not an object"}])
     definition = definition_for(item.current_version)
     try:
-        run = CaseRun.start(definition, {"application": data, "applicant": who, "item_code": item.code}, now=now)
+        run = CaseRun.start(
+            definition, {"application": data, "applicant": who, "item_code": item.code}, now=now
+        )
     except EngineError as exc:
         raise _engine_error(exc) from exc
     submitted = now or utcnow()
@@ -126,7 +140,9 @@ def submit_application(actor: Actor, item_code: str, applicant: Any, data: Any, 
     for code in listed if isinstance(listed, list) else []:
         if isinstance(code, str):
             # declared at filing; the bytes arrive through the materials upload
-            Session.add(Material(case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0))
+            Session.add(
+                Material(case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0)
+            )
     hooks.emit("case_submitted", actor=actor, case=case, now=submitted)
     hooks.emit("tasks_opened", case=case, tasks=opened, now=submitted)
     audit.record(actor, "case.submit", case.id, target=case.case_no, before=None, after=case_summary(case))
@@ -153,7 +169,9 @@ def get_case(actor: Actor, case_no: str) -> Case:
 
 
 def case_history(case: Case) -> list[AuditEvent]:
-    return list(Session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)))
+    return list(
+        Session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))
+    )
 
 
 def submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | None = None) -> Case:
@@ -167,9 +185,13 @@ def _submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | No
         (actor.role == "applicant" and case.applicant_user_id == actor.id)
         or (actor.role == "clerk" and actor.department_code == case.department_code)
     ):
-        raise Forbidden("只有申请人或本部门窗口人员可以补正材料 / only the applicant or the department's clerks")
+        raise Forbidden(
+            "只有申请人或本部门窗口人员可以补正材料 / only the applicant or the department's clerks"
+        )
     if case.waiting_for != "supplement":
-        raise Conflict(f"办件 {case_no} 当前无需补正 / case is not waiting for a supplement", code="not_correcting")
+        raise Conflict(
+            f"办件 {case_no} 当前无需补正 / case is not waiting for a supplement", code="not_correcting"
+        )
     forms = forms_for(case.process_version)
     if "supplement.json" in forms:
         data = validate_form(forms["supplement.json"], data)
@@ -187,7 +209,9 @@ def _submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | No
     at = now or utcnow()
     hooks.emit("supplement_received", actor=actor, case=case, data=data, now=at)
     hooks.emit("tasks_opened", case=case, tasks=opened, now=at)
-    audit.record(actor, "case.supplement", case.id, target=case.case_no, before=before, after=case_summary(case))
+    audit.record(
+        actor, "case.supplement", case.id, target=case.case_no, before=before, after=case_summary(case)
+    )
     commit_case()
     return case
 
@@ -204,4 +228,6 @@ def conflict_guard() -> Iterator[None]:
         yield
     except StaleDataError as exc:
         Session.rollback()
-        raise Conflict("办件已被他人更新，请刷新后重试 / the case was changed by someone else; reload", code="stale_case") from exc
+        raise Conflict(
+            "办件已被他人更新，请刷新后重试 / the case was changed by someone else; reload", code="stale_case"
+        ) from exc

@@ -52,7 +52,9 @@ def read_item_yaml(folder: Path) -> dict[str, Any]:
     return item
 
 
-def design_warnings(item: dict[str, Any], definition: ProcessDefinition, max_ratio: float = 0.35) -> list[str]:
+def design_warnings(
+    item: dict[str, Any], definition: ProcessDefinition, max_ratio: float = 0.35
+) -> list[str]:
     """Time-limit checks a designer should see: promised vs statutory, steps vs promised."""
     limits = item.get("limits") or {}
     statutory = int(limits.get("statutory_wd") or 0)
@@ -70,15 +72,21 @@ def design_warnings(item: dict[str, Any], definition: ProcessDefinition, max_rat
     steps = sum(
         t.time_limit_wd or 0
         for t in definition.user_tasks.values()
-        if t.id not in special and t.process_id == definition.process_id and t.id not in ("issue_result",)
+        if t.id not in special
+        and t.process_id == definition.process_id
+        and t.id not in ("issue_result",)
         and t.id != "approve_extension"
     )
     if item.get("kind") != "immediate" and promised and steps > promised:
-        out.append(f"{code}: step limits on the main path add up to {steps} WD, more than the promised {promised} WD")
+        out.append(
+            f"{code}: step limits on the main path add up to {steps} WD, more than the promised {promised} WD"
+        )
     return out
 
 
-def check_item_folder(folder: Path, forms_dir: Path) -> tuple[dict[str, Any], ProcessDefinition, dict[str, Any]]:
+def check_item_folder(
+    folder: Path, forms_dir: Path
+) -> tuple[dict[str, Any], ProcessDefinition, dict[str, Any]]:
     item = read_item_yaml(folder)
     forms = read_forms(forms_dir, item["slug"])
     files = read_process_files(folder)
@@ -145,7 +153,14 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
     if item.current_version != version:
         before = item.current_version
         item.current_version = version
-        audit.record(actor, "process.deploy", None, target=item.slug, before={"version": before}, after={"version": version})
+        audit.record(
+            actor,
+            "process.deploy",
+            None,
+            target=item.slug,
+            before={"version": before},
+            after={"version": version},
+        )
     return item, created
 
 

@@ -33,7 +33,15 @@ LABELS = {
     "correction_wait": ("补正等待", "Correction wait"),
     "step": ("环节时限", "Step"),
 }
-__all__ = ["apply_deemed_acceptance", "case_clocks", "get_calendar", "recompute_open_clocks", "refresh_lights", "task_clock", "today"]
+__all__ = [
+    "apply_deemed_acceptance",
+    "case_clocks",
+    "get_calendar",
+    "recompute_open_clocks",
+    "refresh_lights",
+    "task_clock",
+    "today",
+]
 
 
 def today(now: datetime | None = None) -> date:
@@ -49,7 +57,12 @@ def _limits(item: ServiceItem) -> dict[str, Any]:
 
 
 def _thresholds(item: ServiceItem, props: dict[str, Any] | None = None) -> Thresholds:
-    key = (item.id, item.updated_at, props.get("yellow_remaining_wd") if props else None, props.get("yellow_consumed_pct") if props else None)
+    key = (
+        item.id,
+        item.updated_at,
+        props.get("yellow_remaining_wd") if props else None,
+        props.get("yellow_consumed_pct") if props else None,
+    )
     hit = _THRESHOLDS.get(key)
     if hit is None:
         hit = _THRESHOLDS[key] = _compute_thresholds(item, props)
@@ -68,12 +81,20 @@ def _compute_thresholds(item: ServiceItem, props: dict[str, Any] | None) -> Thre
 
 
 def _new_clock(start: date, limit: int, same_day: bool = False) -> dict[str, Any]:
-    return {"start": start.isoformat(), "limit_wd": limit, "stopped_on": None, "extensions": [], "same_day": same_day}
+    return {
+        "start": start.isoformat(),
+        "limit_wd": limit,
+        "stopped_on": None,
+        "extensions": [],
+        "same_day": same_day,
+    }
 
 
 def _pauses(ci: dict[str, Any]) -> tuple[Pause, ...]:
     out = [Pause(_d(c["start"]), _d(c.get("end")), "correction") for c in ci.get("correction", [])]
-    out += [Pause(_d(s["start"]), _d(s.get("stopped_on")), f"special:{s['code']}") for s in ci.get("special", [])]
+    out += [
+        Pause(_d(s["start"]), _d(s.get("stopped_on")), f"special:{s['code']}") for s in ci.get("special", [])
+    ]
     return tuple(out)
 
 
@@ -83,13 +104,18 @@ def _input(kind: str, clock: dict[str, Any], pauses: tuple[Pause, ...] = ()) -> 
         start=_d(clock["start"]),
         limit_wd=int(clock["limit_wd"]),
         pauses=pauses,
-        extensions=tuple(Extension(int(e["days"]), e.get("reason", ""), _d(e["approved_on"])) for e in clock.get("extensions", [])),
+        extensions=tuple(
+            Extension(int(e["days"]), e.get("reason", ""), _d(e["approved_on"]))
+            for e in clock.get("extensions", [])
+        ),
         stopped_on=_d(clock.get("stopped_on")),
         same_day=bool(clock.get("same_day")),
     )
 
 
-def compute_case(case: Case, item: ServiceItem, cal: WorkCalendar, on: date, for_projection: bool = False) -> dict[str, ClockState]:
+def compute_case(
+    case: Case, item: ServiceItem, cal: WorkCalendar, on: date, for_projection: bool = False
+) -> dict[str, ClockState]:
     """All clocks of a case, or (``for_projection``) only those the indexed columns depend on:
     the running ones and the decision clock — a stopped acceptance or delivery clock changes nothing there."""
     ci = case.clock_inputs or {}
@@ -100,7 +126,9 @@ def compute_case(case: Case, item: ServiceItem, cal: WorkCalendar, on: date, for
         clock = ci.get(kind)
         if not clock or (for_projection and kind in ("acceptance", "delivery") and clock.get("stopped_on")):
             continue
-        states[kind] = compute_clock(cal, _input(kind, clock, pauses if kind in ("decision", "statutory") else ()), on, th)
+        states[kind] = compute_clock(
+            cal, _input(kind, clock, pauses if kind in ("decision", "statutory") else ()), on, th
+        )
     if not for_projection:
         for i, sp in enumerate(ci.get("special", [])):
             states[f"special_procedure:{i}"] = compute_clock(cal, _input("special_procedure", sp), on, th)
@@ -121,7 +149,12 @@ def _projection(case: Case, states: dict[str, ClockState]) -> dict[str, Any]:
     statutory = states.get("statutory")
     shown = gov or decision
     light = gov.light if gov else None
-    if gov is not None and statutory is not None and statutory.stopped_on is None and statutory.light == "red":
+    if (
+        gov is not None
+        and statutory is not None
+        and statutory.stopped_on is None
+        and statutory.light == "red"
+    ):
         light = "red"
     confirmed = all(s.confirmed for s in states.values() if s.stopped_on is None) if open_case else True
     paused = any(c.get("end") is None for c in ci.get("correction", [])) or any(
@@ -154,7 +187,9 @@ def refresh_case(case: Case, on: date | None = None, cal: WorkCalendar | None = 
             task.light = None
 
 
-def _task_values(started: date, limit: int, props: dict[str, Any], item: ServiceItem, cal: WorkCalendar, on: date) -> dict[str, Any]:
+def _task_values(
+    started: date, limit: int, props: dict[str, Any], item: ServiceItem, cal: WorkCalendar, on: date
+) -> dict[str, Any]:
     due = cal.add_workdays(started, limit)
     used = max(cal.count_workdays(started, on), 0)
     return {
@@ -241,7 +276,11 @@ def _on_task_completed(actor: Actor, case: Case, task: CaseTask, data: dict[str,
         allowed = int(limits.get("extension_max_wd", 10)) - (case.extension_wd or 0)
         days = min(int((case.data or {}).get("extension_days") or 0), max(allowed, 0))
         if days > 0:
-            ext = {"days": days, "reason": str((case.data or {}).get("extension_reason") or ""), "approved_on": day.isoformat()}
+            ext = {
+                "days": days,
+                "reason": str((case.data or {}).get("extension_reason") or ""),
+                "approved_on": day.isoformat(),
+            }
             for kind in ("decision", "statutory"):
                 if ci.get(kind):
                     ci[kind] = {**ci[kind], "extensions": [*ci[kind].get("extensions", []), ext]}
@@ -254,14 +293,18 @@ def _on_task_completed(actor: Actor, case: Case, task: CaseTask, data: dict[str,
 
 def _close_specials(ci: dict[str, Any], case: Case, day: date) -> None:
     if case.status != "special_procedure" and any(s.get("stopped_on") is None for s in ci.get("special", [])):
-        ci["special"] = [s if s.get("stopped_on") else {**s, "stopped_on": day.isoformat()} for s in ci["special"]]
+        ci["special"] = [
+            s if s.get("stopped_on") else {**s, "stopped_on": day.isoformat()} for s in ci["special"]
+        ]
 
 
 @hooks.on("supplement_received")
 def _on_supplement(actor: Actor, case: Case, data: dict[str, Any], now: datetime) -> None:
     day = today(now)
     ci = dict(case.clock_inputs or {})
-    ci["correction"] = [c if c.get("end") else {**c, "end": day.isoformat()} for c in ci.get("correction", [])]
+    ci["correction"] = [
+        c if c.get("end") else {**c, "end": day.isoformat()} for c in ci.get("correction", [])
+    ]
     if ci.get("acceptance") and not case.accepted_on:
         # The office decides on acceptance anew from the day the supplement arrives (Art. 32).
         ci["acceptance"] = _new_clock(day, int(_limits(case.item).get("acceptance_wd", 5)))
@@ -300,7 +343,16 @@ def _procedure_limit(case: Case, task: CaseTask, code: str) -> int:
 
 
 # -- bulk operations (scheduler sweep, calendar changes) ------------------------------------------
-CASE_COLUMNS = ("deadline", "deadline_kind", "statutory_deadline", "deadline_confirmed", "light", "clock_paused", "used_wd", "remaining_wd")
+CASE_COLUMNS = (
+    "deadline",
+    "deadline_kind",
+    "statutory_deadline",
+    "deadline_confirmed",
+    "light",
+    "clock_paused",
+    "used_wd",
+    "remaining_wd",
+)
 TASK_COLUMNS = ("deadline", "deadline_confirmed", "used_wd", "remaining_wd", "light")
 
 
@@ -347,7 +399,13 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[st
     items = {i.id: i for i in Session.scalars(select(ServiceItem))}
     case_t, task_t = Case.__table__, CaseTask.__table__
     # One read per table (100,000 small rows fit easily); keyset pages made SQLite rescan per page.
-    cols = [case_t.c.id, case_t.c.item_id, case_t.c.status, case_t.c.clock_inputs, *[case_t.c[c] for c in CASE_COLUMNS]]
+    cols = [
+        case_t.c.id,
+        case_t.c.item_id,
+        case_t.c.status,
+        case_t.c.clock_inputs,
+        *[case_t.c[c] for c in CASE_COLUMNS],
+    ]
     rows = Session.execute(select(*cols).where(case_t.c.status.in_(OPEN_STATUSES))).all()
     row_view = _Row()
     updates = []
@@ -357,13 +415,21 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[st
         if any(getattr(row, c) != new[c] for c in CASE_COLUMNS):
             updates.append({"_id": row.id, **new})
     for lo in range(0, len(updates), batch):
-        _bulk_update(case_t, CASE_COLUMNS, updates[lo:lo + batch])
+        _bulk_update(case_t, CASE_COLUMNS, updates[lo : lo + batch])
     changed_cases = len(updates)
     props_cache: dict[tuple[int, str], dict[str, Any]] = {}
     props_text = cast(task_t.c.properties, String)
-    tcols = [task_t.c.id, task_t.c.started_on, task_t.c.limit_wd, props_text.label("props"), case_t.c.item_id, *[task_t.c[c] for c in TASK_COLUMNS]]
+    tcols = [
+        task_t.c.id,
+        task_t.c.started_on,
+        task_t.c.limit_wd,
+        props_text.label("props"),
+        case_t.c.item_id,
+        *[task_t.c[c] for c in TASK_COLUMNS],
+    ]
     rows = Session.execute(
-        select(*tcols).join(case_t, case_t.c.id == task_t.c.case_id)
+        select(*tcols)
+        .join(case_t, case_t.c.id == task_t.c.case_id)
         .where(task_t.c.state.in_(("ready", "claimed")), task_t.c.limit_wd.is_not(None))
     ).all()
     updates = []
@@ -376,7 +442,7 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[st
         if any(getattr(row, c) != new[c] for c in TASK_COLUMNS):
             updates.append({"_id": row.id, **new})
     for lo in range(0, len(updates), batch):
-        _bulk_update(task_t, TASK_COLUMNS, updates[lo:lo + batch])
+        _bulk_update(task_t, TASK_COLUMNS, updates[lo : lo + batch])
     if commit:
         Session.commit()
     return {"cases_changed": changed_cases, "tasks_changed": len(updates)}
@@ -391,7 +457,12 @@ def apply_deemed_acceptance(actor: Actor | None = None, on: date | None = None) 
     """Art. 32: no acceptance and no correction notice within 5 WD → accepted as of the day materials arrived."""
     on = on or today()
     cases = Session.scalars(
-        select(Case).where(Case.status == "accepting", Case.deadline_kind == "acceptance", Case.deadline < on, Case.deemed_accepted.is_(False))
+        select(Case).where(
+            Case.status == "accepting",
+            Case.deadline_kind == "acceptance",
+            Case.deadline < on,
+            Case.deemed_accepted.is_(False),
+        )
     ).all()
     done = []
     for case in cases:
@@ -407,8 +478,14 @@ def apply_deemed_acceptance(actor: Actor | None = None, on: date | None = None) 
         case.accepted_on = received
         case.deemed_accepted = True
         refresh_case(case, on)
-        audit.record(actor, "case.deemed_accepted", case.id, target=case.case_no,
-                     before={"accepted_on": None}, after={"accepted_on": received.isoformat(), "basis": "行政许可法第三十二条"})
+        audit.record(
+            actor,
+            "case.deemed_accepted",
+            case.id,
+            target=case.case_no,
+            before={"accepted_on": None},
+            after={"accepted_on": received.isoformat(), "basis": "行政许可法第三十二条"},
+        )
         done.append(case.case_no)
     Session.commit()
     return done
@@ -434,18 +511,35 @@ def case_clocks(case: Case, on: date | None = None) -> list[dict[str, Any]]:
     on = on or today()
     ci = case.clock_inputs or {}
     states = compute_case(case, case.item, get_calendar(), on)
-    pauses = [{"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None, "reason": p.reason} for p in _pauses(ci)]
+    pauses = [
+        {"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None, "reason": p.reason}
+        for p in _pauses(ci)
+    ]
     out = []
     for key, state in states.items():
         kind = key.split(":")[0]
         clock = ci[kind] if ":" not in key else ci["special"][int(key.split(":")[1])]
-        extra = {"pauses": pauses if kind in ("decision", "statutory") else [], "extensions": list(clock.get("extensions", []))}
+        extra = {
+            "pauses": pauses if kind in ("decision", "statutory") else [],
+            "extensions": list(clock.get("extensions", [])),
+        }
         if kind == "special_procedure":
             extra["code"] = clock["code"]
         out.append(_as_dict(state, extra))
     for c in ci.get("correction", []):
-        out.append({"kind": "correction_wait", "label_zh": "补正等待", "label_en": "Correction wait", "start": c["start"],
-                    "stopped_on": c.get("end"), "deadline": c.get("deadline"), "light": None, "pauses": [], "extensions": []})
+        out.append(
+            {
+                "kind": "correction_wait",
+                "label_zh": "补正等待",
+                "label_en": "Correction wait",
+                "start": c["start"],
+                "stopped_on": c.get("end"),
+                "deadline": c.get("deadline"),
+                "light": None,
+                "pauses": [],
+                "extensions": [],
+            }
+        )
     return out
 
 
@@ -453,8 +547,22 @@ def task_clock(task: CaseTask, on: date | None = None) -> dict[str, Any] | None:
     if task.limit_wd is None or task.started_on is None:
         return None
     if task.state not in ("ready", "claimed"):
-        return {"kind": "step", "start": task.started_on.isoformat(), "limit_wd": task.limit_wd,
-                "deadline": task.deadline.isoformat() if task.deadline else None, "light": None, "stopped_on": task.completed_at.date().isoformat() if task.completed_at else None}
-    values = _task_values(task.started_on, task.limit_wd, task.properties or {}, task.case.item, get_calendar(), on or today())
-    return {"kind": "step", "label_zh": "环节时限", "label_en": "Step", "start": task.started_on.isoformat(), "limit_wd": task.limit_wd,
-            **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}}
+        return {
+            "kind": "step",
+            "start": task.started_on.isoformat(),
+            "limit_wd": task.limit_wd,
+            "deadline": task.deadline.isoformat() if task.deadline else None,
+            "light": None,
+            "stopped_on": task.completed_at.date().isoformat() if task.completed_at else None,
+        }
+    values = _task_values(
+        task.started_on, task.limit_wd, task.properties or {}, task.case.item, get_calendar(), on or today()
+    )
+    return {
+        "kind": "step",
+        "label_zh": "环节时限",
+        "label_en": "Step",
+        "start": task.started_on.isoformat(),
+        "limit_wd": task.limit_wd,
+        **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()},
+    }

@@ -49,7 +49,9 @@ def month_period(value: str | None, today: date) -> Period:
         try:
             first = datetime.strptime(value, "%Y-%m").date()
         except ValueError as exc:
-            raise ValidationFailed("月份格式应为 YYYY-MM / month must be YYYY-MM", [{"field": "month", "message": "YYYY-MM"}]) from exc
+            raise ValidationFailed(
+                "月份格式应为 YYYY-MM / month must be YYYY-MM", [{"field": "month", "message": "YYYY-MM"}]
+            ) from exc
     else:
         first = today.replace(day=1)
     return Period(first, _add_months(first, 1))
@@ -90,16 +92,30 @@ def by_item(actor: Actor) -> list[dict[str, Any]]:
     require_supervisor(actor)
     counts = _light_counts(Case.item_id)
     items = Session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all()
-    return [{"item_code": i.code, "slug": i.slug, "name": i.name_zh, "kind": i.kind,
-             **counts.get(i.id, {"green": 0, "yellow": 0, "red": 0, "none": 0, "total": 0})} for i in items]
+    return [
+        {
+            "item_code": i.code,
+            "slug": i.slug,
+            "name": i.name_zh,
+            "kind": i.kind,
+            **counts.get(i.id, {"green": 0, "yellow": 0, "red": 0, "none": 0, "total": 0}),
+        }
+        for i in items
+    ]
 
 
 def by_department(actor: Actor) -> list[dict[str, Any]]:
     require_supervisor(actor)
     counts = _light_counts(Case.department_code)
     depts = Session.scalars(select(Department).order_by(Department.code)).all()
-    return [{"department_code": d.code, "name": d.name_zh,
-             **counts.get(d.code, {"green": 0, "yellow": 0, "red": 0, "none": 0, "total": 0})} for d in depts]
+    return [
+        {
+            "department_code": d.code,
+            "name": d.name_zh,
+            **counts.get(d.code, {"green": 0, "yellow": 0, "red": 0, "none": 0, "total": 0}),
+        }
+        for d in depts
+    ]
 
 
 def unconfirmed_waiting(actor: Actor) -> int:
@@ -115,14 +131,21 @@ def performance(actor: Actor, period: Period) -> dict[str, Any]:
     promised = ServiceItem.promised_wd + Case.extension_wd
     on_time = case((Case.used_wd <= promised, 1), else_=0)
     row = Session.execute(
-        select(func.count(), func.sum(on_time), func.avg(cast(Case.used_wd, Float)), func.avg(cast(promised, Float)))
-        .select_from(Case).join(ServiceItem, ServiceItem.id == Case.item_id)
+        select(
+            func.count(),
+            func.sum(on_time),
+            func.avg(cast(Case.used_wd, Float)),
+            func.avg(cast(promised, Float)),
+        )
+        .select_from(Case)
+        .join(ServiceItem, ServiceItem.id == Case.item_id)
         .where(Case.completed_at >= lo, Case.completed_at < hi, Case.used_wd.is_not(None))
     ).one()
     completed, timely, avg_used, avg_promised = row[0] or 0, row[1] or 0, row[2], row[3]
     sub = Session.execute(
         select(func.count(), func.sum(case((ServiceItem.kind == "immediate", 1), else_=0)))
-        .select_from(Case).join(ServiceItem, ServiceItem.id == Case.item_id)
+        .select_from(Case)
+        .join(ServiceItem, ServiceItem.id == Case.item_id)
         .where(Case.submitted_at >= lo, Case.submitted_at < hi)
     ).one()
     submitted, immediate = sub[0] or 0, sub[1] or 0
@@ -139,8 +162,9 @@ def performance(actor: Actor, period: Period) -> dict[str, Any]:
     }
 
 
-def overdue(actor: Actor, *, limit: int = 50, offset: int = 0, department: str | None = None,
-            item: str | None = None) -> dict[str, Any]:
+def overdue(
+    actor: Actor, *, limit: int = 50, offset: int = 0, department: str | None = None, item: str | None = None
+) -> dict[str, Any]:
     """Open red cases, the most overdue first."""
     require_supervisor(actor)
     if not 1 <= limit <= 5000 or offset < 0:
@@ -149,36 +173,58 @@ def overdue(actor: Actor, *, limit: int = 50, offset: int = 0, department: str |
     if department:
         where.append(Case.department_code == department)
     if item:
-        item_row = Session.scalar(select(ServiceItem).where((ServiceItem.code == item) | (ServiceItem.slug == item)))
+        item_row = Session.scalar(
+            select(ServiceItem).where((ServiceItem.code == item) | (ServiceItem.slug == item))
+        )
         where.append(Case.item_id == (item_row.id if item_row else -1))
-    total = Session.scalar(select(func.count()).select_from(Case).where(*where))  # index-only on ix_case_file_board
+    total = Session.scalar(
+        select(func.count()).select_from(Case).where(*where)
+    )  # index-only on ix_case_file_board
     base = select(Case, ServiceItem).join(ServiceItem, ServiceItem.id == Case.item_id).where(*where)
     rows = Session.execute(base.order_by(Case.deadline, Case.id).limit(limit).offset(offset)).all()
     return {"total": total or 0, "rows": [_overdue_row(c, i) for c, i in rows]}
 
 
 def _overdue_row(c: Case, i: ServiceItem) -> dict[str, Any]:
-    return {"case_no": c.case_no, "item_code": i.code, "item_name": i.name_zh, "department_code": c.department_code,
-            "applicant_name": c.applicant_name, "status": c.status, "deadline": c.deadline.isoformat() if c.deadline else None,
-            "deadline_kind": c.deadline_kind, "used_wd": c.used_wd, "remaining_wd": c.remaining_wd,
-            "deadline_confirmed": c.deadline_confirmed}
+    return {
+        "case_no": c.case_no,
+        "item_code": i.code,
+        "item_name": i.name_zh,
+        "department_code": c.department_code,
+        "applicant_name": c.applicant_name,
+        "status": c.status,
+        "deadline": c.deadline.isoformat() if c.deadline else None,
+        "deadline_kind": c.deadline_kind,
+        "used_wd": c.used_wd,
+        "remaining_wd": c.remaining_wd,
+        "deadline_confirmed": c.deadline_confirmed,
+    }
 
 
 def trend_buckets(today: date, unit: str, periods: int = 12) -> list[Period]:
     if unit == "week":
         monday = today - timedelta(days=today.weekday())
-        return [Period(monday - timedelta(weeks=k), monday - timedelta(weeks=k - 1)) for k in range(periods - 1, -1, -1)]
+        return [
+            Period(monday - timedelta(weeks=k), monday - timedelta(weeks=k - 1))
+            for k in range(periods - 1, -1, -1)
+        ]
     if unit == "month":
         first = today.replace(day=1)
-        return [Period(_add_months(first, -k), _add_months(first, -k + 1)) for k in range(periods - 1, -1, -1)]
-    raise ValidationFailed("unit 应为 week 或 month / unit must be week or month", [{"field": "unit", "message": "week|month"}])
+        return [
+            Period(_add_months(first, -k), _add_months(first, -k + 1)) for k in range(periods - 1, -1, -1)
+        ]
+    raise ValidationFailed(
+        "unit 应为 week 或 month / unit must be week or month", [{"field": "unit", "message": "week|month"}]
+    )
 
 
 def trends(actor: Actor, today: date, unit: str = "week", periods: int = 12) -> list[dict[str, Any]]:
     """Submitted, completed and on-time counts per week or month (one range scan per measure)."""
     require_supervisor(actor)
     if not 1 <= periods <= 36:
-        raise ValidationFailed("periods 应为 1–36 / periods must be 1..36", [{"field": "periods", "message": "1..36"}])
+        raise ValidationFailed(
+            "periods 应为 1–36 / periods must be 1..36", [{"field": "periods", "message": "1..36"}]
+        )
     buckets = trend_buckets(today, unit, periods)
     lo, hi = day_start_utc(buckets[0].start), day_start_utc(buckets[-1].end)
     promised = ServiceItem.promised_wd + Case.extension_wd
@@ -187,27 +233,45 @@ def trends(actor: Actor, today: date, unit: str = "week", periods: int = 12) -> 
         return and_(col >= day_start_utc(b.start), col < day_start_utc(b.end))
 
     done = Session.execute(
-        select(*[func.sum(case((in_bucket(Case.completed_at, b), 1), else_=0)) for b in buckets],
-               *[func.sum(case((and_(in_bucket(Case.completed_at, b), Case.used_wd <= promised), 1), else_=0)) for b in buckets])
-        .select_from(Case).join(ServiceItem, ServiceItem.id == Case.item_id)
+        select(
+            *[func.sum(case((in_bucket(Case.completed_at, b), 1), else_=0)) for b in buckets],
+            *[
+                func.sum(case((and_(in_bucket(Case.completed_at, b), Case.used_wd <= promised), 1), else_=0))
+                for b in buckets
+            ],
+        )
+        .select_from(Case)
+        .join(ServiceItem, ServiceItem.id == Case.item_id)
         .where(Case.completed_at >= lo, Case.completed_at < hi)
     ).one()
     sub = Session.execute(
-        select(*[func.sum(case((in_bucket(Case.submitted_at, b), 1), else_=0)) for b in buckets])
-        .where(Case.submitted_at >= lo, Case.submitted_at < hi)
+        select(*[func.sum(case((in_bucket(Case.submitted_at, b), 1), else_=0)) for b in buckets]).where(
+            Case.submitted_at >= lo, Case.submitted_at < hi
+        )
     ).one()
     n = len(buckets)
-    return [{"label": b.start.isoformat() if unit == "week" else b.start.strftime("%Y-%m"), "start": b.start.isoformat(),
-             "submitted": sub[k] or 0, "completed": done[k] or 0, "on_time": done[n + k] or 0}
-            for k, b in enumerate(buckets)]
+    return [
+        {
+            "label": b.start.isoformat() if unit == "week" else b.start.strftime("%Y-%m"),
+            "start": b.start.isoformat(),
+            "submitted": sub[k] or 0,
+            "completed": done[k] or 0,
+            "on_time": done[n + k] or 0,
+        }
+        for k, b in enumerate(buckets)
+    ]
 
 
 def heatmap(actor: Actor, item_code: str, now: datetime, days: int = 30) -> dict[str, Any]:
     """Average time spent per BPMN step (completed: created→completed; open: created→now), in hours."""
     require_supervisor(actor)
     if not 1 <= days <= 366:
-        raise ValidationFailed("days 应为 1–366 / days must be 1..366", [{"field": "days", "message": "1..366"}])
-    item = Session.scalar(select(ServiceItem).where((ServiceItem.code == item_code) | (ServiceItem.slug == item_code)))
+        raise ValidationFailed(
+            "days 应为 1–366 / days must be 1..366", [{"field": "days", "message": "1..366"}]
+        )
+    item = Session.scalar(
+        select(ServiceItem).where((ServiceItem.code == item_code) | (ServiceItem.slug == item_code))
+    )
     if item is None or item.current_version is None:
         raise NotFound(f"事项 {item_code} 不存在 / no item {item_code}", code="item_not_found")
     since = now - timedelta(days=days)
@@ -218,16 +282,25 @@ def heatmap(actor: Actor, item_code: str, now: datetime, days: int = 30) -> dict
     else:
         seconds = (func.julianday(end) - func.julianday(CaseTask.created_at)) * 86400.0
     rows = Session.execute(
-        select(CaseTask.bpmn_id, CaseTask.name, func.count(), func.avg(seconds),
-               func.sum(case((CaseTask.state.in_(("ready", "claimed")), 1), else_=0)))
+        select(
+            CaseTask.bpmn_id,
+            CaseTask.name,
+            func.count(),
+            func.avg(seconds),
+            func.sum(case((CaseTask.state.in_(("ready", "claimed")), 1), else_=0)),
+        )
         .join(Case, Case.id == CaseTask.case_id)
         .where(Case.item_id == item.id, CaseTask.created_at >= since, CaseTask.state != "cancelled")
         .group_by(CaseTask.bpmn_id, CaseTask.name)
     ).all()
-    steps = [{"bpmn_id": b, "name": name, "tasks": n, "open": o or 0, "avg_hours": round(float(s or 0) / 3600, 1)}
-             for b, name, n, s, o in rows]
+    steps = [
+        {"bpmn_id": b, "name": name, "tasks": n, "open": o or 0, "avg_hours": round(float(s or 0) / 3600, 1)}
+        for b, name, n, s, o in rows
+    ]
     version = Session.get(ProcessVersion, item.current_version)
-    main = next((text for fname, text in version.files.items() if fname == f"{version.process_id}.bpmn"), None)
+    main = next(
+        (text for fname, text in version.files.items() if fname == f"{version.process_id}.bpmn"), None
+    )
     worst = max((s["avg_hours"] for s in steps), default=0.0)
     for s in steps:
         ratio = s["avg_hours"] / worst if worst else 0

@@ -117,9 +117,16 @@ def _paragraphs(kind: str, case: Case, data: dict[str, Any]) -> tuple[list[str],
         return paras, []
     if kind == "refusal_decision":
         reason = data.get("refuse_reason") or ""
-        return [f"{intro}，经审查，决定不予受理。", f"理由：{reason}", data.get("remedy_rights") or REMEDY], []
+        return [
+            f"{intro}，经审查，决定不予受理。",
+            f"理由：{reason}",
+            data.get("remedy_rights") or REMEDY,
+        ], []
     if kind == "correction_notice":
-        items = [f"{_material_name(case, d.get('material', ''))}：{d.get('reason', '')}" for d in data.get("deficient_materials") or []]
+        items = [
+            f"{_material_name(case, d.get('material', ''))}：{d.get('reason', '')}"
+            for d in data.get("deficient_materials") or []
+        ]
         wait = limits.get("applicant_correction_wd")
         paras = [
             f"{intro}，经审查，申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定，"
@@ -145,7 +152,9 @@ def _paragraphs(kind: str, case: Case, data: dict[str, Any]) -> tuple[list[str],
             f"经本机关负责人批准，根据《中华人民共和国行政许可法》第四十二条的规定，办理期限延长{data.get('extension_days')}个工作日。",
         ], []
     if kind == "approval_decision":
-        paras = [f"{intro}，经审查，符合法定条件、标准，根据《中华人民共和国行政许可法》第三十八条第一款的规定，决定准予行政许可。"]
+        paras = [
+            f"{intro}，经审查，符合法定条件、标准，根据《中华人民共和国行政许可法》第三十八条第一款的规定，决定准予行政许可。"
+        ]
         if data.get("decision_reason"):
             paras.append(f"决定意见：{data['decision_reason']}")
         return paras, []
@@ -160,11 +169,16 @@ def _paragraphs(kind: str, case: Case, data: dict[str, Any]) -> tuple[list[str],
 
 
 def _number(case: Case, kind: str, issued) -> str:
-    seq = (Session.scalar(select(func.count()).select_from(CaseDocument).where(CaseDocument.case_id == case.id)) or 0) + 1
+    seq = (
+        Session.scalar(select(func.count()).select_from(CaseDocument).where(CaseDocument.case_id == case.id))
+        or 0
+    ) + 1
     return f"{DEPT_SHORT.get(case.department_code, '政')}{KINDS[kind][1]}〔{issued.year}〕第{case.id:06d}-{seq:02d}号"
 
 
-def issue_document(actor: Actor | None, case: Case, kind: str, data: dict[str, Any], now: datetime) -> CaseDocument:
+def issue_document(
+    actor: Actor | None, case: Case, kind: str, data: dict[str, Any], now: datetime
+) -> CaseDocument:
     """Fill the template, number it and keep it in the case file (no commit: runs inside the caller's)."""
     issued = _local(now)
     title = KINDS[kind][0]
@@ -184,7 +198,14 @@ def issue_document(actor: Actor | None, case: Case, kind: str, data: dict[str, A
     }
     # The content and number are fixed here; the PDF is rendered from them on first download (rendering
     # with a CJK font costs 0.3–3 s, which must not sit inside a caseworker's save).
-    doc = CaseDocument(case_id=case.id, kind=kind, number=content["number"], title=title, content=content, created_by_id=actor.id if actor else None)
+    doc = CaseDocument(
+        case_id=case.id,
+        kind=kind,
+        number=content["number"],
+        title=title,
+        content=content,
+        created_by_id=actor.id if actor else None,
+    )
     Session.add(doc)
     return doc
 
@@ -226,7 +247,9 @@ def render_pdf(content: dict[str, Any]) -> bytes:
 
 def list_documents(actor: Actor, case_no: str) -> list[CaseDocument]:
     case = get_case(actor, case_no)
-    return list(Session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id).order_by(CaseDocument.id)))
+    return list(
+        Session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id).order_by(CaseDocument.id))
+    )
 
 
 def document_pdf(actor: Actor, case_no: str, document_id: int) -> tuple[CaseDocument, bytes]:
@@ -269,10 +292,20 @@ def documents_for_task(actor: Actor, case: Case, task: CaseTask, data: dict[str,
     elif outcome == "refuse":
         issue_document(actor, case, "refusal_decision", data, now)
     if data.get("review_outcome") in SPECIAL:
-        extra = {"procedure": data["review_outcome"], "reason": data.get(f"{data['review_outcome']}_reason"), "expected_duration_wd": data.get("expected_duration_wd")}
+        extra = {
+            "procedure": data["review_outcome"],
+            "reason": data.get(f"{data['review_outcome']}_reason"),
+            "expected_duration_wd": data.get("expected_duration_wd"),
+        }
         issue_document(actor, case, "special_procedure_notice", extra, now)
     elif (procedure := _special_entered(case, task)) is not None:
-        issue_document(actor, case, "special_procedure_notice", {"procedure": procedure, "expected_duration_wd": data.get("expected_duration_wd")}, now)
+        issue_document(
+            actor,
+            case,
+            "special_procedure_notice",
+            {"procedure": procedure, "expected_duration_wd": data.get("expected_duration_wd")},
+            now,
+        )
     if task.bpmn_id == "approve_extension" and data.get("extension_approved") is True:
         issue_document(actor, case, "extension_notice", merged, now)
     decision = data.get("decision") or {"issue": "approve", "refuse": "deny"}.get(data.get("outcome") or "")

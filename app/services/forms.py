@@ -59,7 +59,10 @@ def validate_form(form: Mapping[str, Any], data: Any) -> dict[str, Any]:
     """Validate submitted data against a form. Raises ValidationFailed naming every bad field."""
     schema = form.get("schema") or {}
     if not isinstance(data, Mapping):
-        raise ValidationFailed("表单数据必须是对象 / form data must be an object", [{"field": "(form)", "message": "not an object"}])
+        raise ValidationFailed(
+            "表单数据必须是对象 / form data must be an object",
+            [{"field": "(form)", "message": "not an object"}],
+        )
     validator = _validator(json.dumps(schema, sort_keys=True))
     details = []
     seen = set()

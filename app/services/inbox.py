@@ -162,7 +162,9 @@ def _open_predicate(actor: Actor):
 def _done_predicate(actor: Actor):
     # complete_task sets assignee_id to the completing user when nobody had claimed the task,
     # so (assignee_id, state) — an index — finds everything the actor completed.
-    return and_(CaseTask.assignee_id == actor.id, CaseTask.state == "completed", CaseTask.completed_by_id == actor.id)
+    return and_(
+        CaseTask.assignee_id == actor.id, CaseTask.state == "completed", CaseTask.completed_by_id == actor.id
+    )
 
 
 def _day_start(d: date) -> datetime:
@@ -190,10 +192,14 @@ def _apply_filters(stmt: Select, f: InboxFilters, time_col) -> Select:
     return stmt
 
 
-URGENCY = case((CaseTask.light == "red", 0), (CaseTask.light == "yellow", 1), (CaseTask.light == "green", 2), else_=3)
+URGENCY = case(
+    (CaseTask.light == "red", 0), (CaseTask.light == "yellow", 1), (CaseTask.light == "green", 2), else_=3
+)
 
 
-def _page(actor: Actor, predicate, order, filters: InboxFilters, page: int, per_page: int, time_col) -> InboxPage:
+def _page(
+    actor: Actor, predicate, order, filters: InboxFilters, page: int, per_page: int, time_col
+) -> InboxPage:
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
     base = _apply_filters(_columns().where(predicate), filters, time_col)
@@ -216,7 +222,9 @@ def _with_choices(out: InboxPage, actor: Actor) -> InboxPage:
     )
     out.items = [tuple(r) for r in items]
     steps: dict[str, str] = {}
-    for item in Session.scalars(select(ServiceItem).where(ServiceItem.department_code == actor.department_code)):
+    for item in Session.scalars(
+        select(ServiceItem).where(ServiceItem.department_code == actor.department_code)
+    ):
         if item.current_version is None:
             continue
         for task in definition_for(item.current_version).user_tasks.values():
@@ -232,7 +240,9 @@ def inbox(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_
     if actor.role not in STAFF_ROLES:
         return InboxPage([], 0, 1, per_page, filters)
     order = (URGENCY, CaseTask.deadline.is_(None), CaseTask.deadline, CaseTask.created_at, CaseTask.id)
-    return _with_choices(_page(actor, _open_predicate(actor), order, filters, page, per_page, CaseTask.created_at), actor)
+    return _with_choices(
+        _page(actor, _open_predicate(actor), order, filters, page, per_page, CaseTask.created_at), actor
+    )
 
 
 def done(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_page: int = 20) -> InboxPage:
@@ -241,7 +251,9 @@ def done(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_p
     if actor.role not in STAFF_ROLES:
         return InboxPage([], 0, 1, per_page, filters)
     order = (CaseTask.completed_at.desc(), CaseTask.id.desc())
-    return _with_choices(_page(actor, _done_predicate(actor), order, filters, page, per_page, CaseTask.completed_at), actor)
+    return _with_choices(
+        _page(actor, _done_predicate(actor), order, filters, page, per_page, CaseTask.completed_at), actor
+    )
 
 
 @dataclass
@@ -256,11 +268,20 @@ class CasePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def search_cases(actor: Actor, q: str | None = None, status: str | None = None, page: int = 1, per_page: int = 20) -> CasePage:
+def search_cases(
+    actor: Actor, q: str | None = None, status: str | None = None, page: int = 1, per_page: int = 20
+) -> CasePage:
     """办件查询: cases the actor may see (department for staff, all for oversight, own for applicants)."""
     cols = select(
-        Case.case_no, Case.applicant_name, Case.status, Case.submitted_at, Case.deadline, Case.remaining_wd,
-        Case.light, ServiceItem.name_zh, ServiceItem.name_en,
+        Case.case_no,
+        Case.applicant_name,
+        Case.status,
+        Case.submitted_at,
+        Case.deadline,
+        Case.remaining_wd,
+        Case.light,
+        ServiceItem.name_zh,
+        ServiceItem.name_en,
     ).join(ServiceItem, ServiceItem.id == Case.item_id)
     count = select(func.count()).select_from(Case)
     conds = []
@@ -272,11 +293,19 @@ def search_cases(actor: Actor, q: str | None = None, status: str | None = None, 
         return CasePage([], 0, 1, per_page)
     term = (q or "").strip().replace("%", "").replace("_", "").replace("\\", "")[:100]
     if term:
-        conds.append(Case.case_no.like(term.upper() + "%") if CASE_NO_PREFIX_RE.match(term) else Case.applicant_name.like(term + "%"))
+        conds.append(
+            Case.case_no.like(term.upper() + "%")
+            if CASE_NO_PREFIX_RE.match(term)
+            else Case.applicant_name.like(term + "%")
+        )
     if status:
         conds.append(Case.status == status)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
     total = Session.scalar(count.where(*conds)) or 0
-    rows = list(Session.execute(cols.where(*conds).order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    rows = list(
+        Session.execute(
+            cols.where(*conds).order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
     return CasePage(rows, total, page, per_page)

@@ -30,7 +30,14 @@ CONTENT_TYPES = {
     "ofd": "application/ofd",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-MAGIC = {"pdf": (b"%PDF",), "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",), "ofd": (b"PK",), "docx": (b"PK",)}
+MAGIC = {
+    "pdf": (b"%PDF",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "ofd": (b"PK",),
+    "docx": (b"PK",),
+}
 CHUNK = 1024 * 1024
 
 
@@ -43,12 +50,20 @@ def path_of(sha256: str) -> Path:
 
 
 def material_specs(case: Case) -> dict[str, dict]:
-    return {m["code"]: m for m in (case.item.definition or {}).get("materials") or [] if isinstance(m, dict) and "code" in m}
+    return {
+        m["code"]: m
+        for m in (case.item.definition or {}).get("materials") or []
+        if isinstance(m, dict) and "code" in m
+    }
 
 
 def list_materials(actor: Actor, case_no: str) -> list[Material]:
     case = get_case(actor, case_no)
-    return list(Session.scalars(select(Material).where(Material.case_id == case.id).order_by(Material.round, Material.id)))
+    return list(
+        Session.scalars(
+            select(Material).where(Material.case_id == case.id).order_by(Material.round, Material.id)
+        )
+    )
 
 
 def _may_upload(actor: Actor, case: Case) -> bool:
@@ -60,17 +75,24 @@ def _may_upload(actor: Actor, case: Case) -> bool:
 def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream: BinaryIO) -> Material:
     case = get_case(actor, case_no)
     if not _may_upload(actor, case):
-        raise Forbidden("只有申请人或本部门窗口人员可以上传材料 / only the applicant or the department's clerks", code="upload_forbidden")
+        raise Forbidden(
+            "只有申请人或本部门窗口人员可以上传材料 / only the applicant or the department's clerks",
+            code="upload_forbidden",
+        )
     spec = material_specs(case).get(code)
     if spec is None:
-        raise ValidationFailed("该事项没有这项材料 / unknown material", [{"field": "code", "message": "材料不存在 / unknown material"}])
+        raise ValidationFailed(
+            "该事项没有这项材料 / unknown material",
+            [{"field": "code", "message": "材料不存在 / unknown material"}],
+        )
     name = os.path.basename((filename or "").replace("\\", "/"))[:255]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     formats = [str(f).lower() for f in spec.get("formats") or []]
     if ext not in formats:
         allowed = ", ".join(formats)
         raise ValidationFailed(
-            f"文件格式须为 {allowed} / the file must be one of {allowed}", [{"field": "file", "message": f"格式须为 {allowed} / allowed: {allowed}"}]
+            f"文件格式须为 {allowed} / the file must be one of {allowed}",
+            [{"field": "file", "message": f"格式须为 {allowed} / allowed: {allowed}"}],
         )
     limit = ctx().settings.max_upload_mb * 1024 * 1024
     root = store_root()
@@ -97,7 +119,10 @@ def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream
             raise
     if size == 0 or not head.startswith(MAGIC.get(ext, (b"",))):
         os.unlink(tmp.name)
-        raise ValidationFailed("文件为空或内容与扩展名不符 / empty file or content does not match the extension", [{"field": "file", "message": "内容与格式不符 / content does not match"}])
+        raise ValidationFailed(
+            "文件为空或内容与扩展名不符 / empty file or content does not match the extension",
+            [{"field": "file", "message": "内容与格式不符 / content does not match"}],
+        )
     sha = digest.hexdigest()
     target = path_of(sha)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +141,9 @@ def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream
         uploaded_by_id=actor.id,
     )
     Session.add(row)
-    audit.record(actor, "material.upload", case.id, target=code, after={"filename": name, "size": size, "sha256": sha})
+    audit.record(
+        actor, "material.upload", case.id, target=code, after={"filename": name, "size": size, "sha256": sha}
+    )
     Session.commit()
     return row
 

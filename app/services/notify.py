@@ -119,9 +119,10 @@ def channels() -> dict[str, Channel]:
 
 # -- queuing -------------------------------------------------------------------------------------
 
+
 def _insert(table: Any) -> Any:
     dialect = Session.get_bind().dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def queue(kind: str, recipients: Select, now: datetime) -> int:
@@ -144,7 +145,9 @@ def queue(kind: str, recipients: Select, now: datetime) -> int:
             literal(0),
             literal(now, UTCDateTime()),
         ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
-        stmt = _insert(n_t).from_select(["kind", "ref_id", "channel", "user_id", "status", "attempts", "created_at"], sel)
+        stmt = _insert(n_t).from_select(
+            ["kind", "ref_id", "channel", "user_id", "status", "attempts", "created_at"], sel
+        )
         total += len(Session.execute(stmt.on_conflict_do_nothing().returning(n_t.c.id)).all())
     return total
 
@@ -201,23 +204,30 @@ def render(row: Notification) -> tuple[str, str]:
 
 # -- dispatch ------------------------------------------------------------------------------------
 
+
 def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
     """Send pending notifications over their channels; each row is claimed before it is sent."""
     n_t = Notification.__table__
     Session.execute(
-        update(n_t).where(n_t.c.status == "sending", n_t.c.claimed_at < now - STALE_CLAIM).values(status="pending")
+        update(n_t)
+        .where(n_t.c.status == "sending", n_t.c.claimed_at < now - STALE_CLAIM)
+        .values(status="pending")
     )
     Session.commit()
     available = channels()
     ids = list(
         Session.scalars(
-            select(n_t.c.id).where(n_t.c.status == "pending", n_t.c.channel.in_(list(available))).order_by(n_t.c.id).limit(limit)
+            select(n_t.c.id)
+            .where(n_t.c.status == "pending", n_t.c.channel.in_(list(available)))
+            .order_by(n_t.c.id)
+            .limit(limit)
         )
     )
     sent = failed = skipped = 0
     for nid in ids:
         claimed = Session.execute(
-            update(n_t).where(n_t.c.id == nid, n_t.c.status == "pending")
+            update(n_t)
+            .where(n_t.c.id == nid, n_t.c.status == "pending")
             .values(status="sending", claimed_at=now, attempts=n_t.c.attempts + 1)
         ).rowcount
         Session.commit()
@@ -247,30 +257,53 @@ def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
 
 # -- the in-app inbox ----------------------------------------------------------------------------
 
+
 def list_inbox(actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
     rows = Session.scalars(
-        select(Notification).where(Notification.user_id == actor.id, Notification.channel == "inapp")
-        .order_by(Notification.id.desc()).limit(limit)
+        select(Notification)
+        .where(Notification.user_id == actor.id, Notification.channel == "inapp")
+        .order_by(Notification.id.desc())
+        .limit(limit)
     ).all()
     out = []
     for row in rows:
         subject, body = render(row)
-        out.append({"id": row.id, "kind": row.kind, "ref_id": row.ref_id, "subject": subject, "body": body,
-                    "created_at": row.created_at.isoformat(), "read": row.read_at is not None})
+        out.append(
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "ref_id": row.ref_id,
+                "subject": subject,
+                "body": body,
+                "created_at": row.created_at.isoformat(),
+                "read": row.read_at is not None,
+            }
+        )
     return out
 
 
 def unread_count(actor: Actor) -> int:
-    return Session.scalar(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == actor.id, Notification.channel == "inapp", Notification.read_at.is_(None))
-    ) or 0
+    return (
+        Session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == actor.id,
+                Notification.channel == "inapp",
+                Notification.read_at.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def mark_read(actor: Actor, notification_id: int, now: datetime) -> None:
     row = Session.get(Notification, notification_id)
     if row is None or row.user_id != actor.id or row.channel != "inapp":
-        raise NotFound(f"通知 {notification_id} 不存在 / no notification {notification_id}", code="notification_not_found")
+        raise NotFound(
+            f"通知 {notification_id} 不存在 / no notification {notification_id}",
+            code="notification_not_found",
+        )
     if row.read_at is None:
         row.read_at = now
         Session.commit()

@@ -68,7 +68,12 @@ def apply_snapshot(case: Case, run: CaseRun, snapshot: CaseSnapshot) -> list[Cas
             state="ready",
             form=ready.form,
             special_procedure=ready.properties.get("special_procedure") or ca_props.get("special_procedure"),
-            properties={**dict(ready.properties), **({"procedure_limit_wd": ca_props["time_limit_wd"]} if ca_props.get("time_limit_wd") else {})},
+            properties={
+                **dict(ready.properties),
+                **(
+                    {"procedure_limit_wd": ca_props["time_limit_wd"]} if ca_props.get("time_limit_wd") else {}
+                ),
+            },
         )
         Session.add(row)
         created.append(row)

@@ -25,39 +25,116 @@ CJK_FONT_CANDIDATES = (
 FONT_GLOBS = ("**/NotoSansCJK*.ttc", "**/NotoSansSC*.otf", "**/wqy-microhei.ttc", "**/wqy-zenhei.ttc")
 
 LISTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "overdue": ("超期办件", [("case_no", "办件编号"), ("item_name", "事项"), ("department_code", "部门"), ("applicant_name", "申请人"),
-                            ("status", "状态"), ("deadline_kind", "时限类型"), ("deadline", "期限"), ("used_wd", "已用工作日"),
-                            ("remaining_wd", "剩余工作日"), ("deadline_confirmed", "日历已确认")]),
-    "alerts": ("预警", [("id", "编号"), ("case_no", "办件编号"), ("subject_kind", "对象"), ("level", "级别"), ("state", "状态"),
-                       ("department_code", "部门"), ("deadline", "期限"), ("raised_on", "预警日"), ("resolved_at", "解除时间")]),
-    "orders": ("督办单", [("id", "编号"), ("case_no", "办件编号"), ("department_code", "责任部门"), ("instruction", "督办事项"),
-                         ("issued_on", "督办日"), ("reply_due", "回复期限"), ("state", "状态"), ("light", "灯"), ("reply", "回复"),
-                         ("escalated_to", "升级至")]),
-    "cards": ("黄牌红牌", [("id", "编号"), ("department_code", "部门"), ("color", "颜色"), ("rule", "规则"), ("issued_on", "日期"),
-                         ("reason", "原因")]),
-    "items": ("按事项统计", [("item_code", "事项编码"), ("name", "事项"), ("green", "绿灯"), ("yellow", "黄灯"), ("red", "红灯"),
-                           ("total", "在办")]),
-    "departments": ("按部门统计", [("department_code", "部门编码"), ("name", "部门"), ("green", "绿灯"), ("yellow", "黄灯"),
-                                 ("red", "红灯"), ("total", "在办")]),
+    "overdue": (
+        "超期办件",
+        [
+            ("case_no", "办件编号"),
+            ("item_name", "事项"),
+            ("department_code", "部门"),
+            ("applicant_name", "申请人"),
+            ("status", "状态"),
+            ("deadline_kind", "时限类型"),
+            ("deadline", "期限"),
+            ("used_wd", "已用工作日"),
+            ("remaining_wd", "剩余工作日"),
+            ("deadline_confirmed", "日历已确认"),
+        ],
+    ),
+    "alerts": (
+        "预警",
+        [
+            ("id", "编号"),
+            ("case_no", "办件编号"),
+            ("subject_kind", "对象"),
+            ("level", "级别"),
+            ("state", "状态"),
+            ("department_code", "部门"),
+            ("deadline", "期限"),
+            ("raised_on", "预警日"),
+            ("resolved_at", "解除时间"),
+        ],
+    ),
+    "orders": (
+        "督办单",
+        [
+            ("id", "编号"),
+            ("case_no", "办件编号"),
+            ("department_code", "责任部门"),
+            ("instruction", "督办事项"),
+            ("issued_on", "督办日"),
+            ("reply_due", "回复期限"),
+            ("state", "状态"),
+            ("light", "灯"),
+            ("reply", "回复"),
+            ("escalated_to", "升级至"),
+        ],
+    ),
+    "cards": (
+        "黄牌红牌",
+        [
+            ("id", "编号"),
+            ("department_code", "部门"),
+            ("color", "颜色"),
+            ("rule", "规则"),
+            ("issued_on", "日期"),
+            ("reason", "原因"),
+        ],
+    ),
+    "items": (
+        "按事项统计",
+        [
+            ("item_code", "事项编码"),
+            ("name", "事项"),
+            ("green", "绿灯"),
+            ("yellow", "黄灯"),
+            ("red", "红灯"),
+            ("total", "在办"),
+        ],
+    ),
+    "departments": (
+        "按部门统计",
+        [
+            ("department_code", "部门编码"),
+            ("name", "部门"),
+            ("green", "绿灯"),
+            ("yellow", "黄灯"),
+            ("red", "红灯"),
+            ("total", "在办"),
+        ],
+    ),
 }
 
 
 def list_rows(actor: Actor, name: str, args: dict[str, Any]) -> list[dict[str, Any]]:
     if name == "overdue":
-        return cockpit.overdue(actor, limit=5000, department=args.get("department") or None, item=args.get("item") or None)["rows"]
+        return cockpit.overdue(
+            actor, limit=5000, department=args.get("department") or None, item=args.get("item") or None
+        )["rows"]
     if name == "alerts":
         cockpit.require_supervisor(actor)
-        return [alerts.alert_dict(a) for a in alerts.list_alerts(actor, limit=1000, state=args.get("state") or None,
-                                                                  level=args.get("level") or None)]
+        return [
+            alerts.alert_dict(a)
+            for a in alerts.list_alerts(
+                actor, limit=1000, state=args.get("state") or None, level=args.get("level") or None
+            )
+        ]
     if name == "orders":
-        return [supervision.order_dict(o) for o in supervision.list_orders(actor, args.get("state") or None, limit=5000)]
+        return [
+            supervision.order_dict(o)
+            for o in supervision.list_orders(actor, args.get("state") or None, limit=5000)
+        ]
     if name == "cards":
-        return [supervision.card_dict(c) for c in supervision.list_cards(actor, args.get("department") or None, limit=5000)]
+        return [
+            supervision.card_dict(c)
+            for c in supervision.list_cards(actor, args.get("department") or None, limit=5000)
+        ]
     if name == "items":
         return cockpit.by_item(actor)
     if name == "departments":
         return cockpit.by_department(actor)
-    raise ValidationFailed(f"没有名为 {name} 的列表 / no list {name}", [{"field": "list", "message": ", ".join(LISTS)}])
+    raise ValidationFailed(
+        f"没有名为 {name} 的列表 / no list {name}", [{"field": "list", "message": ", ".join(LISTS)}]
+    )
 
 
 def export_xlsx(actor: Actor, name: str, args: dict[str, Any]) -> tuple[str, bytes]:
@@ -107,42 +184,94 @@ def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: dateti
     cards = supervision.list_cards(actor, limit=5000)
     font = find_cjk_font()
     if font is None:
-        raise DomainError("服务器未安装中文字体（fonts-noto-cjk 或 fonts-wqy-microhei）/ no CJK font installed",
-                          code="no_cjk_font")
+        raise DomainError(
+            "服务器未安装中文字体（fonts-noto-cjk 或 fonts-wqy-microhei）/ no CJK font installed",
+            code="no_cjk_font",
+        )
     pdf = FPDF()
     pdf.add_font("cjk", "", str(font))
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
-    pdf.cell(0, 10, f"电子监察月报 {period.start.strftime('%Y年%m月')}", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.cell(
+        0, 10, f"电子监察月报 {period.start.strftime('%Y年%m月')}", new_x="LMARGIN", new_y="NEXT", align="C"
+    )
     pdf.set_font("cjk", size=9)
-    pdf.cell(0, 6, f"统计期间 {period.label}；生成于 {now.astimezone(cockpit.SHANGHAI).strftime('%Y-%m-%d %H:%M')}",
-             new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.cell(
+        0,
+        6,
+        f"统计期间 {period.label}；生成于 {now.astimezone(cockpit.SHANGHAI).strftime('%Y-%m-%d %H:%M')}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+        align="C",
+    )
     rate = f"{perf['on_time_rate'] * 100:.1f}%" if perf["on_time_rate"] is not None else "—"
     share = f"{perf['immediate_share'] * 100:.1f}%" if perf["immediate_share"] is not None else "—"
     _heading(pdf, "一、总体情况")
-    _table(pdf, ["指标", "数值"], [
-        ["本月受理（提交）办件", perf["submitted"]], ["本月办结办件", perf["completed"]], ["按期办结率", rate],
-        ["平均实际用时（工作日）", perf["avg_used_wd"] if perf["avg_used_wd"] is not None else "—"],
-        ["平均承诺时限（工作日）", perf["avg_promised_wd"] if perf["avg_promised_wd"] is not None else "—"],
-        ["即办件占比", share],
-        ["在办：绿灯 / 黄灯 / 红灯", f"{lights['green']} / {lights['yellow']} / {lights['red']}"],
-        ["等待未确认日历的办件", cockpit.unconfirmed_waiting(actor)],
-    ], [110, 70])
+    _table(
+        pdf,
+        ["指标", "数值"],
+        [
+            ["本月受理（提交）办件", perf["submitted"]],
+            ["本月办结办件", perf["completed"]],
+            ["按期办结率", rate],
+            ["平均实际用时（工作日）", perf["avg_used_wd"] if perf["avg_used_wd"] is not None else "—"],
+            [
+                "平均承诺时限（工作日）",
+                perf["avg_promised_wd"] if perf["avg_promised_wd"] is not None else "—",
+            ],
+            ["即办件占比", share],
+            ["在办：绿灯 / 黄灯 / 红灯", f"{lights['green']} / {lights['yellow']} / {lights['red']}"],
+            ["等待未确认日历的办件", cockpit.unconfirmed_waiting(actor)],
+        ],
+        [110, 70],
+    )
     _heading(pdf, "二、分部门在办情况")
-    _table(pdf, ["部门", "绿灯", "黄灯", "红灯", "在办"], [[d["name"], d["green"], d["yellow"], d["red"], d["total"]] for d in depts],
-           [70, 27, 27, 27, 29])
+    _table(
+        pdf,
+        ["部门", "绿灯", "黄灯", "红灯", "在办"],
+        [[d["name"], d["green"], d["yellow"], d["red"], d["total"]] for d in depts],
+        [70, 27, 27, 27, 29],
+    )
     _heading(pdf, "三、分事项在办情况")
-    _table(pdf, ["事项", "绿灯", "黄灯", "红灯", "在办"], [[i["name"][:22], i["green"], i["yellow"], i["red"], i["total"]] for i in items],
-           [90, 22, 22, 22, 24])
+    _table(
+        pdf,
+        ["事项", "绿灯", "黄灯", "红灯", "在办"],
+        [[i["name"][:22], i["green"], i["yellow"], i["red"], i["total"]] for i in items],
+        [90, 22, 22, 22, 24],
+    )
     _heading(pdf, f"四、超期办件（共 {late['total']} 件，列前 20 件）")
-    _table(pdf, ["办件编号", "事项", "部门", "期限", "已用"], [[r["case_no"], (r["item_name"] or "")[:14], r["department_code"],
-                                                             r["deadline"] or "—", r["used_wd"] if r["used_wd"] is not None else "—"]
-                                                            for r in late["rows"]], [48, 62, 25, 25, 20])
+    _table(
+        pdf,
+        ["办件编号", "事项", "部门", "期限", "已用"],
+        [
+            [
+                r["case_no"],
+                (r["item_name"] or "")[:14],
+                r["department_code"],
+                r["deadline"] or "—",
+                r["used_wd"] if r["used_wd"] is not None else "—",
+            ]
+            for r in late["rows"]
+        ],
+        [48, 62, 25, 25, 20],
+    )
     in_month = [c for c in cards if period.start <= c.issued_on < period.end]
     _heading(pdf, f"五、黄牌红牌（本月 {len(in_month)} 张）")
-    _table(pdf, ["部门", "颜色", "日期", "原因"], [[c.department_code, "红牌" if c.color == "red" else "黄牌", c.issued_on.isoformat(),
-                                                  c.reason[:34]] for c in in_month], [25, 18, 27, 110])
+    _table(
+        pdf,
+        ["部门", "颜色", "日期", "原因"],
+        [
+            [
+                c.department_code,
+                "红牌" if c.color == "red" else "黄牌",
+                c.issued_on.isoformat(),
+                c.reason[:34],
+            ]
+            for c in in_month
+        ],
+        [25, 18, 27, 110],
+    )
     return f"supervision-report-{period.start.strftime('%Y-%m')}.pdf", bytes(pdf.output())
 
 

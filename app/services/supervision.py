@@ -43,7 +43,9 @@ REPLY_ROLES = ("decider", "clerk")
 
 
 def _insert(table: Any) -> Any:
-    return postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    return (
+        postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    )
 
 
 def _now(now: datetime | None) -> datetime:
@@ -52,14 +54,23 @@ def _now(now: datetime | None) -> datetime:
 
 # -- orders ----------------------------------------------------------------------------------------
 
-def issue_order(actor: Actor, case_no: str, instruction: Any, reply_wd: Any, now: datetime | None = None) -> SupervisionOrder:
+
+def issue_order(
+    actor: Actor, case_no: str, instruction: Any, reply_wd: Any, now: datetime | None = None
+) -> SupervisionOrder:
     if actor.role not in OVERSIGHT:
-        raise Forbidden("只有监察人员可以督办 / only supervisors issue supervision orders", code="not_supervisor")
+        raise Forbidden(
+            "只有监察人员可以督办 / only supervisors issue supervision orders", code="not_supervisor"
+        )
     problems = []
     if not isinstance(instruction, str) or not instruction.strip() or len(instruction) > 2000:
-        problems.append({"field": "instruction", "message": "必填，最长 2000 字 / required, at most 2000 characters"})
+        problems.append(
+            {"field": "instruction", "message": "必填，最长 2000 字 / required, at most 2000 characters"}
+        )
     if isinstance(reply_wd, bool) or not isinstance(reply_wd, int) or not 1 <= reply_wd <= MAX_REPLY_WD:
-        problems.append({"field": "reply_wd", "message": f"1–{MAX_REPLY_WD} 个工作日 / 1 to {MAX_REPLY_WD} working days"})
+        problems.append(
+            {"field": "reply_wd", "message": f"1–{MAX_REPLY_WD} 个工作日 / 1 to {MAX_REPLY_WD} working days"}
+        )
     if problems:
         raise ValidationFailed("督办单有误 / invalid supervision order", problems)
     case = get_case(actor, case_no)
@@ -67,14 +78,32 @@ def issue_order(actor: Actor, case_no: str, instruction: Any, reply_wd: Any, now
     issued_on = local_date(at)
     due, confirmed = get_calendar().add_workdays(issued_on, reply_wd)
     order = SupervisionOrder(
-        case_id=case.id, department_code=case.department_code, issued_by_id=actor.id,
-        instruction=instruction.strip(), reply_wd=reply_wd, issued_on=issued_on, reply_due=due,
-        reply_due_confirmed=confirmed, state="open", light="green", created_at=at,
+        case_id=case.id,
+        department_code=case.department_code,
+        issued_by_id=actor.id,
+        instruction=instruction.strip(),
+        reply_wd=reply_wd,
+        issued_on=issued_on,
+        reply_due=due,
+        reply_due_confirmed=confirmed,
+        state="open",
+        light="green",
+        created_at=at,
     )
     Session.add(order)
     Session.flush()
-    audit.record(actor, "supervision.order_issued", case.id, target=f"order#{order.id}", before=None,
-                 after={"department": order.department_code, "reply_due": due.isoformat(), "instruction": order.instruction})
+    audit.record(
+        actor,
+        "supervision.order_issued",
+        case.id,
+        target=f"order#{order.id}",
+        before=None,
+        after={
+            "department": order.department_code,
+            "reply_due": due.isoformat(),
+            "instruction": order.instruction,
+        },
+    )
     notify.queue("order", _dept_recipients(order.id, order.department_code, REPLY_ROLES), at)
     Session.commit()
     return order
@@ -89,7 +118,9 @@ def _may_reply(actor: Actor, order: SupervisionOrder) -> bool:
 
 
 def _visible(actor: Actor, order: SupervisionOrder) -> bool:
-    return actor.role in OVERSIGHT or (actor.is_staff and actor.department_code in (order.department_code, order.escalated_to))
+    return actor.role in OVERSIGHT or (
+        actor.is_staff and actor.department_code in (order.department_code, order.escalated_to)
+    )
 
 
 def get_order(actor: Actor, order_id: int) -> SupervisionOrder:
@@ -101,13 +132,19 @@ def get_order(actor: Actor, order_id: int) -> SupervisionOrder:
 
 def orders_query(actor: Actor, state: str | None = None):
     if state is not None and state not in ("open", "replied"):
-        raise ValidationFailed("state 取值无效 / invalid state", [{"field": "state", "message": "open|replied"}])
+        raise ValidationFailed(
+            "state 取值无效 / invalid state", [{"field": "state", "message": "open|replied"}]
+        )
     stmt = select(SupervisionOrder)
     if actor.role not in OVERSIGHT:
         if not actor.is_staff:
             raise Forbidden("无权查看督办单 / not allowed to see supervision orders", code="not_allowed")
-        stmt = stmt.where(or_(SupervisionOrder.department_code == actor.department_code,
-                              SupervisionOrder.escalated_to == actor.department_code))
+        stmt = stmt.where(
+            or_(
+                SupervisionOrder.department_code == actor.department_code,
+                SupervisionOrder.escalated_to == actor.department_code,
+            )
+        )
     if state:
         stmt = stmt.where(SupervisionOrder.state == state)
     return stmt
@@ -120,19 +157,32 @@ def list_orders(actor: Actor, state: str | None = None, limit: int = 200) -> lis
 def reply_order(actor: Actor, order_id: int, reply: Any, now: datetime | None = None) -> SupervisionOrder:
     order = get_order(actor, order_id)
     if not _may_reply(actor, order):
-        raise Forbidden("只有责任部门的决定人或窗口人员可以回复 / only the responsible department replies", code="not_responsible")
+        raise Forbidden(
+            "只有责任部门的决定人或窗口人员可以回复 / only the responsible department replies",
+            code="not_responsible",
+        )
     if not isinstance(reply, str) or not reply.strip() or len(reply) > 4000:
-        raise ValidationFailed("回复有误 / invalid reply", [{"field": "reply", "message": "必填，最长 4000 字 / required, at most 4000 characters"}])
+        raise ValidationFailed(
+            "回复有误 / invalid reply",
+            [{"field": "reply", "message": "必填，最长 4000 字 / required, at most 4000 characters"}],
+        )
     at = _now(now)
     done = Session.execute(
-        update(SupervisionOrder).where(SupervisionOrder.id == order.id, SupervisionOrder.state == "open")
+        update(SupervisionOrder)
+        .where(SupervisionOrder.id == order.id, SupervisionOrder.state == "open")
         .values(state="replied", reply=reply.strip(), replied_by_id=actor.id, replied_at=at)
     ).rowcount
     if done != 1:
         Session.rollback()
         raise Conflict(f"督办单 {order_id} 已回复 / the order has already been answered", code="order_closed")
-    audit.record(actor, "supervision.order_replied", order.case_id, target=f"order#{order.id}",
-                 before={"state": "open"}, after={"state": "replied", "reply": reply.strip()})
+    audit.record(
+        actor,
+        "supervision.order_replied",
+        order.case_id,
+        target=f"order#{order.id}",
+        before={"state": "open"},
+        after={"state": "replied", "reply": reply.strip()},
+    )
     Session.commit()
     Session.refresh(order)
     return order
@@ -140,12 +190,20 @@ def reply_order(actor: Actor, order_id: int, reply: Any, now: datetime | None = 
 
 def order_dict(order: SupervisionOrder) -> dict[str, Any]:
     return {
-        "id": order.id, "case_no": order.case.case_no if order.case else None,
-        "department_code": order.department_code, "instruction": order.instruction, "reply_wd": order.reply_wd,
-        "issued_on": order.issued_on.isoformat(), "reply_due": order.reply_due.isoformat(),
-        "reply_due_confirmed": order.reply_due_confirmed, "state": order.state, "light": order.light,
-        "reply": order.reply, "replied_at": order.replied_at.isoformat() if order.replied_at else None,
-        "escalated_to": order.escalated_to, "escalated_at": order.escalated_at.isoformat() if order.escalated_at else None,
+        "id": order.id,
+        "case_no": order.case.case_no if order.case else None,
+        "department_code": order.department_code,
+        "instruction": order.instruction,
+        "reply_wd": order.reply_wd,
+        "issued_on": order.issued_on.isoformat(),
+        "reply_due": order.reply_due.isoformat(),
+        "reply_due_confirmed": order.reply_due_confirmed,
+        "state": order.state,
+        "light": order.light,
+        "reply": order.reply,
+        "replied_at": order.replied_at.isoformat() if order.replied_at else None,
+        "escalated_to": order.escalated_to,
+        "escalated_at": order.escalated_at.isoformat() if order.escalated_at else None,
     }
 
 
@@ -153,14 +211,30 @@ def check_orders(actor: Actor | None, now: datetime) -> dict[str, int]:
     """Lights of open orders, reminders on the reply day, escalation after it (each exactly once)."""
     today = local_date(now)
     o = SupervisionOrder.__table__
-    Session.execute(update(o).where(o.c.state == "open", o.c.reply_due > today, o.c.light != "green").values(light="green"))
-    Session.execute(update(o).where(o.c.state == "open", o.c.reply_due == today, o.c.light == "green").values(light="yellow"))
-    due_today = select(o.c.id, User.id).join(User, notify.department_users(o.c.department_code, REPLY_ROLES)).where(
-        o.c.state == "open", o.c.reply_due == today)
+    Session.execute(
+        update(o)
+        .where(o.c.state == "open", o.c.reply_due > today, o.c.light != "green")
+        .values(light="green")
+    )
+    Session.execute(
+        update(o)
+        .where(o.c.state == "open", o.c.reply_due == today, o.c.light == "green")
+        .values(light="yellow")
+    )
+    due_today = (
+        select(o.c.id, User.id)
+        .join(User, notify.department_users(o.c.department_code, REPLY_ROLES))
+        .where(o.c.state == "open", o.c.reply_due == today)
+    )
     reminders = notify.queue("order_reminder", due_today, now)
     escalated = 0
-    for order in Session.scalars(select(SupervisionOrder).where(
-            SupervisionOrder.state == "open", SupervisionOrder.reply_due < today, SupervisionOrder.escalated_at.is_(None))).all():
+    for order in Session.scalars(
+        select(SupervisionOrder).where(
+            SupervisionOrder.state == "open",
+            SupervisionOrder.reply_due < today,
+            SupervisionOrder.escalated_at.is_(None),
+        )
+    ).all():
         escalated += _escalate(actor, order, today, now)
     Session.commit()
     return {"reminders": reminders, "escalated": escalated}
@@ -170,19 +244,35 @@ def _escalate(actor: Actor | None, order: SupervisionOrder, today: date, now: da
     dept = Session.get(Department, order.department_code)
     target = (dept.parent_code if dept is not None else None) or PLATFORM_DEPARTMENT
     won = Session.execute(
-        update(SupervisionOrder).where(SupervisionOrder.id == order.id, SupervisionOrder.escalated_at.is_(None))
+        update(SupervisionOrder)
+        .where(SupervisionOrder.id == order.id, SupervisionOrder.escalated_at.is_(None))
         .values(escalated_to=target, escalated_at=now, light="red")
     ).rowcount
     if won != 1:
         return 0
-    audit.record(actor, "supervision.order_escalated", order.case_id, target=f"order#{order.id}",
-                 before={"department": order.department_code, "light": order.light},
-                 after={"escalated_to": target, "light": "red", "reply_due": order.reply_due.isoformat()})
-    card = _insert(DepartmentCard.__table__).values(
-        department_code=order.department_code, color="red", rule="order_escalated", source_kind="order",
-        source_id=order.id, case_id=order.case_id, issued_on=today, created_at=now,
-        reason=f"督办单 #{order.id} 逾期（{order.reply_due.isoformat()}）未回复，已升级至 {target}",
-    ).on_conflict_do_nothing()
+    audit.record(
+        actor,
+        "supervision.order_escalated",
+        order.case_id,
+        target=f"order#{order.id}",
+        before={"department": order.department_code, "light": order.light},
+        after={"escalated_to": target, "light": "red", "reply_due": order.reply_due.isoformat()},
+    )
+    card = (
+        _insert(DepartmentCard.__table__)
+        .values(
+            department_code=order.department_code,
+            color="red",
+            rule="order_escalated",
+            source_kind="order",
+            source_id=order.id,
+            case_id=order.case_id,
+            issued_on=today,
+            created_at=now,
+            reason=f"督办单 #{order.id} 逾期（{order.reply_due.isoformat()}）未回复，已升级至 {target}",
+        )
+        .on_conflict_do_nothing()
+    )
     Session.execute(card)
     oversight = select(literal(order.id), User.id).where(User.role.in_(OVERSIGHT), User.active.is_(True))
     notify.queue("escalation", _dept_recipients(order.id, target, ("decider",)).union(oversight), now)
@@ -190,6 +280,7 @@ def _escalate(actor: Actor | None, order: SupervisionOrder, today: date, now: da
 
 
 # -- cards ----------------------------------------------------------------------------------------
+
 
 def card_threshold_day(today: date, n: int = RED_ALERT_CARD_WD) -> date:
     """The latest day D with at least ``n`` working days in (D, today]."""
@@ -205,15 +296,37 @@ def issue_alert_cards(today: date, now: datetime) -> int:
     a, k = Alert.__table__, DepartmentCard.__table__
     limit_day = card_threshold_day(today)
     sel = select(
-        a.c.department_code, literal("yellow", String()), literal("red_alert_unresolved", String()),
-        literal("alert", String()), a.c.id, a.c.case_id, literal(today, Date()), literal(now, UTCDateTime()),
-        literal("红灯预警 #", String()) + cast(a.c.id, String()) + literal(f" 超过 {RED_ALERT_CARD_WD} 个工作日未解除", String()),
+        a.c.department_code,
+        literal("yellow", String()),
+        literal("red_alert_unresolved", String()),
+        literal("alert", String()),
+        a.c.id,
+        a.c.case_id,
+        literal(today, Date()),
+        literal(now, UTCDateTime()),
+        literal("红灯预警 #", String())
+        + cast(a.c.id, String())
+        + literal(f" 超过 {RED_ALERT_CARD_WD} 个工作日未解除", String()),
     ).where(
-        a.c.level == "red", a.c.state != "resolved", a.c.raised_on <= limit_day,
+        a.c.level == "red",
+        a.c.state != "resolved",
+        a.c.raised_on <= limit_day,
         ~exists().where(k.c.source_kind == "alert", k.c.source_id == a.c.id, k.c.color == "yellow"),
     )  # department_card is small (one row per card ever issued); the unique key stays the arbiter
-    cols = ["department_code", "color", "rule", "source_kind", "source_id", "case_id", "issued_on", "created_at", "reason"]
-    return len(Session.execute(_insert(k).from_select(cols, sel).on_conflict_do_nothing().returning(k.c.id)).all())
+    cols = [
+        "department_code",
+        "color",
+        "rule",
+        "source_kind",
+        "source_id",
+        "case_id",
+        "issued_on",
+        "created_at",
+        "reason",
+    ]
+    return len(
+        Session.execute(_insert(k).from_select(cols, sel).on_conflict_do_nothing().returning(k.c.id)).all()
+    )
 
 
 def list_cards(actor: Actor, department: str | None = None, limit: int = 500) -> list[DepartmentCard]:
@@ -228,12 +341,20 @@ def list_cards(actor: Actor, department: str | None = None, limit: int = 500) ->
 
 
 def card_dict(card: DepartmentCard) -> dict[str, Any]:
-    return {"id": card.id, "department_code": card.department_code, "color": card.color, "rule": card.rule,
-            "source_kind": card.source_kind, "source_id": card.source_id, "issued_on": card.issued_on.isoformat(),
-            "reason": card.reason}
+    return {
+        "id": card.id,
+        "department_code": card.department_code,
+        "color": card.color,
+        "rule": card.rule,
+        "source_kind": card.source_kind,
+        "source_id": card.source_id,
+        "issued_on": card.issued_on.isoformat(),
+        "reason": card.reason,
+    }
 
 
 # -- the scheduler's case work ----------------------------------------------------------------------
+
 
 def wake_due_cases(actor: Actor | None, now: datetime, limit: int = 500) -> list[str]:
     """Fire the BPMN timers that are due and advance those cases, one transaction per case.
@@ -241,10 +362,14 @@ def wake_due_cases(actor: Actor | None, now: datetime, limit: int = 500) -> list
     Optimistic locking on the case row: if another scheduler (or a user) saved the case first, this
     attempt is rolled back and the case is looked at again on the next pass.
     """
-    ids = list(Session.scalars(
-        select(Case.id).where(Case.next_timer_due <= now, Case.status.in_(OPEN_STATUSES))
-        .order_by(Case.next_timer_due).limit(limit)
-    ))
+    ids = list(
+        Session.scalars(
+            select(Case.id)
+            .where(Case.next_timer_due <= now, Case.status.in_(OPEN_STATUSES))
+            .order_by(Case.next_timer_due)
+            .limit(limit)
+        )
+    )
     woken = []
     for case_id in ids:
         case = Session.get(Case, case_id, populate_existing=True)
@@ -263,7 +388,9 @@ def wake_due_cases(actor: Actor | None, now: datetime, limit: int = 500) -> list
             continue  # nothing fired (the engine's due time is still ahead): leave the case as it is
         opened = apply_snapshot(case, run, snapshot)
         hooks.emit("tasks_opened", case=case, tasks=opened, now=now)
-        audit.record(actor, "case.timer_fired", case.id, target=case.case_no, before=before, after=case_summary(case))
+        audit.record(
+            actor, "case.timer_fired", case.id, target=case.case_no, before=before, after=case_summary(case)
+        )
         try:
             Session.commit()
         except StaleDataError:

@@ -25,7 +25,11 @@ _INBOX = (
     .where(
         or_(
             and_(CaseTask.state == "claimed", CaseTask.assignee_id == bindparam("actor_id")),
-            and_(CaseTask.state == "ready", CaseTask.role == bindparam("role"), CaseTask.department_code == bindparam("dept")),
+            and_(
+                CaseTask.state == "ready",
+                CaseTask.role == bindparam("role"),
+                CaseTask.department_code == bindparam("dept"),
+            ),
         )
     )
     .options(joinedload(CaseTask.case))
@@ -38,11 +42,21 @@ _INBOX = (
 def list_inbox(actor: Actor, limit: int = 50, offset: int = 0) -> list[CaseTask]:
     if actor.role not in ("clerk", "reviewer", "decider"):
         return []
-    params = {"actor_id": actor.id, "role": actor.role, "dept": actor.department_code, "limit": limit, "offset": offset}
+    params = {
+        "actor_id": actor.id,
+        "role": actor.role,
+        "dept": actor.department_code,
+        "limit": limit,
+        "offset": offset,
+    }
     return list(Session.scalars(_INBOX, params).unique())
 
 
-_TASK = select(CaseTask).where(CaseTask.id == bindparam("task_id")).options(joinedload(CaseTask.case).selectinload(Case.tasks))
+_TASK = (
+    select(CaseTask)
+    .where(CaseTask.id == bindparam("task_id"))
+    .options(joinedload(CaseTask.case).selectinload(Case.tasks))
+)
 
 
 def _load_task(task_id: int) -> CaseTask:
@@ -59,9 +73,13 @@ def _check_may_act(actor: Actor, row: CaseTask) -> None:
             code="not_your_task",
         )
     if row.state == "claimed" and row.assignee_id != actor.id:
-        raise Forbidden(f"任务 {row.id} 已被他人签收 / task {row.id} is claimed by someone else", code="claimed_by_other")
+        raise Forbidden(
+            f"任务 {row.id} 已被他人签收 / task {row.id} is claimed by someone else", code="claimed_by_other"
+        )
     if row.state not in ("ready", "claimed"):
-        raise Conflict(f"任务 {row.id} 已{_state_zh(row.state)} / task {row.id} is {row.state}", code="task_closed")
+        raise Conflict(
+            f"任务 {row.id} 已{_state_zh(row.state)} / task {row.id} is {row.state}", code="task_closed"
+        )
 
 
 def _state_zh(state: str) -> str:
@@ -89,8 +107,17 @@ def claim_task(actor: Actor, task_id: int) -> CaseTask:
     )
     if result.rowcount != 1:
         Session.rollback()
-        raise Conflict(f"任务 {task_id} 已被他人签收 / task {task_id} was claimed by someone else", code="claim_conflict")
-    audit.record(actor, "task.claim", row.case_id, target=f"{row.bpmn_id}#{row.id}", before={"state": "ready"}, after={"state": "claimed", "assignee": actor.username})
+        raise Conflict(
+            f"任务 {task_id} 已被他人签收 / task {task_id} was claimed by someone else", code="claim_conflict"
+        )
+    audit.record(
+        actor,
+        "task.claim",
+        row.case_id,
+        target=f"{row.bpmn_id}#{row.id}",
+        before={"state": "ready"},
+        after={"state": "claimed", "assignee": actor.username},
+    )
     Session.commit()
     Session.refresh(row)
     return row
@@ -109,7 +136,14 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
     if result.rowcount != 1:
         Session.rollback()
         raise Conflict(f"任务 {task_id} 状态已变化 / task {task_id} changed", code="release_conflict")
-    audit.record(actor, "task.release", row.case_id, target=f"{row.bpmn_id}#{row.id}", before={"state": "claimed", "assignee": actor.username}, after={"state": "ready"})
+    audit.record(
+        actor,
+        "task.release",
+        row.case_id,
+        target=f"{row.bpmn_id}#{row.id}",
+        before={"state": "claimed", "assignee": actor.username},
+        after={"state": "ready"},
+    )
     Session.commit()
     Session.refresh(row)
     return row
@@ -144,6 +178,13 @@ def _complete_task(actor: Actor, task_id: int, data: Any, now: datetime | None) 
     at = now or utcnow()
     hooks.emit("task_completed", actor=actor, case=case, task=row, data=clean, now=at)
     hooks.emit("tasks_opened", case=case, tasks=opened, now=at)
-    audit.record(actor, "task.complete", case.id, target=f"{row.bpmn_id}#{row.id}", before=before, after={**case_summary(case), "data": clean})
+    audit.record(
+        actor,
+        "task.complete",
+        case.id,
+        target=f"{row.bpmn_id}#{row.id}",
+        before=before,
+        after={**case_summary(case), "data": clean},
+    )
     commit_case()
     return row

@@ -20,7 +20,9 @@ OPTIONAL_BLUEPRINTS = ("supervision",)
 
 
 def render_domain_error(exc: DomainError):
-    return render_template("error.html", status=exc.status, message=exc.message, details=exc.details), exc.status
+    return render_template(
+        "error.html", status=exc.status, message=exc.message, details=exc.details
+    ), exc.status
 
 
 def _page_http_error(exc: HTTPException):

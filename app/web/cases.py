@@ -89,7 +89,10 @@ def diagram(actor, case_no: str):
     case = case_service.get_case(actor, case_no)
     definition = definition_for(case.process_version)
     files = definition.files
-    main = next((name for name, body in files.items() if f'id="{definition.process_id}"'.encode() in body), next(iter(files)))
+    main = next(
+        (name for name, body in files.items() if f'id="{definition.process_id}"'.encode() in body),
+        next(iter(files)),
+    )
     return Response(files[main], mimetype="application/xml")
 
 
@@ -97,8 +100,16 @@ def diagram(actor, case_no: str):
 @login_required(*VIEWERS)
 def material(actor, case_no: str, material_id: int):
     row, path = material_service.open_material(actor, case_no, material_id)
-    inline = row.content_type in ("application/pdf", "image/png", "image/jpeg") and request.args.get("download") != "1"
-    return send_file(path, mimetype=row.content_type, as_attachment=not inline, download_name=row.filename or f"{row.code}.bin")
+    inline = (
+        row.content_type in ("application/pdf", "image/png", "image/jpeg")
+        and request.args.get("download") != "1"
+    )
+    return send_file(
+        path,
+        mimetype=row.content_type,
+        as_attachment=not inline,
+        download_name=row.filename or f"{row.code}.bin",
+    )
 
 
 @bp.post("/<case_no>/materials")

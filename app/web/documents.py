@@ -16,7 +16,9 @@ def pdf(actor, case_no: str, document_id: int):
     doc, body = document_service.document_pdf(actor, case_no, document_id)
     filename = f"{doc.title}-{case_no}-{doc.id}.pdf"
     resp = Response(body, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f"attachment; filename=document-{doc.id}.pdf; filename*=UTF-8''{_quote(filename)}"
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=document-{doc.id}.pdf; filename*=UTF-8''{_quote(filename)}"
+    )
     return resp
 
 

@@ -53,7 +53,7 @@ def _conditional(schema: Mapping[str, Any]) -> dict[str, str]:
         then = (rule.get("then") or {}).get("required") or []
         if len(cond) != 1:
             continue
-        (on, spec), = cond.items()
+        ((on, spec),) = cond.items()
         if "const" not in spec:
             continue
         for name in then:
@@ -90,7 +90,9 @@ def _kind(prop: Mapping[str, Any], ui: Mapping[str, Any]) -> str:
     return "textarea" if widget == "textarea" else "text"
 
 
-def _options(prop: Mapping[str, Any], ui: Mapping[str, Any], pick: Callable[[Any, str], str]) -> list[tuple[str, str]]:
+def _options(
+    prop: Mapping[str, Any], ui: Mapping[str, Any], pick: Callable[[Any, str], str]
+) -> list[tuple[str, str]]:
     labels = ui.get("options") or {}
     values = prop.get("enum") or (prop.get("items") or {}).get("enum") or []
     return [(str(v), pick(labels.get(v), str(v))) for v in values]
@@ -178,14 +180,31 @@ def _fill_checklist(f, prop, ui, raw, errors, pick) -> None:
             if k != enum_key
         ]
         checked = bool(raw.get(f"{prefix}-_on"))
-        f.checklist.append({"value": value, "label": label, "name": f"{prefix}-_on", "checked": checked, "fields": subs, "error": errors.get(prefix)})
+        f.checklist.append(
+            {
+                "value": value,
+                "label": label,
+                "name": f"{prefix}-_on",
+                "checked": checked,
+                "fields": subs,
+                "error": errors.get(prefix),
+            }
+        )
 
 
 def _fill_rows(f, prop, ui, raw, errors, pick, row_counts) -> None:
     item = prop.get("items") or {}
     sub_ui = ui.get("fields") or {}
-    indices = sorted({int(m.group("key")) for n in raw if (m := ROW_RE.match(n)) and m.group("group") == f.name and m.group("key").isdigit()})
-    count = max(len(indices), int(prop.get("minItems") or 1)) + row_counts.get(f.name, 0)  # extra rows asked for
+    indices = sorted(
+        {
+            int(m.group("key"))
+            for n in raw
+            if (m := ROW_RE.match(n)) and m.group("group") == f.name and m.group("key").isdigit()
+        }
+    )
+    count = max(len(indices), int(prop.get("minItems") or 1)) + row_counts.get(
+        f.name, 0
+    )  # extra rows asked for
     indices = (indices + [i for i in range(MAX_ROWS) if i not in indices])[: min(count, MAX_ROWS)]
     for i in sorted(indices):
         if f.kind == "list":
@@ -193,7 +212,12 @@ def _fill_rows(f, prop, ui, raw, errors, pick, row_counts) -> None:
             f.rows.append([_field(f"{f.name}-{i}", f"{f.key}", item, ui_item, raw, errors, pick, True, {})])
         else:
             req = set(item.get("required") or [])
-            f.rows.append([_field(f"{f.name}-{i}-{k}", k, p, sub_ui.get(k) or {}, raw, errors, pick, k in req, {}) for k, p in _props(item).items()])
+            f.rows.append(
+                [
+                    _field(f"{f.name}-{i}-{k}", k, p, sub_ui.get(k) or {}, raw, errors, pick, k in req, {})
+                    for k, p in _props(item).items()
+                ]
+            )
 
 
 # -- posted values → typed JSON ------------------------------------------------------------------
@@ -236,7 +260,9 @@ def _scalar(prop: Mapping[str, Any], kind: str, text: str, name: str, out: Parse
         if number != number or number in (float("inf"), float("-inf")):
             out.fail(name, gettext("请输入数字"))
             return False, None
-        return True, int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+        return True, int(
+            number
+        ) if number.is_integer() and "." not in text and "e" not in text.lower() else number
     if kind == "enum":
         allowed = [str(v) for v in prop.get("enum") or []]
         if text not in allowed:
@@ -319,13 +345,21 @@ def _parse_rows(key, kind, prop, ui, posted, used: set[str], out: ParseResult) -
             for sub, p in _props(item).items():
                 if sub == enum_key:
                     continue
-                present, v = _scalar(p, _kind(p, {}), posted.get(f"{prefix}-{sub}") or "", f"{prefix}-{sub}", out)
+                present, v = _scalar(
+                    p, _kind(p, {}), posted.get(f"{prefix}-{sub}") or "", f"{prefix}-{sub}", out
+                )
                 if present:
                     row[sub] = v
             out.aliases[f"{key}.{len(rows)}"] = prefix
             rows.append(row)
         return rows
-    indices = sorted({int(m.group("key")) for n in names if (m := ROW_RE.match(n)) and m.group("key").isdigit() and int(m.group("key")) < MAX_ROWS})
+    indices = sorted(
+        {
+            int(m.group("key"))
+            for n in names
+            if (m := ROW_RE.match(n)) and m.group("key").isdigit() and int(m.group("key")) < MAX_ROWS
+        }
+    )
     for i in indices:
         prefix = f"{key}-{i}"
         if kind == "list":
@@ -380,4 +414,8 @@ def raw_from_data(form: Mapping[str, Any], data: Mapping[str, Any] | None) -> di
 
 
 def raw_from_posted(posted: Any) -> dict[str, Any]:
-    return {n: (posted.getlist(n) if len(posted.getlist(n)) > 1 else posted.get(n)) for n in posted.keys()} if hasattr(posted, "getlist") else dict(posted)
+    return (
+        {n: (posted.getlist(n) if len(posted.getlist(n)) > 1 else posted.get(n)) for n in posted.keys()}
+        if hasattr(posted, "getlist")
+        else dict(posted)
+    )

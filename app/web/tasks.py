@@ -109,4 +109,3 @@ def complete(actor, task_id: int):
         return _render(actor, row, form, raw, message=exc.message, status=exc.status)
     flash(gettext("已办理：%(case)s %(step)s", case=done.case.case_no, step=done.name), "success")
     return redirect(url_for("cases.show", case_no=done.case.case_no), code=303)
-

@@ -11,7 +11,13 @@ def test_token_is_issued_for_a_demo_user(api):
     resp = api.post("/auth/token", json={"username": "env_clerk", "password": DEMO_PASSWORD})
     body = resp.get_json()
     assert resp.status_code == 200 and len(body["token"]) > 20
-    assert body["user"] == {"id": body["user"]["id"], "username": "env_clerk", "display_name": "环保窗口 王敏", "role": "clerk", "department_code": "env"}
+    assert body["user"] == {
+        "id": body["user"]["id"],
+        "username": "env_clerk",
+        "display_name": "环保窗口 王敏",
+        "role": "clerk",
+        "department_code": "env",
+    }
 
 
 def test_wrong_password_is_401_with_code(api):
@@ -38,7 +44,12 @@ def test_requests_without_or_with_bad_token_are_401(api):
 
 def test_catalogue_lists_the_four_items_with_limits(api):
     items = {i["slug"]: i for i in api.get("/items", "applicant").get_json()["items"]}
-    assert set(items) == {"eia_report_form", "hazardous_waste_licence", "road_freight_permit", "road_cert_reissue"}
+    assert set(items) == {
+        "eia_report_form",
+        "hazardous_waste_licence",
+        "road_freight_permit",
+        "road_cert_reissue",
+    }
     for item in items.values():
         assert item["promised_wd"] <= 0.35 * item["statutory_wd"]
     assert items["road_cert_reissue"]["kind"] == "immediate"
@@ -67,8 +78,20 @@ def test_openapi_document_is_valid_and_lists_every_endpoint(api):
     doc = api.get("/openapi.json").get_json()
     validate(doc)
     paths = set(doc["paths"])
-    for path in ("/api/v1/auth/token", "/api/v1/items", "/api/v1/items/{code}", "/api/v1/cases", "/api/v1/cases/{case_no}",
-                 "/api/v1/cases/{case_no}/supplements", "/api/v1/tasks", "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/claim",
-                 "/api/v1/tasks/{task_id}/release", "/api/v1/tasks/{task_id}/complete", "/api/v1/users",
-                 "/api/v1/calendar/{year}", "/api/v1/calendar/add-workdays"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/items",
+        "/api/v1/items/{code}",
+        "/api/v1/cases",
+        "/api/v1/cases/{case_no}",
+        "/api/v1/cases/{case_no}/supplements",
+        "/api/v1/tasks",
+        "/api/v1/tasks/{task_id}",
+        "/api/v1/tasks/{task_id}/claim",
+        "/api/v1/tasks/{task_id}/release",
+        "/api/v1/tasks/{task_id}/complete",
+        "/api/v1/users",
+        "/api/v1/calendar/{year}",
+        "/api/v1/calendar/add-workdays",
+    ):
         assert path in paths, path

@@ -12,8 +12,11 @@ from tests.factories import applicant_of, open_task, scenario, submit
 
 def counts():
     Session.remove()
-    out = (Session.scalar(select(func.count()).select_from(Case)), Session.scalar(select(func.count()).select_from(CaseTask)),
-           Session.scalar(select(func.count()).select_from(AuditEvent)))
+    out = (
+        Session.scalar(select(func.count()).select_from(Case)),
+        Session.scalar(select(func.count()).select_from(CaseTask)),
+        Session.scalar(select(func.count()).select_from(AuditEvent)),
+    )
     Session.remove()
     return out
 
@@ -30,7 +33,11 @@ def test_bad_applicant_id_is_422_naming_the_field_and_writes_nothing(api):
     before = counts()
     application = scenario("eia_report_form", "accept_approve")["application"]
     applicant = applicant_of(application) | {"id_no": "91350200MA2Y8K3Q1A"}
-    resp = api.post("/cases", "applicant", json={"item_code": "eia_report_form", "applicant": applicant, "data": application})
+    resp = api.post(
+        "/cases",
+        "applicant",
+        json={"item_code": "eia_report_form", "applicant": applicant, "data": application},
+    )
     assert resp.status_code == 422
     assert [d["field"] for d in resp.get_json()["error"]["details"]] == ["applicant.id_no"]
     assert counts() == before
@@ -40,7 +47,11 @@ def test_bad_application_data_names_each_field(api):
     application = dict(scenario("eia_report_form", "accept_approve")["application"])
     application["total_investment_10k_cny"] = "lots"
     application["surprise"] = 1
-    resp = api.post("/cases", "applicant", json={"item_code": "eia_report_form", "applicant": applicant_of(application), "data": application})
+    resp = api.post(
+        "/cases",
+        "applicant",
+        json={"item_code": "eia_report_form", "applicant": applicant_of(application), "data": application},
+    )
     fields = {d["field"] for d in resp.get_json()["error"]["details"]}
     assert resp.status_code == 422 and {"total_investment_10k_cny", "surprise"} <= fields
 
@@ -100,8 +111,12 @@ def test_claim_release_and_claimed_by_other(api):
 def test_completing_with_invalid_data_names_fields_and_changes_nothing(api):
     task = open_task(api, submit(api), "accept")
     before = counts()
-    resp = api.post(f"/tasks/{task['id']}/complete", "env_clerk", json={"data": {"accept_outcome": "correct"}})
-    assert resp.status_code == 422 and "deficient_materials" in {d["field"] for d in resp.get_json()["error"]["details"]}
+    resp = api.post(
+        f"/tasks/{task['id']}/complete", "env_clerk", json={"data": {"accept_outcome": "correct"}}
+    )
+    assert resp.status_code == 422 and "deficient_materials" in {
+        d["field"] for d in resp.get_json()["error"]["details"]
+    }
     resp = api.post(f"/tasks/{task['id']}/complete", "env_clerk", json={"data": {"accept_outcome": 5}})
     assert resp.status_code == 422
     assert counts() == before
@@ -120,19 +135,29 @@ def test_completing_twice_is_a_409(api):
     task = open_task(api, submit(api), "accept")
     ok = api.post(f"/tasks/{task['id']}/complete", "env_clerk", json={"data": {"accept_outcome": "accept"}})
     assert ok.status_code == 200
-    again = api.post(f"/tasks/{task['id']}/complete", "env_clerk", json={"data": {"accept_outcome": "accept"}})
+    again = api.post(
+        f"/tasks/{task['id']}/complete", "env_clerk", json={"data": {"accept_outcome": "accept"}}
+    )
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "task_closed"
 
 
 def test_correction_then_supplement_returns_the_case_to_acceptance(api):
     case_no = submit(api)
     task = open_task(api, case_no, "accept")
-    data = {"accept_outcome": "correct", "deficient_materials": [{"material": "eia_report", "reason": "缺少签章页"}]}
+    data = {
+        "accept_outcome": "correct",
+        "deficient_materials": [{"material": "eia_report", "reason": "缺少签章页"}],
+    }
     assert api.post(f"/tasks/{task['id']}/complete", "env_clerk", json={"data": data}).status_code == 200
     assert api.get(f"/cases/{case_no}", "applicant").get_json()["status"] == "correcting"
     supplement = {"materials": [{"material": "eia_report", "note": "已补签章页"}]}
-    assert api.post(f"/cases/{case_no}/supplements", "applicant2", json={"data": supplement}).status_code == 404
-    assert api.post(f"/cases/{case_no}/supplements", "applicant", json={"data": {"materials": "x"}}).status_code == 422
+    assert (
+        api.post(f"/cases/{case_no}/supplements", "applicant2", json={"data": supplement}).status_code == 404
+    )
+    assert (
+        api.post(f"/cases/{case_no}/supplements", "applicant", json={"data": {"materials": "x"}}).status_code
+        == 422
+    )
     resp = api.post(f"/cases/{case_no}/supplements", "applicant", json={"data": supplement})
     assert resp.status_code == 200 and resp.get_json()["status"] == "accepting"
     again = api.post(f"/cases/{case_no}/supplements", "applicant", json={"data": supplement})
@@ -163,8 +188,11 @@ def test_two_concurrent_completions_give_one_success_and_one_conflict(app, api):
     def worker():
         ScopedSession().info["race"] = True
         client = app.test_client()
-        resp = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"accept_outcome": "accept"}},
-                           headers={"Authorization": f"Bearer {token}"})
+        resp = client.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            json={"data": {"accept_outcome": "accept"}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         results.append(resp.status_code)
         ScopedSession.remove()
 

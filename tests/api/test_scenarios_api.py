@@ -11,16 +11,26 @@ from tests.processes.scenarios import SCENARIO_IDS, SCENARIOS
 @pytest.mark.parametrize(("slug", "name", "scenario"), SCENARIOS, ids=SCENARIO_IDS)
 def test_scenario_over_the_api(api, slug, name, scenario):
     application = scenario["application"]
-    resp = api.post("/cases", "applicant", json={"item_code": slug, "applicant": applicant_of(application), "data": application})
+    resp = api.post(
+        "/cases",
+        "applicant",
+        json={"item_code": slug, "applicant": applicant_of(application), "data": application},
+    )
     assert resp.status_code == 201, resp.get_json()
     case_no = resp.get_json()["case_no"]
     for i, step in enumerate(scenario["steps"]):
         if "message" in step:
-            resp = api.post(f"/cases/{case_no}/supplements", "applicant", json={"data": step.get("data") or {}})
+            resp = api.post(
+                f"/cases/{case_no}/supplements", "applicant", json={"data": step.get("data") or {}}
+            )
             assert resp.status_code == 200, (i, resp.get_json())
             continue
         user = USERS[(DEPT[slug], step["role"])]
-        inbox = [t for t in api.get("/tasks", user).get_json()["tasks"] if t["case_no"] == case_no and t["bpmn_id"] == step["task"]]
+        inbox = [
+            t
+            for t in api.get("/tasks", user).get_json()["tasks"]
+            if t["case_no"] == case_no and t["bpmn_id"] == step["task"]
+        ]
         assert inbox, f"step {i}: {step['task']} not in {user}'s inbox"
         resp = api.post(f"/tasks/{inbox[0]['id']}/complete", user, json={"data": step.get("data") or {}})
         assert resp.status_code == 200, (i, resp.get_json())

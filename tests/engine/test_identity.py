@@ -61,8 +61,11 @@ def test_gender_male_for_odd_sequence():
 
 
 def test_synthetic_ids_are_valid():
-    for region, birth, seq in [("350203", "20000101", "001"), ("440305", "19991231", "998"),
-                               ("650102", "19000101", "123")]:
+    for region, birth, seq in [
+        ("350203", "20000101", "001"),
+        ("440305", "19991231", "998"),
+        ("650102", "19000101", "123"),
+    ]:
         rid = make_resident_id(region, birth, seq)
         assert validate_resident_id(rid) == rid
 
@@ -156,7 +159,7 @@ def test_generated_ids_are_valid(rid):
 def test_mutating_one_character_is_rejected(rid, pos, new):
     if pos < 17 and new == "X":
         new = "7"
-    mutated = rid[:pos] + new + rid[pos + 1:]
+    mutated = rid[:pos] + new + rid[pos + 1 :]
     if mutated == rid:
         return
     # MOD 11-2 detects every single-character substitution.
@@ -179,7 +182,11 @@ def test_uscc_lowercase_and_spaces_are_normalised():
 
 
 def test_synthetic_uscc_are_valid():
-    for parts in [("9", "1", "350203", "MA2Y3K8D"), ("5", "2", "110105", "50000123"), ("Y", "1", "440305", "00000000")]:
+    for parts in [
+        ("9", "1", "350203", "MA2Y3K8D"),
+        ("5", "2", "110105", "50000123"),
+        ("Y", "1", "440305", "00000000"),
+    ]:
         code = make_uscc(*parts)
         assert validate_uscc(code) == code
 
@@ -242,7 +249,7 @@ def test_generated_uscc_are_valid(code):
 @settings(max_examples=500, deadline=None)
 @given(valid_uscc, st.integers(0, 17), st.sampled_from(USCC_CHARSET))
 def test_uscc_mutating_one_character_is_rejected(code, pos, new):
-    mutated = code[:pos] + new + code[pos + 1:]
+    mutated = code[:pos] + new + code[pos + 1 :]
     if mutated == code:
         return
     # MOD 31 with weights coprime to 31 detects every single-character substitution.

@@ -26,7 +26,9 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs" targetNamespace="http://tongban.test">
 """
 
-LOOP = HEAD + """
+LOOP = (
+    HEAD
+    + """
   <bpmn:message id="msg_supplement" name="supplement" />
   <bpmn:process id="loop" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="lane_clerk" name="clerk"><bpmn:flowNodeRef>accept</bpmn:flowNodeRef></bpmn:lane>
@@ -58,6 +60,7 @@ LOOP = HEAD + """
   </bpmn:process>
 </bpmn:definitions>
 """
+)
 
 FORMS = ["accept.json", "review.json"]
 
@@ -128,20 +131,26 @@ def test_invalid_timer_value_is_refused_at_deploy():
 
 
 def test_malformed_xml_names_file_and_line():
-    broken = LOOP.replace("<bpmn:endEvent id=\"end\" />", "<bpmn:endEvent id=\"end\">")
+    broken = LOOP.replace('<bpmn:endEvent id="end" />', '<bpmn:endEvent id="end">')
     with pytest.raises(BpmnSyntaxError) as err:
         parse_definition("loop", "loop", {"loop.bpmn": broken.encode()}, FORMS)
     assert err.value.line is not None and err.value.line > 30
 
 
 def test_xxe_is_refused_before_parsing():
-    xxe = LOOP.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>')
+    xxe = LOOP.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    )
     with pytest.raises(UnsafeXmlError):
         parse_definition("loop", "loop", {"loop.bpmn": xxe.encode()}, FORMS)
 
 
 def test_schema_violation_is_reported_by_the_xsd():
-    bad = LOOP.replace('<bpmn:userTask id="review" name="审查" />', '<bpmn:userTask id="review" name="审查"><bpmn:bogus/></bpmn:userTask>')
+    bad = LOOP.replace(
+        '<bpmn:userTask id="review" name="审查" />',
+        '<bpmn:userTask id="review" name="审查"><bpmn:bogus/></bpmn:userTask>',
+    )
     with pytest.raises(BpmnValidationError) as err:
         parse_definition("loop", "loop", {"loop.bpmn": bad.encode()}, FORMS)
     assert err.value.line is not None
@@ -228,7 +237,11 @@ def test_hundreds_of_correction_rounds_keep_working(loop_def):
 
 
 def test_bench_model_runs_without_lint_when_not_strict():
-    files = {"approval.bpmn": (Path(__file__).parents[2].parent / "shared" / "bench" / "approval.bpmn").read_bytes()}
+    files = {
+        "approval.bpmn": (
+            Path(__file__).parents[2].parent / "shared" / "bench" / "approval.bpmn"
+        ).read_bytes()
+    }
     definition = parse_definition("approval", "Process_approval", files, [], strict=False)
     assert any("not in a lane" in str(w) for w in definition.warnings)
     run = CaseRun.start(definition, {})

@@ -82,8 +82,11 @@ def run_condition(condition: str, data: dict | None = None, **kw) -> str:
     """Run the gateway model; return the id of the end event reached."""
     wf = run_bpmn(gateway_bpmn(condition), data, **kw)
     assert wf.is_completed()
-    ends = [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED)
-            if t.task_spec.bpmn_id in ("end_yes", "end_other")]
+    ends = [
+        t.task_spec.bpmn_id
+        for t in wf.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.bpmn_id in ("end_yes", "end_other")
+    ]
     assert len(ends) == 1
     return ends[0]
 
@@ -185,8 +188,24 @@ def test_underscore_keyword_and_parameter_are_refused():
         check_source("lambda _p: 1", "eval")
 
 
-@pytest.mark.parametrize("name", ["eval", "exec", "compile", "globals", "locals", "vars", "setattr",
-                                  "delattr", "type", "object", "super", "breakpoint", "input"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "eval",
+        "exec",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "setattr",
+        "delattr",
+        "type",
+        "object",
+        "super",
+        "breakpoint",
+        "input",
+    ],
+)
 def test_denied_builtin_calls_are_refused(name):
     with pytest.raises(UnsafeScriptError, match=name):
         check_source(f"{name}(1)", "eval")
@@ -337,8 +356,19 @@ def test_timeout_works_in_a_worker_thread():
 
 
 def test_safe_builtins_have_no_escape_hatches():
-    for name in ("open", "eval", "exec", "__import__", "getattr", "type", "object", "globals", "compile",
-                 "Exception", "BaseException"):
+    for name in (
+        "open",
+        "eval",
+        "exec",
+        "__import__",
+        "getattr",
+        "type",
+        "object",
+        "globals",
+        "compile",
+        "Exception",
+        "BaseException",
+    ):
         assert name not in SAFE_BUILTINS
     assert SAFE_BUILTINS["date"] is dt.date
 
@@ -411,7 +441,9 @@ def test_timeout_none_disables_the_tracer():
 
 
 def test_workflow_script_sets_variables():
-    wf = run_script("total = sum(fees)\nneeds_fee = total > 0\nitems = [f * 2 for f in fees]", {"fees": [1, 2]})
+    wf = run_script(
+        "total = sum(fees)\nneeds_fee = total > 0\nitems = [f * 2 for f in fees]", {"fees": [1, 2]}
+    )
     assert wf.is_completed()
     assert wf.data["total"] == 3 and wf.data["needs_fee"] is True and wf.data["items"] == [2, 4]
 

@@ -96,7 +96,9 @@ def test_billion_laughs_is_refused_fast():
     for i in range(1, 10):
         prev = "lol" if i == 1 else f"lol{i - 1}"
         entities.append(f'<!ENTITY lol{i} "{("&" + prev + ";") * 10}">')
-    doc = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n' + "\n".join(entities) + "\n]>\n<lolz>&lol9;</lolz>").encode()
+    doc = (
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n' + "\n".join(entities) + "\n]>\n<lolz>&lol9;</lolz>"
+    ).encode()
     start = time.perf_counter()
     with pytest.raises(UnsafeXmlError):
         parse_xml(doc, "bomb.bpmn")
@@ -104,7 +106,9 @@ def test_billion_laughs_is_refused_fast():
 
 
 def test_utf16_doctype_is_refused():
-    doc = '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE d [<!ENTITY e "x">]>\n<d>&e;</d>'.encode("utf-16")
+    doc = '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE d [<!ENTITY e "x">]>\n<d>&e;</d>'.encode(
+        "utf-16"
+    )
     with pytest.raises(UnsafeXmlError):
         parse_xml(doc, "u16.bpmn")
 

@@ -30,9 +30,24 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
-FLOW_NODES = ("startEvent", "endEvent", "userTask", "exclusiveGateway", "parallelGateway", "callActivity",
-              "intermediateCatchEvent", "intermediateThrowEvent", "scriptTask", "businessRuleTask",
-              "serviceTask", "manualTask", "receiveTask", "sendTask", "boundaryEvent", "inclusiveGateway")
+FLOW_NODES = (
+    "startEvent",
+    "endEvent",
+    "userTask",
+    "exclusiveGateway",
+    "parallelGateway",
+    "callActivity",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "scriptTask",
+    "businessRuleTask",
+    "serviceTask",
+    "manualTask",
+    "receiveTask",
+    "sendTask",
+    "boundaryEvent",
+    "inclusiveGateway",
+)
 
 SLUGS = sorted(p.name for p in PROCESSES.iterdir() if (p / "item.yaml").is_file())
 
@@ -54,7 +69,9 @@ def form(slug: str, name: str) -> dict:
 
 
 def validator(slug: str, name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(form(slug, name)["schema"], format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft202012Validator(
+        form(slug, name)["schema"], format_checker=jsonschema.FormatChecker()
+    )
 
 
 def bpmn_files(slug: str) -> list[Path]:
@@ -102,6 +119,7 @@ ALL_FORMS = [(slug, name) for slug in SLUGS for name in form_names(slug)]
 
 # ---------------------------------------------------------------- catalogue shape
 
+
 def test_the_four_items_are_present():
     assert EXPECTED_SLUGS <= set(SLUGS)
 
@@ -113,6 +131,7 @@ def test_item_codes_are_unique():
 
 # ---------------------------------------------------------------- item.yaml
 
+
 def _zh_en(value, where):
     assert isinstance(value, dict) and set(value) >= {"zh", "en"}, f"{where} needs zh and en"
     assert CJK.search(value["zh"]), f"{where}.zh should be Chinese"
@@ -122,23 +141,47 @@ def _zh_en(value, where):
 @pytest.mark.parametrize("slug", SLUGS)
 def test_item_yaml_has_every_key(slug):
     it = item(slug)
-    for key in ("code", "slug", "process_id", "name", "department", "kind", "legal_basis", "limits", "lights",
-                "fees", "materials", "special_procedures", "result"):
+    for key in (
+        "code",
+        "slug",
+        "process_id",
+        "name",
+        "department",
+        "kind",
+        "legal_basis",
+        "limits",
+        "lights",
+        "fees",
+        "materials",
+        "special_procedures",
+        "result",
+    ):
         assert key in it, f"{slug}: item.yaml lacks {key}"
     assert re.fullmatch(r"\d{6}-[A-Z]{2,6}-[A-Z]{2}-\d{4}", it["code"]), it["code"]
     assert it["slug"] == slug and it["process_id"] == slug
     _zh_en(it["name"], "name")
     assert it["department"] in DEPARTMENTS
     assert it["kind"] in {"promised", "immediate"}
-    assert it["legal_basis"] and all("《" in b and "第" in b for b in it["legal_basis"]), "cite law and article"
+    assert it["legal_basis"] and all("《" in b and "第" in b for b in it["legal_basis"]), (
+        "cite law and article"
+    )
     limits = it["limits"]
-    for key in ("statutory_wd", "statutory_basis", "promised_wd", "promised_basis", "acceptance_wd",
-                "delivery_wd", "extension_max_wd", "applicant_correction_wd"):
+    for key in (
+        "statutory_wd",
+        "statutory_basis",
+        "promised_wd",
+        "promised_basis",
+        "acceptance_wd",
+        "delivery_wd",
+        "extension_max_wd",
+        "applicant_correction_wd",
+    ):
         assert key in limits, f"{slug}: limits lacks {key}"
     for key in ("statutory_wd", "promised_wd", "acceptance_wd", "delivery_wd", "extension_max_wd"):
         assert isinstance(limits[key], int) and not isinstance(limits[key], bool) and limits[key] >= 0, key
     assert limits["applicant_correction_wd"] is None or (
-        isinstance(limits["applicant_correction_wd"], int) and limits["applicant_correction_wd"] > 0)
+        isinstance(limits["applicant_correction_wd"], int) and limits["applicant_correction_wd"] > 0
+    )
     assert CJK.search(limits["statutory_basis"]) and CJK.search(limits["promised_basis"])
     assert limits["acceptance_wd"] == 5  # 行政许可法 第三十二条
     assert limits["delivery_wd"] == 10  # 行政许可法 第四十四条
@@ -194,6 +237,7 @@ def test_special_procedures_match_the_bpmn(slug):
 
 # ---------------------------------------------------------------- BPMN
 
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_bpmn_parses_with_the_xsd_validator(slug):
     files = bpmn_files(slug)
@@ -219,8 +263,10 @@ def test_bpmn_structure_lanes_and_diagram(slug):
         process = processes[0]
         participants = doc.findall(".//bpmn:collaboration/bpmn:participant", NS)
         assert [p.get("processRef") for p in participants] == [process.get("id")]
-        lanes = {ln.get("name"): {r.text for r in ln.iterfind("bpmn:flowNodeRef", NS)}
-                 for ln in process.iterfind(".//bpmn:lane", NS)}
+        lanes = {
+            ln.get("name"): {r.text for r in ln.iterfind("bpmn:flowNodeRef", NS)}
+            for ln in process.iterfind(".//bpmn:lane", NS)
+        }
         assert lanes and set(lanes) <= ROLES, f"{path.name}: lane names must be role codes"
         in_lanes = set().union(*lanes.values())
         shapes = {s.get("bpmnElement") for s in doc.iterfind(".//bpmndi:BPMNShape", NS)}
@@ -279,8 +325,12 @@ def test_flow_shape_follows_the_conventions(slug):
         assert ends == {"issued", "refused"}
         return
     assert {"accept", "review", "decide", "approve_extension", "issue_result"} <= set(tasks)
-    assert (tasks["accept"].lane, tasks["decide"].lane, tasks["approve_extension"].lane,
-            tasks["issue_result"].lane) == ("clerk", "decider", "decider", "clerk")
+    assert (
+        tasks["accept"].lane,
+        tasks["decide"].lane,
+        tasks["approve_extension"].lane,
+        tasks["issue_result"].lane,
+    ) == ("clerk", "decider", "decider", "clerk")
     assert ends == {"approved", "denied", "refused"}
     catch = spec.task_specs["wait_supplement"]
     event = catch.event_definition
@@ -289,6 +339,7 @@ def test_flow_shape_follows_the_conventions(slug):
 
 
 # ---------------------------------------------------------------- forms
+
 
 def _walk_properties(schema, path="$"):
     for name, sub in schema.get("properties", {}).items():
@@ -394,20 +445,56 @@ def _a_valid_payload(slug, name):
 CONDITIONAL_CASES = [
     ("accept", {"accept_outcome": "correct"}, False),
     ("accept", {"accept_outcome": "correct", "deficient_materials": []}, False),
-    ("accept", {"accept_outcome": "correct", "deficient_materials": [{"material": "@", "reason": "缺"}]}, True),
+    (
+        "accept",
+        {"accept_outcome": "correct", "deficient_materials": [{"material": "@", "reason": "缺"}]},
+        True,
+    ),
     ("accept", {"accept_outcome": "correct", "deficient_materials": [{"material": "@"}]}, False),
     ("accept", {"accept_outcome": "refuse", "refuse_reason": "不属于本机关职权范围"}, False),
-    ("accept", {"accept_outcome": "refuse", "refuse_reason": "不属于本机关职权范围", "remedy_rights": "可复议"}, True),
+    (
+        "accept",
+        {"accept_outcome": "refuse", "refuse_reason": "不属于本机关职权范围", "remedy_rights": "可复议"},
+        True,
+    ),
     ("accept", {"accept_outcome": "accept"}, True),
     ("decide", {"decision": "deny", "decision_reason": "不符合"}, False),
-    ("decide", {"decision": "deny", "decision_reason": "不符合", "deny_reason": "理由", "remedy_rights": "可复议"}, True),
-    ("decide", {"decision": "extend", "decision_reason": "延期", "extension_days": 11, "extension_reason": "需征求意见"},
-     False),
-    ("decide", {"decision": "extend", "decision_reason": "延期", "extension_days": 0, "extension_reason": "需征求意见"},
-     False),
+    (
+        "decide",
+        {"decision": "deny", "decision_reason": "不符合", "deny_reason": "理由", "remedy_rights": "可复议"},
+        True,
+    ),
+    (
+        "decide",
+        {
+            "decision": "extend",
+            "decision_reason": "延期",
+            "extension_days": 11,
+            "extension_reason": "需征求意见",
+        },
+        False,
+    ),
+    (
+        "decide",
+        {
+            "decision": "extend",
+            "decision_reason": "延期",
+            "extension_days": 0,
+            "extension_reason": "需征求意见",
+        },
+        False,
+    ),
     ("decide", {"decision": "extend", "decision_reason": "延期", "extension_days": 10}, False),
-    ("decide", {"decision": "extend", "decision_reason": "延期", "extension_days": 10, "extension_reason": "需征求意见"},
-     True),
+    (
+        "decide",
+        {
+            "decision": "extend",
+            "decision_reason": "延期",
+            "extension_days": 10,
+            "extension_reason": "需征求意见",
+        },
+        True,
+    ),
     ("decide", {"decision": "approve", "decision_reason": "符合条件"}, True),
     ("approve_extension", {"extension_approved": False}, False),
     ("approve_extension", {"extension_approved": "yes"}, False),
@@ -426,10 +513,22 @@ def test_conditional_requirements(slug, name, payload, ok):
 def test_eia_review_requires_duration_for_expert_review():
     v = validator("eia_report_form", "review")
     assert not v.is_valid({"review_outcome": "expert_review", "review_opinion": "需评审"})
-    assert not v.is_valid({"review_outcome": "expert_review", "review_opinion": "需评审",
-                           "expert_review_reason": "模型存疑", "expected_duration_wd": 16})
-    assert v.is_valid({"review_outcome": "expert_review", "review_opinion": "需评审",
-                       "expert_review_reason": "模型存疑", "expected_duration_wd": 10})
+    assert not v.is_valid(
+        {
+            "review_outcome": "expert_review",
+            "review_opinion": "需评审",
+            "expert_review_reason": "模型存疑",
+            "expected_duration_wd": 16,
+        }
+    )
+    assert v.is_valid(
+        {
+            "review_outcome": "expert_review",
+            "review_opinion": "需评审",
+            "expert_review_reason": "模型存疑",
+            "expected_duration_wd": 10,
+        }
+    )
     assert not v.is_valid({"review_outcome": "return", "review_opinion": "退回"})
 
 
@@ -461,6 +560,7 @@ def test_application_id_number_matches_applicant_kind(slug):
 
 
 # ---------------------------------------------------------------- scenarios
+
 
 @pytest.mark.parametrize(("slug", "filename"), ALL_SCENARIOS)
 def test_scenario_data_validates_against_the_forms(slug, filename):

@@ -44,7 +44,12 @@ def clock(case: Case, kind: str, on: str) -> dict:
 def test_acceptance_clock_spans_the_spring_festival(people):
     case = submit(people, "2026-02-12")
     # 5 WD after Thu 02-12: Fri 13, Sat 14 (make-up), [holiday 15–23], Tue 24, Wed 25, Thu 26
-    assert (case.received_on, case.deadline, case.deadline_kind, case.light) == (date(2026, 2, 12), date(2026, 2, 26), "acceptance", "green")
+    assert (case.received_on, case.deadline, case.deadline_kind, case.light) == (
+        date(2026, 2, 12),
+        date(2026, 2, 26),
+        "acceptance",
+        "green",
+    )
     accept = next(t for t in case.tasks if t.bpmn_id == "accept")
     assert accept.limit_wd == 2 and accept.deadline == date(2026, 2, 14)  # Fri 13, Sat 14 (make-up)
 
@@ -53,17 +58,34 @@ def test_decision_clock_starts_at_acceptance_with_promised_and_statutory(people)
     case = submit(people, "2026-02-12")
     case = do(people, case, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-02-13")
     # 10 WD after Fri 02-13: 14(Sat make-up) 24 25 26 27 28(Sat make-up) 3/2 3/3 3/4 3/5
-    assert (case.accepted_on, case.deadline_kind, case.deadline) == (date(2026, 2, 13), "decision", date(2026, 3, 5))
+    assert (case.accepted_on, case.deadline_kind, case.deadline) == (
+        date(2026, 2, 13),
+        "decision",
+        date(2026, 3, 5),
+    )
     assert case.statutory_deadline == date(2026, 4, 2)  # 30 WD: 6 in February, 22 in March, 04-01, 04-02
     assert clock(case, "acceptance", "2026-02-13")["stopped_on"] == "2026-02-13"
 
 
 def test_correction_wait_does_not_count_and_acceptance_restarts_on_supplement(people):
     case = submit(people, "2026-03-02")
-    data = {"accept_outcome": "correct", "deficient_materials": [{"material": "eia_report", "reason": "缺签章"}]}
+    data = {
+        "accept_outcome": "correct",
+        "deficient_materials": [{"material": "eia_report", "reason": "缺签章"}],
+    }
     case = do(people, case, "accept", "env_clerk", data, "2026-03-03")
-    assert (case.status, case.light, case.clock_paused, case.deadline_kind) == ("correcting", None, True, "correction_wait")
-    submit_supplement(people["applicant"], case.case_no, {"materials": [{"material": "eia_report", "note": "已补"}]}, now=at("2026-03-20"))
+    assert (case.status, case.light, case.clock_paused, case.deadline_kind) == (
+        "correcting",
+        None,
+        True,
+        "correction_wait",
+    )
+    submit_supplement(
+        people["applicant"],
+        case.case_no,
+        {"materials": [{"material": "eia_report", "note": "已补"}]},
+        now=at("2026-03-20"),
+    )
     Session.refresh(case)
     assert (case.deadline_kind, case.deadline) == ("acceptance", date(2026, 3, 27))  # 5 WD after Fri 03-20
     waits = [c for c in case_clocks(case, date(2026, 3, 20)) if c["kind"] == "correction_wait"]
@@ -74,7 +96,12 @@ def test_special_procedure_pauses_the_decision_clock_by_its_working_days(people)
     case = submit(people, "2026-03-02")
     case = do(people, case, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-03-02")
     assert case.deadline == date(2026, 3, 16)
-    review = {"review_outcome": "expert_review", "expert_review_reason": "需专家论证", "expected_duration_wd": 10, "review_opinion": "送专家评审"}
+    review = {
+        "review_outcome": "expert_review",
+        "expert_review_reason": "需专家论证",
+        "expected_duration_wd": 10,
+        "review_opinion": "送专家评审",
+    }
     case = do(people, case, "review", "env_reviewer", review, "2026-03-04")
     assert case.status == "special_procedure" and case.clock_paused
     step = scenario("eia_report_form", "expert_review_approve")["steps"]
@@ -85,7 +112,11 @@ def test_special_procedure_pauses_the_decision_clock_by_its_working_days(people)
     # paused (03-04, 03-11] = 5 WD, so the promised deadline moves from 03-16 to 03-23
     assert (case.clock_paused, case.deadline) == (False, date(2026, 3, 23))
     special = clock(case, "special_procedure", "2026-03-11")
-    assert (special["start"], special["stopped_on"], special["code"]) == ("2026-03-04", "2026-03-11", "expert_review")
+    assert (special["start"], special["stopped_on"], special["code"]) == (
+        "2026-03-04",
+        "2026-03-11",
+        "expert_review",
+    )
     assert special["limit_wd"] == 10  # the expected duration the applicant was told in writing
     assert clock(case, "decision", "2026-03-11")["paused_wd"] == 5
 
@@ -93,8 +124,20 @@ def test_special_procedure_pauses_the_decision_clock_by_its_working_days(people)
 def test_approved_extension_adds_working_days(people):
     case = submit(people, "2026-03-02")
     case = do(people, case, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-03-02")
-    case = do(people, case, "review", "env_reviewer", {"review_outcome": "pass", "review_conclusion": "compliant", "review_opinion": "符合"}, "2026-03-03")
-    ext = {"decision": "extend", "decision_reason": "情况复杂", "extension_days": 5, "extension_reason": "需补充论证"}
+    case = do(
+        people,
+        case,
+        "review",
+        "env_reviewer",
+        {"review_outcome": "pass", "review_conclusion": "compliant", "review_opinion": "符合"},
+        "2026-03-03",
+    )
+    ext = {
+        "decision": "extend",
+        "decision_reason": "情况复杂",
+        "extension_days": 5,
+        "extension_reason": "需补充论证",
+    }
     case = do(people, case, "decide", "env_decider", ext, "2026-03-04")
     case = do(people, case, "approve_extension", "env_decider", {"extension_approved": True}, "2026-03-05")
     assert (case.extension_wd, case.deadline) == (5, date(2026, 3, 23))
@@ -104,9 +147,27 @@ def test_approved_extension_adds_working_days(people):
 def test_decision_starts_the_delivery_clock(people):
     case = submit(people, "2026-03-02")
     case = do(people, case, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-03-02")
-    case = do(people, case, "review", "env_reviewer", {"review_outcome": "pass", "review_conclusion": "compliant", "review_opinion": "符合"}, "2026-03-03")
-    case = do(people, case, "decide", "env_decider", {"decision": "approve", "decision_reason": "符合法定条件"}, "2026-03-04")
-    assert (case.deadline_kind, case.deadline, case.decided_on) == ("delivery", date(2026, 3, 18), date(2026, 3, 4))
+    case = do(
+        people,
+        case,
+        "review",
+        "env_reviewer",
+        {"review_outcome": "pass", "review_conclusion": "compliant", "review_opinion": "符合"},
+        "2026-03-03",
+    )
+    case = do(
+        people,
+        case,
+        "decide",
+        "env_decider",
+        {"decision": "approve", "decision_reason": "符合法定条件"},
+        "2026-03-04",
+    )
+    assert (case.deadline_kind, case.deadline, case.decided_on) == (
+        "delivery",
+        date(2026, 3, 18),
+        date(2026, 3, 4),
+    )
 
 
 def test_lights_turn_yellow_then_red_as_days_pass(people):
@@ -121,7 +182,9 @@ def test_lights_turn_yellow_then_red_as_days_pass(people):
     refresh_lights(date(2026, 3, 17))
     Session.refresh(case)
     assert case.light == "red" and case.remaining_wd == -1
-    red = Session.scalars(select(Case.case_no).where(Case.department_code == "env", Case.light == "red")).all()
+    red = Session.scalars(
+        select(Case.case_no).where(Case.department_code == "env", Case.light == "red")
+    ).all()
     assert red == [case.case_no]
 
 
@@ -130,22 +193,43 @@ def test_no_answer_within_five_working_days_means_deemed_accepted(people):
     assert apply_deemed_acceptance(on=date(2026, 3, 9)) == []  # the 5th WD itself is still in time
     assert apply_deemed_acceptance(on=date(2026, 3, 10)) == [case.case_no]
     Session.refresh(case)
-    assert (case.deemed_accepted, case.accepted_on, case.deadline_kind, case.deadline) == (True, date(2026, 3, 2), "decision", date(2026, 3, 16))
+    assert (case.deemed_accepted, case.accepted_on, case.deadline_kind, case.deadline) == (
+        True,
+        date(2026, 3, 2),
+        "decision",
+        date(2026, 3, 16),
+    )
     actions = Session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).all()
     assert "case.deemed_accepted" in actions
     with pytest.raises(ValidationFailed):
-        do(people, case, "accept", "env_clerk", {"accept_outcome": "refuse", "refuse_reason": "x", "remedy_rights": "y"}, "2026-03-11")
+        do(
+            people,
+            case,
+            "accept",
+            "env_clerk",
+            {"accept_outcome": "refuse", "refuse_reason": "x", "remedy_rights": "y"},
+            "2026-03-11",
+        )
     assert apply_deemed_acceptance(on=date(2026, 3, 11)) == []
 
 
-def test_deadline_in_an_unconfirmed_year_is_flagged_and_redated_when_the_year_is_imported(people, restore_calendar):
+def test_deadline_in_an_unconfirmed_year_is_flagged_and_redated_when_the_year_is_imported(
+    people, restore_calendar
+):
     case = submit(people, "2026-12-21")
     case = do(people, case, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-12-21")
     assert (case.deadline, case.deadline_confirmed) == (date(2027, 1, 4), False)  # weekends only in 2027
     with pytest.raises(Forbidden):
-        calendar_service.import_year(people["env_clerk"], {"year": 2027, "source": "x", "holidays": [{"date": "2027-01-01"}]})
+        calendar_service.import_year(
+            people["env_clerk"], {"year": 2027, "source": "x", "holidays": [{"date": "2027-01-01"}]}
+        )
     result = calendar_service.import_year(
-        people["admin"], {"year": 2027, "source": "国办发明电〔2026〕测试号", "holidays": [{"date": "2027-01-01", "name": "元旦"}]}
+        people["admin"],
+        {
+            "year": 2027,
+            "source": "国办发明电〔2026〕测试号",
+            "holidays": [{"date": "2027-01-01", "name": "元旦"}],
+        },
     )
     Session.refresh(case)
     assert result["cases_changed"] >= 1

@@ -32,7 +32,9 @@ def test_promised_above_35_percent_of_statutory_is_named(tmp_path):
     processes = copy_item(tmp_path, "road_freight_permit", promised_wd=12)
     (result,) = validate_processes(processes, ROOT / "forms")
     assert result.ok
-    assert any("350200-SXJT-XK-0001" in w and "12 WD" in w and "35%" in w and "20 WD" in w for w in result.warnings)
+    assert any(
+        "350200-SXJT-XK-0001" in w and "12 WD" in w and "35%" in w and "20 WD" in w for w in result.warnings
+    )
 
 
 def test_promised_above_statutory_is_named(tmp_path):
@@ -51,6 +53,9 @@ def test_step_limits_adding_up_to_more_than_promised_are_named(tmp_path):
 def test_a_broken_bpmn_is_reported_with_element_and_line(tmp_path):
     processes = copy_item(tmp_path, "road_freight_permit")
     bpmn = processes / "road_freight_permit" / "road_freight_permit.bpmn"
-    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('accept_outcome == "accept"', 'accept_outcome = "accept"'), encoding="utf-8")
+    bpmn.write_text(
+        bpmn.read_text(encoding="utf-8").replace('accept_outcome == "accept"', 'accept_outcome = "accept"'),
+        encoding="utf-8",
+    )
     (result,) = validate_processes(processes, ROOT / "forms")
     assert not result.ok and "syntax" in result.errors[0].lower() and "line" in result.errors[0]

@@ -46,7 +46,16 @@ def test_acceptance_produces_an_acceptance_notice_with_pdf(app, api):
 
 def test_refusal_produces_a_refusal_decision_with_reason_and_remedy(app, api):
     case_no = submit_case(api)
-    _complete(api, case_no, "env_clerk", {"accept_outcome": "refuse", "refuse_reason": "不属于本机关职权范围", "remedy_rights": "可申请行政复议"})
+    _complete(
+        api,
+        case_no,
+        "env_clerk",
+        {
+            "accept_outcome": "refuse",
+            "refuse_reason": "不属于本机关职权范围",
+            "remedy_rights": "可申请行政复议",
+        },
+    )
     (doc,) = _docs()
     assert doc.kind == "refusal_decision"
     assert any("不属于本机关职权范围" in p for p in doc.content["paragraphs"])
@@ -56,10 +65,35 @@ def test_refusal_produces_a_refusal_decision_with_reason_and_remedy(app, api):
 def test_extension_and_denial_produce_their_notices(app, api):
     case_no = submit_case(api)
     _complete(api, case_no, "env_clerk", {"accept_outcome": "accept"})
-    _complete(api, case_no, "env_reviewer", {"review_outcome": "pass", "review_conclusion": "non_compliant", "review_opinion": "不符合"})
-    _complete(api, case_no, "env_decider", {"decision": "extend", "decision_reason": "需延期", "extension_days": 5, "extension_reason": "情况复杂"})
+    _complete(
+        api,
+        case_no,
+        "env_reviewer",
+        {"review_outcome": "pass", "review_conclusion": "non_compliant", "review_opinion": "不符合"},
+    )
+    _complete(
+        api,
+        case_no,
+        "env_decider",
+        {
+            "decision": "extend",
+            "decision_reason": "需延期",
+            "extension_days": 5,
+            "extension_reason": "情况复杂",
+        },
+    )
     _complete(api, case_no, "env_decider", {"extension_approved": True})
-    _complete(api, case_no, "env_decider", {"decision": "deny", "decision_reason": "不予许可", "deny_reason": "不符合排放标准", "remedy_rights": "可申请行政复议"})
+    _complete(
+        api,
+        case_no,
+        "env_decider",
+        {
+            "decision": "deny",
+            "decision_reason": "不予许可",
+            "deny_reason": "不符合排放标准",
+            "remedy_rights": "可申请行政复议",
+        },
+    )
     kinds = [d.kind for d in _docs()]
     assert kinds == ["acceptance_notice", "extension_notice", "denial_decision"]
     extension = _docs()[1]
@@ -71,7 +105,9 @@ def test_extension_and_denial_produce_their_notices(app, api):
 def test_a_rejected_task_leaves_no_document(app, api):
     case_no = submit_case(api)
     task_id = open_task_id(api, case_no, "env_clerk")
-    resp = api.post(f"/tasks/{task_id}/complete", user="env_clerk", json={"data": {"accept_outcome": "correct"}})
+    resp = api.post(
+        f"/tasks/{task_id}/complete", user="env_clerk", json={"data": {"accept_outcome": "correct"}}
+    )
     assert resp.status_code == 422
     assert _docs() == []
 

@@ -28,7 +28,12 @@ def _set(task_id, **values):
 def test_urgency_order_is_red_then_yellow_then_green_then_deadline(app, api):
     today = date.today()
     ids = {}
-    for name, light, days in [("绿早", "green", 1), ("红晚", "red", 9), ("黄", "yellow", 3), ("红早", "red", 2)]:
+    for name, light, days in [
+        ("绿早", "green", 1),
+        ("红晚", "red", 9),
+        ("黄", "yellow", 3),
+        ("红早", "red", 2),
+    ]:
         case_no = submit_case(api, applicant_name=name)
         ids[name] = open_task_id(api, case_no, "env_clerk")
         _set(ids[name], light=light, deadline=today + timedelta(days=days))
@@ -53,7 +58,9 @@ def test_filters_by_light_and_search(app, api):
     with app.app_context():
         clerk = _actor("env_clerk")
         assert [r.case_no for r in inbox.inbox(clerk, inbox.parse_filters({"light": "red"})).rows] == [first]
-        assert [r.applicant_name for r in inbox.inbox(clerk, inbox.parse_filters({"q": "乙"})).rows] == ["乙公司"]
+        assert [r.applicant_name for r in inbox.inbox(clerk, inbox.parse_filters({"q": "乙"})).rows] == [
+            "乙公司"
+        ]
         assert [r.case_no for r in inbox.inbox(clerk, inbox.parse_filters({"q": first})).rows] == [first]
 
 
@@ -65,7 +72,11 @@ def test_bad_filter_values_are_named():
 
 def test_done_lists_what_i_completed(app, api):
     case_no = submit_case(api)
-    api.post(f"/tasks/{open_task_id(api, case_no, 'env_clerk')}/complete", user="env_clerk", json={"data": {"accept_outcome": "accept"}})
+    api.post(
+        f"/tasks/{open_task_id(api, case_no, 'env_clerk')}/complete",
+        user="env_clerk",
+        json={"data": {"accept_outcome": "accept"}},
+    )
     with app.app_context():
         done = inbox.done(_actor("env_clerk"))
         assert [r.case_no for r in done.rows] == [case_no]

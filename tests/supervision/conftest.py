@@ -39,9 +39,13 @@ def people(app):
         Session.remove()
 
 
-def submit(people, day: str, slug: str = "eia_report_form", hour: int = 10, scenario_name: str = "accept_approve") -> Case:
+def submit(
+    people, day: str, slug: str = "eia_report_form", hour: int = 10, scenario_name: str = "accept_approve"
+) -> Case:
     application = scenario(slug, scenario_name)["application"]
-    return submit_application(people["applicant"], slug, applicant_of(application), application, now=at(day, hour))
+    return submit_application(
+        people["applicant"], slug, applicant_of(application), application, now=at(day, hour)
+    )
 
 
 def complete(people, case: Case, bpmn_id: str, user: str, data: dict, day: str) -> Case:
@@ -71,7 +75,9 @@ class Inbox:
 
         msg = message_from_bytes(envelope.content)
         with self.lock:
-            self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(make_header(decode_header(msg["Subject"])))})
+            self.messages.append(
+                {"to": list(envelope.rcpt_tos), "subject": str(make_header(decode_header(msg["Subject"])))}
+            )
         return "250 OK"
 
 
@@ -119,8 +125,15 @@ def timer_version(app):
     with app.app_context():
         item = Session.scalar(select(ServiceItem).where(ServiceItem.slug == "road_cert_reissue"))
         current = Session.get(ProcessVersion, item.current_version)
-        Session.add(ProcessVersion(version=version, item_id=item.id, process_id="road_cert_reissue",
-                                   files={"road_cert_reissue.bpmn": TIMER_BPMN}, forms=dict(current.forms)))
+        Session.add(
+            ProcessVersion(
+                version=version,
+                item_id=item.id,
+                process_id="road_cert_reissue",
+                files={"road_cert_reissue.bpmn": TIMER_BPMN},
+                forms=dict(current.forms),
+            )
+        )
         Session.commit()
         Session.remove()
     yield version

@@ -15,14 +15,37 @@ from tests.supervision.conftest import CST, at, submit
 MARCH = cockpit.Period(date(2026, 3, 1), date(2026, 4, 1))
 
 
-def add_case(slug: str, status: str, light: str | None = None, *, submitted: str = "2026-03-02", completed: str | None = None,
-             used: int | None = None, extension: int = 0, deadline: str | None = None, confirmed: bool = True) -> Case:
+def add_case(
+    slug: str,
+    status: str,
+    light: str | None = None,
+    *,
+    submitted: str = "2026-03-02",
+    completed: str | None = None,
+    used: int | None = None,
+    extension: int = 0,
+    deadline: str | None = None,
+    confirmed: bool = True,
+) -> Case:
     item = Session.scalar(select(ServiceItem).where(ServiceItem.slug == slug))
-    case = Case(item_id=item.id, process_version=item.current_version, department_code=item.department_code,
-                applicant_kind="person", applicant_name="测试", applicant_id_no="11010519491231002X", status=status,
-                state="", state_format="test", submitted_at=at(submitted), light=light, used_wd=used, extension_wd=extension,
-                completed_at=at(completed) if completed else None, deadline_confirmed=confirmed,
-                deadline=date.fromisoformat(deadline) if deadline else None)
+    case = Case(
+        item_id=item.id,
+        process_version=item.current_version,
+        department_code=item.department_code,
+        applicant_kind="person",
+        applicant_name="测试",
+        applicant_id_no="11010519491231002X",
+        status=status,
+        state="",
+        state_format="test",
+        submitted_at=at(submitted),
+        light=light,
+        used_wd=used,
+        extension_wd=extension,
+        completed_at=at(completed) if completed else None,
+        deadline_confirmed=confirmed,
+        deadline=date.fromisoformat(deadline) if deadline else None,
+    )
     Session.add(case)
     Session.flush()
     case.case_no = f"TB{case.id:010d}"
@@ -38,9 +61,13 @@ def known(app):
         add_case("eia_report_form", "in_progress", "red", deadline="2026-03-10")
         add_case("road_freight_permit", "correcting", "red", deadline="2026-03-05")
         add_case("eia_report_form", "completed", None, completed="2026-03-20", used=8)  # promised 10: on time
-        add_case("eia_report_form", "completed", None, completed="2026-03-25", used=12, extension=1)  # 12 > 11: late
+        add_case(
+            "eia_report_form", "completed", None, completed="2026-03-25", used=12, extension=1
+        )  # 12 > 11: late
         add_case("road_cert_reissue", "completed", None, completed="2026-03-02", used=0)  # 即办件, same day
-        add_case("road_freight_permit", "completed", None, submitted="2026-02-02", completed="2026-02-20", used=3)  # February
+        add_case(
+            "road_freight_permit", "completed", None, submitted="2026-02-02", completed="2026-02-20", used=3
+        )  # February
         Session.commit()
         Session.remove()
     # no app context is held: each API request of the test client gets its own (and its own acting user)
@@ -50,8 +77,12 @@ def test_the_cockpit_counts_lights_items_departments_and_unconfirmed_deadlines(k
     sup = people["supervisor"]
     assert cockpit.by_light(sup) == {"green": 2, "yellow": 1, "red": 2, "none": 0, "total": 5}
     items = {r["slug"]: (r["green"], r["yellow"], r["red"]) for r in cockpit.by_item(sup)}
-    assert items == {"eia_report_form": (2, 1, 1), "road_freight_permit": (0, 0, 1), "road_cert_reissue": (0, 0, 0),
-                     "hazardous_waste_licence": (0, 0, 0)}
+    assert items == {
+        "eia_report_form": (2, 1, 1),
+        "road_freight_permit": (0, 0, 1),
+        "road_cert_reissue": (0, 0, 0),
+        "hazardous_waste_licence": (0, 0, 0),
+    }
     depts = {r["department_code"]: r["total"] for r in cockpit.by_department(sup)}
     assert depts == {"admin": 0, "env": 4, "transport": 1}
     assert cockpit.unconfirmed_waiting(sup) == 1
@@ -60,7 +91,9 @@ def test_the_cockpit_counts_lights_items_departments_and_unconfirmed_deadlines(k
 def test_the_cockpit_rates_on_time_completion_used_days_and_immediate_share(known, people):
     perf = cockpit.performance(people["supervisor"], MARCH)
     assert (perf["completed"], perf["on_time"], perf["on_time_rate"]) == (3, 2, round(2 / 3, 4))
-    assert perf["avg_used_wd"] == round((8 + 12 + 0) / 3, 2) and perf["avg_promised_wd"] == round((10 + 11 + 0) / 3, 2)
+    assert perf["avg_used_wd"] == round((8 + 12 + 0) / 3, 2) and perf["avg_promised_wd"] == round(
+        (10 + 11 + 0) / 3, 2
+    )
     assert (perf["submitted"], perf["immediate"], perf["immediate_share"]) == (8, 1, 0.125)
 
 
@@ -72,7 +105,10 @@ def test_the_overdue_list_shows_open_red_cases_most_overdue_first(known, people)
 
 def test_trends_bucket_by_week_and_month(known, people):
     months = cockpit.trends(people["supervisor"], date(2026, 3, 31), "month", 2)
-    assert [(m["label"], m["submitted"], m["completed"], m["on_time"]) for m in months] == [("2026-02", 1, 1, 1), ("2026-03", 8, 3, 2)]
+    assert [(m["label"], m["submitted"], m["completed"], m["on_time"]) for m in months] == [
+        ("2026-02", 1, 1, 1),
+        ("2026-03", 8, 3, 2),
+    ]
     weeks = cockpit.trends(people["supervisor"], date(2026, 3, 27), "week", 4)
     assert [w["start"] for w in weeks] == ["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]
     assert [w["completed"] for w in weeks] == [1, 0, 1, 1] and weeks[0]["submitted"] == 8
@@ -83,16 +119,30 @@ def test_the_heat_map_averages_time_per_step(people):
     task = next(t for t in case.tasks if t.bpmn_id == "accept")
     task.created_at = datetime(2026, 3, 2, 10, tzinfo=CST)
     task.completed_at, task.state = task.created_at + timedelta(hours=30), "completed"
-    Session.add(CaseTask(case_id=case.id, spiff_task_id="x", bpmn_id="review", name="审查", role="reviewer", department_code="env",
-                         state="ready", form="review.json", created_at=datetime(2026, 3, 3, 16, tzinfo=CST)))
+    Session.add(
+        CaseTask(
+            case_id=case.id,
+            spiff_task_id="x",
+            bpmn_id="review",
+            name="审查",
+            role="reviewer",
+            department_code="env",
+            state="ready",
+            form="review.json",
+            created_at=datetime(2026, 3, 3, 16, tzinfo=CST),
+        )
+    )
     Session.commit()
-    heat = cockpit.heatmap(people["supervisor"], "eia_report_form", datetime(2026, 3, 5, 16, tzinfo=CST), days=30)
+    heat = cockpit.heatmap(
+        people["supervisor"], "eia_report_form", datetime(2026, 3, 5, 16, tzinfo=CST), days=30
+    )
     steps = {s["bpmn_id"]: (s["avg_hours"], s["open"], s["heat"]) for s in heat["steps"]}
     assert steps == {"accept": (30.0, 0, "yellow"), "review": (48.0, 1, "red")}
     assert heat["bpmn"].lstrip().startswith("<?xml")
 
 
 # -- the API -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def staff(app):
@@ -111,9 +161,17 @@ def test_only_supervisors_read_the_cockpit_api(api, known):
     assert api.get("/supervision/overdue", "supervisor").get_json()["total"] == 2
 
 
-@pytest.mark.parametrize("path", ["/supervision/summary?month=2026-13", "/supervision/overdue?limit=abc",
-                                  "/supervision/trends?unit=day", "/supervision/trends?periods=0",
-                                  "/supervision/alerts?state=bogus", "/supervision/heatmap/eia_report_form?days=-1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/supervision/summary?month=2026-13",
+        "/supervision/overdue?limit=abc",
+        "/supervision/trends?unit=day",
+        "/supervision/trends?periods=0",
+        "/supervision/alerts?state=bogus",
+        "/supervision/heatmap/eia_report_form?days=-1",
+    ],
+)
 def test_bad_query_parameters_get_422_naming_the_field(api, path):
     resp = api.get(path, "supervisor")
     assert resp.status_code == 422 and resp.get_json()["error"]["details"][0]["field"]
@@ -122,22 +180,59 @@ def test_bad_query_parameters_get_422_naming_the_field(api, path):
 def test_orders_through_the_api(api, staff):
     case = submit(staff, "2026-03-02")
     Session.remove()
-    bad = api.post("/supervision/orders", "supervisor", json={"case_no": case.case_no, "instruction": "请回复", "reply_wd": "3"})
+    bad = api.post(
+        "/supervision/orders",
+        "supervisor",
+        json={"case_no": case.case_no, "instruction": "请回复", "reply_wd": "3"},
+    )
     assert bad.status_code == 422 and bad.get_json()["error"]["details"][0]["field"] == "reply_wd"
-    assert api.post("/supervision/orders", "env_decider", json={"case_no": case.case_no, "instruction": "x", "reply_wd": 3}).status_code == 403
-    assert api.post("/supervision/orders", "supervisor", json={"case_no": "TB-NOPE", "instruction": "x", "reply_wd": 3}).status_code == 404
-    assert api.post("/supervision/orders", "supervisor", data="not json", content_type="application/json").status_code == 422
+    assert (
+        api.post(
+            "/supervision/orders",
+            "env_decider",
+            json={"case_no": case.case_no, "instruction": "x", "reply_wd": 3},
+        ).status_code
+        == 403
+    )
+    assert (
+        api.post(
+            "/supervision/orders",
+            "supervisor",
+            json={"case_no": "TB-NOPE", "instruction": "x", "reply_wd": 3},
+        ).status_code
+        == 404
+    )
+    assert (
+        api.post(
+            "/supervision/orders", "supervisor", data="not json", content_type="application/json"
+        ).status_code
+        == 422
+    )
     assert Session.scalar(select(SupervisionOrder)) is None
     Session.remove()
-    created = api.post("/supervision/orders", "supervisor", json={"case_no": case.case_no, "instruction": "请说明", "reply_wd": 3})
+    created = api.post(
+        "/supervision/orders",
+        "supervisor",
+        json={"case_no": case.case_no, "instruction": "请说明", "reply_wd": 3},
+    )
     assert created.status_code == 201
     order = created.get_json()
-    assert [o["id"] for o in api.get("/supervision/orders", "env_clerk").get_json()["orders"]] == [order["id"]]
+    assert [o["id"] for o in api.get("/supervision/orders", "env_clerk").get_json()["orders"]] == [
+        order["id"]
+    ]
     assert api.get(f"/supervision/orders/{order['id']}", "tr_clerk").status_code == 404
-    assert api.post(f"/supervision/orders/{order['id']}/reply", "env_decider", json={"reply": ""}).status_code == 422
+    assert (
+        api.post(f"/supervision/orders/{order['id']}/reply", "env_decider", json={"reply": ""}).status_code
+        == 422
+    )
     done = api.post(f"/supervision/orders/{order['id']}/reply", "env_decider", json={"reply": "已处理"})
     assert done.status_code == 200 and done.get_json()["state"] == "replied"
-    assert api.post(f"/supervision/orders/{order['id']}/reply", "env_decider", json={"reply": "again"}).status_code == 409
+    assert (
+        api.post(
+            f"/supervision/orders/{order['id']}/reply", "env_decider", json={"reply": "again"}
+        ).status_code
+        == 409
+    )
     inbox = api.get("/supervision/notifications", "env_clerk").get_json()
     assert inbox["unread"] == 1 and inbox["notifications"][0]["kind"] == "order"
     nid = inbox["notifications"][0]["id"]
@@ -155,8 +250,13 @@ def test_alerts_through_the_api(api, staff):
     rows = api.get("/supervision/alerts?level=red", "supervisor").get_json()["alerts"]
     assert [(a["subject_kind"], a["level"], a["state"]) for a in rows] == [("task", "red", "open")]
     assert api.get("/supervision/alerts", "tr_decider").get_json()["alerts"] == []
-    assert api.post(f"/supervision/alerts/{rows[0]['id']}/acknowledge", "tr_decider", json={}).status_code == 404
+    assert (
+        api.post(f"/supervision/alerts/{rows[0]['id']}/acknowledge", "tr_decider", json={}).status_code == 404
+    )
     ack = api.post(f"/supervision/alerts/{rows[0]['id']}/acknowledge", "env_decider", json={"note": "已催办"})
     assert ack.status_code == 200 and ack.get_json()["state"] == "acknowledged"
-    assert api.post(f"/supervision/alerts/{rows[0]['id']}/acknowledge", "env_decider", json={}).status_code == 409
+    assert (
+        api.post(f"/supervision/alerts/{rows[0]['id']}/acknowledge", "env_decider", json={}).status_code
+        == 409
+    )
     assert api.get("/supervision/cards", "supervisor").get_json() == {"cards": []}

@@ -15,22 +15,41 @@ from tests.supervision.conftest import at, submit
 
 def test_an_order_is_due_after_its_working_days_and_reaches_the_responsible_department(people):
     case = submit(people, "2026-03-02")
-    order = supervision.issue_order(people["supervisor"], case.case_no, "请说明受理延迟原因", 2, now=at("2026-03-06"))
+    order = supervision.issue_order(
+        people["supervisor"], case.case_no, "请说明受理延迟原因", 2, now=at("2026-03-06")
+    )
     # Fri 03-06 + 2 WD: Mon 09, Tue 10
     assert (order.department_code, order.issued_on, order.reply_due, order.state, order.light) == (
-        "env", date(2026, 3, 6), date(2026, 3, 10), "open", "green")
-    told = {(n.user_id, n.kind) for n in Session.scalars(select(Notification).where(Notification.channel == "inapp"))}
+        "env",
+        date(2026, 3, 6),
+        date(2026, 3, 10),
+        "open",
+        "green",
+    )
+    told = {
+        (n.user_id, n.kind)
+        for n in Session.scalars(select(Notification).where(Notification.channel == "inapp"))
+    }
     assert told == {(people["env_decider"].id, "order"), (people["env_clerk"].id, "order")}
     assert [o.id for o in supervision.list_orders(people["env_clerk"])] == [order.id]
     assert supervision.list_orders(people["tr_decider"]) == []
 
 
-@pytest.mark.parametrize("instruction, reply_wd, field", [("", 3, "instruction"), ("请回复", 0, "reply_wd"),
-                                                          ("请回复", "3", "reply_wd"), ("请回复", 31, "reply_wd")])
+@pytest.mark.parametrize(
+    "instruction, reply_wd, field",
+    [
+        ("", 3, "instruction"),
+        ("请回复", 0, "reply_wd"),
+        ("请回复", "3", "reply_wd"),
+        ("请回复", 31, "reply_wd"),
+    ],
+)
 def test_a_bad_order_is_refused_and_nothing_is_written(people, instruction, reply_wd, field):
     case = submit(people, "2026-03-02")
     with pytest.raises(ValidationFailed) as err:
-        supervision.issue_order(people["supervisor"], case.case_no, instruction, reply_wd, now=at("2026-03-06"))
+        supervision.issue_order(
+            people["supervisor"], case.case_no, instruction, reply_wd, now=at("2026-03-06")
+        )
     assert [d["field"] for d in err.value.details] == [field]
     assert Session.scalar(select(func.count()).select_from(SupervisionOrder)) == 0
 
@@ -46,15 +65,23 @@ def test_only_supervisors_issue_orders_and_only_the_department_replies(people):
         supervision.reply_order(people["tr_decider"], order.id, "不关我事")
     with pytest.raises(Forbidden):
         supervision.reply_order(people["env_reviewer"], order.id, "我来回复")
-    replied = supervision.reply_order(people["env_decider"], order.id, "已督促窗口当日受理", now=at("2026-03-09"))
-    assert (replied.state, replied.reply, replied.replied_by_id) == ("replied", "已督促窗口当日受理", people["env_decider"].id)
+    replied = supervision.reply_order(
+        people["env_decider"], order.id, "已督促窗口当日受理", now=at("2026-03-09")
+    )
+    assert (replied.state, replied.reply, replied.replied_by_id) == (
+        "replied",
+        "已督促窗口当日受理",
+        people["env_decider"].id,
+    )
     with pytest.raises(Conflict):
         supervision.reply_order(people["env_clerk"], order.id, "再回复一次")
 
 
 def test_an_unanswered_order_turns_yellow_on_its_day_then_red_and_escalates_once(people):
     case = submit(people, "2026-03-02")
-    order = supervision.issue_order(people["supervisor"], case.case_no, "请说明受理延迟原因", 2, now=at("2026-03-06"))
+    order = supervision.issue_order(
+        people["supervisor"], case.case_no, "请说明受理延迟原因", 2, now=at("2026-03-06")
+    )
     assert supervision.check_orders(None, at("2026-03-09")) == {"reminders": 0, "escalated": 0}
     on_the_day = supervision.check_orders(None, at("2026-03-10"))
     Session.refresh(order)
@@ -64,10 +91,16 @@ def test_an_unanswered_order_turns_yellow_on_its_day_then_red_and_escalates_once
     assert after["escalated"] == 1
     assert (order.light, order.escalated_to, order.state) == ("red", "admin", "open")
     cards = Session.scalars(select(DepartmentCard)).all()
-    assert [(c.department_code, c.color, c.rule, c.source_id) for c in cards] == [("env", "red", "order_escalated", order.id)]
-    events = Session.scalars(select(AuditEvent).where(AuditEvent.action == "supervision.order_escalated")).all()
+    assert [(c.department_code, c.color, c.rule, c.source_id) for c in cards] == [
+        ("env", "red", "order_escalated", order.id)
+    ]
+    events = Session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "supervision.order_escalated")
+    ).all()
     assert len(events) == 1 and events[0].after["escalated_to"] == "admin" and events[0].case_id == case.id
-    escalation_to = {n.user_id for n in Session.scalars(select(Notification).where(Notification.kind == "escalation"))}
+    escalation_to = {
+        n.user_id for n in Session.scalars(select(Notification).where(Notification.kind == "escalation"))
+    }
     assert {people["supervisor"].id, people["admin"].id} <= escalation_to
     assert supervision.check_orders(None, at("2026-03-12")) == {"reminders": 0, "escalated": 0}
     assert Session.scalar(select(func.count()).select_from(DepartmentCard)) == 1

@@ -55,7 +55,9 @@ def test_a_lease_is_held_by_one_process_until_released_or_expired(app):
 
 
 @pytest.mark.parametrize("use_lease", [True, False], ids=["with-leases", "without-leases-unique-keys-only"])
-def test_two_schedulers_at_once_fire_each_alert_timer_and_mail_exactly_once(app, people, timer_version, smtp, database_url, use_lease):
+def test_two_schedulers_at_once_fire_each_alert_timer_and_mail_exactly_once(
+    app, people, timer_version, smtp, database_url, use_lease
+):
     waiting = [start_timer_case(people, timer_version, "2026-03-02") for _ in range(3)]
     late = [submit(people, "2026-03-02") for _ in range(4)]
     Session.remove()
@@ -86,12 +88,20 @@ def test_two_schedulers_at_once_fire_each_alert_timer_and_mail_exactly_once(app,
     assert not errors, errors
     with app.app_context():
         for case in waiting:
-            assert count(AuditEvent, AuditEvent.action == "case.timer_fired", AuditEvent.case_id == case.id) == 1
+            assert (
+                count(AuditEvent, AuditEvent.action == "case.timer_fired", AuditEvent.case_id == case.id) == 1
+            )
             assert [t.bpmn_id for t in Session.get(Case, case.id).tasks if t.state == "ready"] == ["handle"]
         alerts = Session.scalars(select(Alert)).all()
         # one alert per lit case and step, at its light; the late cases: yellow case, red 'accept' step
-        lit = [(c.id, "case", c.light) for c in Session.scalars(select(Case).where(Case.light.in_(("yellow", "red"))))]
-        lit += [(t.case_id, "task", t.light) for t in Session.scalars(select(CaseTask).where(CaseTask.light.in_(("yellow", "red"))))]
+        lit = [
+            (c.id, "case", c.light)
+            for c in Session.scalars(select(Case).where(Case.light.in_(("yellow", "red"))))
+        ]
+        lit += [
+            (t.case_id, "task", t.light)
+            for t in Session.scalars(select(CaseTask).where(CaseTask.light.in_(("yellow", "red"))))
+        ]
         assert sorted((a.case_id, a.subject_kind, a.level) for a in alerts) == sorted(lit)
         assert {(c.id, "case", "yellow") for c in late} | {(c.id, "task", "red") for c in late} <= set(lit)
         assert count(AuditEvent, AuditEvent.action == "alert.raised") == len(alerts)

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_run_once_from_the_cli_prints_what_each_job_did(app, people):
     submit(people, "2026-03-02")
     Session.remove()
-    result = app.test_cli_runner().invoke(args=["scheduler", "run-once", "--now", "2026-03-05T10:00:00+08:00", "--job", "sweep"])
+    result = app.test_cli_runner().invoke(
+        args=["scheduler", "run-once", "--now", "2026-03-05T10:00:00+08:00", "--job", "sweep"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["sweep"]["task_alerts"] == 1
     bad = app.test_cli_runner().invoke(args=["scheduler", "run-once", "--now", "yesterday"])
@@ -30,19 +32,42 @@ def test_run_once_from_the_cli_prints_what_each_job_did(app, people):
     assert unknown.exit_code == 2 and "sweep" in unknown.output
 
 
-def test_two_scheduler_processes_at_once_raise_each_alert_and_fire_each_timer_once(app, people, timer_version, database_url, tmp_path):
+def test_two_scheduler_processes_at_once_raise_each_alert_and_fire_each_timer_once(
+    app, people, timer_version, database_url, tmp_path
+):
     waiting = start_timer_case(people, timer_version, "2026-03-02")
     late = submit(people, "2026-03-02")
     Session.remove()
-    env = {**os.environ, "TONGBAN_DATABASE_URL": database_url, "TONGBAN_DATA_DIR": str(tmp_path), "TONGBAN_SCHEDULER": "0",
-           "TONGBAN_SMTP_HOST": ""}
-    cmd = [sys.executable, "-m", "flask", "--app", "app", "scheduler", "run-once", "--now", "2026-03-05T09:00:00+08:00"]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    env = {
+        **os.environ,
+        "TONGBAN_DATABASE_URL": database_url,
+        "TONGBAN_DATA_DIR": str(tmp_path),
+        "TONGBAN_SCHEDULER": "0",
+        "TONGBAN_SMTP_HOST": "",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "app",
+        "scheduler",
+        "run-once",
+        "--now",
+        "2026-03-05T09:00:00+08:00",
+    ]
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     with app.app_context():
-        fired = Session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "case.timer_fired", AuditEvent.case_id == waiting.id))
+        fired = Session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "case.timer_fired", AuditEvent.case_id == waiting.id)
+        )
         raised = Session.scalars(select(Alert).where(Alert.case_id == late.id)).all()
         assert fired == 1
         assert sorted((a.subject_kind, a.level) for a in raised) == [("case", "yellow"), ("task", "red")]

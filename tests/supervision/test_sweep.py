@@ -77,7 +77,11 @@ def test_acknowledging_keeps_the_alert_until_the_subject_closes(people):
     alert = Session.scalar(select(Alert).where(Alert.subject_kind == "case"))
     alerts.acknowledge_alert(people["env_decider"], alert.id, "正在处理", now=at("2026-03-05", 11))
     Session.refresh(alert)
-    assert (alert.state, alert.acknowledged_by_id, alert.note) == ("acknowledged", people["env_decider"].id, "正在处理")
+    assert (alert.state, alert.acknowledged_by_id, alert.note) == (
+        "acknowledged",
+        people["env_decider"].id,
+        "正在处理",
+    )
     alerts.sweep(None, at("2026-03-05", 12))
     Session.refresh(alert)
     assert alert.state == "acknowledged"
@@ -90,7 +94,9 @@ def test_a_red_alert_unresolved_for_three_working_days_gives_the_department_a_ye
     assert Session.scalar(select(func.count()).select_from(DepartmentCard)) == 0
     result = alerts.sweep(None, at("2026-03-10"))  # Fri, Mon, Tue: 3 WD
     cards = Session.scalars(select(DepartmentCard)).all()
-    assert result["yellow_cards"] == 1 and [(c.department_code, c.color, c.rule) for c in cards] == [("env", "yellow", "red_alert_unresolved")]
+    assert result["yellow_cards"] == 1 and [(c.department_code, c.color, c.rule) for c in cards] == [
+        ("env", "yellow", "red_alert_unresolved")
+    ]
     alerts.sweep(None, at("2026-03-11"))
     # the case's own red alert (raised 03-10) is not three days old yet: still one card
     assert Session.scalar(select(func.count()).select_from(DepartmentCard)) == 1
@@ -103,7 +109,9 @@ def test_alert_mail_goes_out_once_through_smtp(people, smtp):
     second = notify.dispatch_pending(at("2026-03-05", 11))
     assert (first["sent"], second["sent"]) == (2, 0)
     assert len(smtp.messages) == 2
-    assert all(m["to"] == ["env_decider@tongban.local"] and case.case_no in m["subject"] for m in smtp.messages)
+    assert all(
+        m["to"] == ["env_decider@tongban.local"] and case.case_no in m["subject"] for m in smtp.messages
+    )
     assert {m["subject"][:6] for m in smtp.messages} == {"【黄灯预警】", "【红灯预警】"}
 
 

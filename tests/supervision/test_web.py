@@ -40,19 +40,27 @@ def test_the_cockpit_is_for_supervisors_only(client, red_case):
 
 def test_a_bad_order_form_is_shown_again_with_the_problem_and_nothing_is_issued(client, red_case):
     token = web_login(client, "supervisor")
-    resp = client.post("/supervision/orders", data={"csrf_token": token, "case_no": red_case, "instruction": "请说明", "reply_wd": "abc"})
+    resp = client.post(
+        "/supervision/orders",
+        data={"csrf_token": token, "case_no": red_case, "instruction": "请说明", "reply_wd": "abc"},
+    )
     assert resp.status_code == 422 and "reply_wd" in resp.get_data(as_text=True)
     with client.application.app_context():
         assert Session.scalar(select(func.count()).select_from(SupervisionOrder)) == 0
         Session.remove()
-    ok = client.post("/supervision/orders", data={"csrf_token": token, "case_no": red_case, "instruction": "请说明", "reply_wd": "2"})
+    ok = client.post(
+        "/supervision/orders",
+        data={"csrf_token": token, "case_no": red_case, "instruction": "请说明", "reply_wd": "2"},
+    )
     assert ok.status_code == 303 and "/supervision/orders/" in ok.headers["Location"]
 
 
 def test_the_department_replies_to_an_order_on_its_page(client, red_case):
     token = web_login(client, "supervisor")
-    location = client.post("/supervision/orders", data={"csrf_token": token, "case_no": red_case, "instruction": "请说明",
-                                                        "reply_wd": "2"}).headers["Location"]
+    location = client.post(
+        "/supervision/orders",
+        data={"csrf_token": token, "case_no": red_case, "instruction": "请说明", "reply_wd": "2"},
+    ).headers["Location"]
     token = web_login(client, "env_decider")
     page = client.get(location).get_data(as_text=True)
     assert 'id="reply-form"' in page

@@ -24,7 +24,12 @@ APPLICATION = {
     "eia_preparer_uscc": "91350200MA34T6H0FA",
     "submitted_materials": ["application_letter", "eia_report", "project_filing_document"],
 }
-APPLICANT = {"kind": "entity", "name": "厦门海沧新材料科技有限公司", "id_no": "91350200MA2Y8K3Q1P", "phone": "13859201234"}
+APPLICANT = {
+    "kind": "entity",
+    "name": "厦门海沧新材料科技有限公司",
+    "id_no": "91350200MA2Y8K3Q1P",
+    "phone": "13859201234",
+}
 
 
 def submit_case(api, applicant_name: str | None = None) -> str:
@@ -33,7 +38,11 @@ def submit_case(api, applicant_name: str | None = None) -> str:
     if applicant_name:
         applicant["name"] = applicant_name
         data["applicant_name"] = applicant_name
-    resp = api.post("/cases", user="applicant", json={"item_code": "eia_report_form", "applicant": applicant, "data": data})
+    resp = api.post(
+        "/cases",
+        user="applicant",
+        json={"item_code": "eia_report_form", "applicant": applicant, "data": data},
+    )
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()["case_no"]
 

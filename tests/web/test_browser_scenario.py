@@ -26,7 +26,9 @@ class Walk:
 
     def as_user(self, username: str):
         if username not in self.pages:
-            context = self.browser.new_context(locale="zh-CN", viewport={"width": 1360, "height": 900}, accept_downloads=True)
+            context = self.browser.new_context(
+                locale="zh-CN", viewport={"width": 1360, "height": 900}, accept_downloads=True
+            )
             page = context.new_page()
             page.set_default_timeout(15000)
             page.goto(f"{self.base}/login")
@@ -78,9 +80,13 @@ def test_a_case_from_correction_to_a_pdf_decision(app, api, browser, live_server
         walk.open_task("env_clerk", case_no)
         clerk.get_by_label("一次性告知补正").check()
         clerk.locator('input[name="deficient_materials-eia_report_public_version-_on"]').check()
-        clerk.locator('textarea[name="deficient_materials-eia_report_public_version-reason"]').fill("未提交报告表公开版本")
+        clerk.locator('textarea[name="deficient_materials-eia_report_public_version-reason"]').fill(
+            "未提交报告表公开版本"
+        )
         clerk.locator('input[name="deficient_materials-deletion_statement-_on"]').check()
-        clerk.locator('textarea[name="deficient_materials-deletion_statement-reason"]').fill("缺少删除内容及理由说明")
+        clerk.locator('textarea[name="deficient_materials-deletion_statement-reason"]').fill(
+            "缺少删除内容及理由说明"
+        )
         clerk.screenshot(path=str(SCREENSHOTS / "task-accept.png"), full_page=True)
         walk.submit(clerk)
         assert "补正材料通知书" in clerk.content()
@@ -88,7 +94,11 @@ def test_a_case_from_correction_to_a_pdf_decision(app, api, browser, live_server
     resp = api.post(
         f"/cases/{case_no}/supplements",
         user="applicant",
-        json={"data": {"materials": [{"material": "eia_report_public_version"}, {"material": "deletion_statement"}]}},
+        json={
+            "data": {
+                "materials": [{"material": "eia_report_public_version"}, {"material": "deletion_statement"}]
+            }
+        },
     )
     assert resp.status_code == 200, resp.get_json()
 
@@ -150,7 +160,9 @@ def test_a_case_from_correction_to_a_pdf_decision(app, api, browser, live_server
         body = open(info.value.path(), "rb").read()
         assert body.startswith(b"%PDF")
         if shutil.which("pdftotext"):
-            text = subprocess.run(["pdftotext", "-", "-"], input=body, capture_output=True, check=True).stdout.decode()  # noqa: S603,S607 - fixed argv
+            text = subprocess.run(
+                ["pdftotext", "-", "-"], input=body, capture_output=True, check=True
+            ).stdout.decode()  # noqa: S603,S607 - fixed argv
             assert case_no in text and "准予行政许可决定书" in text
-        decider.wait_for_selector('#bpmn-canvas[data-rendered]', timeout=15000)
+        decider.wait_for_selector("#bpmn-canvas[data-rendered]", timeout=15000)
         decider.screenshot(path=str(SCREENSHOTS / "case-file.png"), full_page=True)

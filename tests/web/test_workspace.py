@@ -134,7 +134,12 @@ def test_missing_reason_is_shown_next_to_the_field_and_input_is_kept(app, client
     before = _snapshot()
     resp = client.post(
         f"/tasks/{task_id}",
-        data={"csrf_token": token, "accept_outcome": "correct", "deficient_materials-eia_report-_on": "on", "deficient_materials-eia_report-reason": ""},
+        data={
+            "csrf_token": token,
+            "accept_outcome": "correct",
+            "deficient_materials-eia_report-_on": "on",
+            "deficient_materials-eia_report-reason": "",
+        },
     )
     page = resp.data.decode()
     assert resp.status_code == 422
@@ -147,7 +152,10 @@ def test_refusal_without_reason_names_the_field(app, client, api):
     case_no = submit_case(api)
     task_id = open_task_id(api, case_no, "env_clerk")
     token = web_login(client, "env_clerk")
-    resp = client.post(f"/tasks/{task_id}", data={"csrf_token": token, "accept_outcome": "refuse", "remedy_rights": "可申请复议"})
+    resp = client.post(
+        f"/tasks/{task_id}",
+        data={"csrf_token": token, "accept_outcome": "refuse", "remedy_rights": "可申请复议"},
+    )
     assert resp.status_code == 422
     assert 'id="refuse_reason-error"' in resp.data.decode()
 
@@ -157,7 +165,9 @@ def test_tampered_extra_field_is_refused_and_changes_nothing(app, client, api):
     task_id = open_task_id(api, case_no, "env_clerk")
     token = web_login(client, "env_clerk")
     before = _snapshot()
-    resp = client.post(f"/tasks/{task_id}", data={"csrf_token": token, "accept_outcome": "accept", "is_admin": "1"})
+    resp = client.post(
+        f"/tasks/{task_id}", data={"csrf_token": token, "accept_outcome": "accept", "is_admin": "1"}
+    )
     assert resp.status_code == 422 and "不允许的字段" in resp.data.decode()
     assert _snapshot() == before
 
@@ -167,20 +177,32 @@ def test_tampered_enum_value_is_refused(app, client, api):
     task_id = open_task_id(api, case_no, "env_clerk")
     token = web_login(client, "env_clerk")
     before = _snapshot()
-    resp = client.post(f"/tasks/{task_id}", data={"csrf_token": token, "accept_outcome": "approve_everything"})
+    resp = client.post(
+        f"/tasks/{task_id}", data={"csrf_token": token, "accept_outcome": "approve_everything"}
+    )
     assert resp.status_code == 422 and "所选项无效" in resp.data.decode()
     assert _snapshot() == before
 
 
 def test_wrong_type_for_a_number_is_refused(app, client, api):
     case_no = submit_case(api)
-    api.post(f"/tasks/{open_task_id(api, case_no, 'env_clerk')}/complete", user="env_clerk", json={"data": {"accept_outcome": "accept"}})
+    api.post(
+        f"/tasks/{open_task_id(api, case_no, 'env_clerk')}/complete",
+        user="env_clerk",
+        json={"data": {"accept_outcome": "accept"}},
+    )
     task_id = open_task_id(api, case_no, "env_reviewer")
     token = web_login(client, "env_reviewer")
     before = _snapshot()
     resp = client.post(
         f"/tasks/{task_id}",
-        data={"csrf_token": token, "review_outcome": "expert_review", "review_opinion": "需论证", "expert_review_reason": "参数存疑", "expected_duration_wd": "十二"},
+        data={
+            "csrf_token": token,
+            "review_outcome": "expert_review",
+            "review_opinion": "需论证",
+            "expert_review_reason": "参数存疑",
+            "expected_duration_wd": "十二",
+        },
     )
     page = resp.data.decode()
     assert resp.status_code == 422 and 'id="expected_duration_wd-error"' in page and "请输入整数" in page
@@ -204,27 +226,48 @@ def test_a_stale_page_after_someone_else_completed_the_task_says_so(app, client,
     task_id = open_task_id(api, case_no, "env_clerk")
     token = web_login(client, "env_clerk")
     assert client.get(f"/tasks/{task_id}").status_code == 200
-    assert api.post(f"/tasks/{task_id}/complete", user="env_clerk", json={"data": {"accept_outcome": "accept"}}).status_code == 200
+    assert (
+        api.post(
+            f"/tasks/{task_id}/complete", user="env_clerk", json={"data": {"accept_outcome": "accept"}}
+        ).status_code
+        == 200
+    )
     before = _snapshot()
-    resp = client.post(f"/tasks/{task_id}", data={"csrf_token": token, "accept_outcome": "refuse", "refuse_reason": "x", "remedy_rights": "y"})
+    resp = client.post(
+        f"/tasks/{task_id}",
+        data={"csrf_token": token, "accept_outcome": "refuse", "refuse_reason": "x", "remedy_rights": "y"},
+    )
     assert resp.status_code == 409 and "已办结" in resp.data.decode()
     assert _snapshot() == before
 
 
 def test_add_row_without_javascript_saves_nothing(app, client, api):
     case_no = submit_case(api)
-    api.post(f"/tasks/{open_task_id(api, case_no, 'env_clerk')}/complete", user="env_clerk", json={"data": {"accept_outcome": "accept"}})
+    api.post(
+        f"/tasks/{open_task_id(api, case_no, 'env_clerk')}/complete",
+        user="env_clerk",
+        json={"data": {"accept_outcome": "accept"}},
+    )
     api.post(
         f"/tasks/{open_task_id(api, case_no, 'env_reviewer')}/complete",
         user="env_reviewer",
-        json={"data": {"review_outcome": "expert_review", "review_opinion": "需论证", "expert_review_reason": "参数存疑", "expected_duration_wd": 12}},
+        json={
+            "data": {
+                "review_outcome": "expert_review",
+                "review_opinion": "需论证",
+                "expert_review_reason": "参数存疑",
+                "expected_duration_wd": 12,
+            }
+        },
     )
     task_id = open_task_id(api, case_no, "env_reviewer")
     token = web_login(client, "env_reviewer")
     page = client.get(f"/tasks/{task_id}").data.decode()
     assert 'name="experts-2-name"' in page and 'name="experts-3-name"' not in page
     before = _snapshot()
-    resp = client.post(f"/tasks/{task_id}", data={"csrf_token": token, "_add": "experts", "experts-0-name": "王立新"})
+    resp = client.post(
+        f"/tasks/{task_id}", data={"csrf_token": token, "_add": "experts", "experts-0-name": "王立新"}
+    )
     page = resp.data.decode()
     assert resp.status_code == 200 and 'name="experts-3-name"' in page and "王立新" in page
     assert _snapshot() == before

@@ -44,13 +44,20 @@ def cockpit_page(actor):
     except ValidationFailed as exc:
         problems, period = exc.details, cockpit.month_period(None, day)
     data = {
-        "lights": cockpit.by_light(actor), "items": cockpit.by_item(actor), "departments": cockpit.by_department(actor),
-        "unconfirmed": cockpit.unconfirmed_waiting(actor), "perf": cockpit.performance(actor, period),
-        "overdue": cockpit.overdue(actor, limit=20), "weeks": cockpit.trends(actor, day, "week", 12),
-        "months": cockpit.trends(actor, day, "month", 12), "catalogue": list_items(),
+        "lights": cockpit.by_light(actor),
+        "items": cockpit.by_item(actor),
+        "departments": cockpit.by_department(actor),
+        "unconfirmed": cockpit.unconfirmed_waiting(actor),
+        "perf": cockpit.performance(actor, period),
+        "overdue": cockpit.overdue(actor, limit=20),
+        "weeks": cockpit.trends(actor, day, "week", 12),
+        "months": cockpit.trends(actor, day, "month", 12),
+        "catalogue": list_items(),
         "open_alerts": alerts.count_alerts(actor, state="open"),
     }
-    return render_template("supervision/cockpit.html", period=period, problems=problems, **data), 422 if problems else 200
+    return render_template(
+        "supervision/cockpit.html", period=period, problems=problems, **data
+    ), 422 if problems else 200
 
 
 @bp.get("/overdue")
@@ -58,7 +65,9 @@ def cockpit_page(actor):
 def overdue(actor):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     dept = request.args.get("department") or None
-    result = cockpit.overdue(actor, limit=50, offset=(page - 1) * 50, department=dept, item=request.args.get("item") or None)
+    result = cockpit.overdue(
+        actor, limit=50, offset=(page - 1) * 50, department=dept, item=request.args.get("item") or None
+    )
     return render_template("supervision/overdue.html", result=result, page=page, department=dept)
 
 
@@ -72,7 +81,13 @@ def alert_list(actor):
     except ValidationFailed as exc:
         flash(exc.message, "error")
         rows = alerts.list_alerts(actor, state="unresolved", limit=500)
-    return render_template("supervision/alerts.html", rows=[alerts.alert_dict(a) for a in rows], state=state, level=level, actor=actor)
+    return render_template(
+        "supervision/alerts.html",
+        rows=[alerts.alert_dict(a) for a in rows],
+        state=state,
+        level=level,
+        actor=actor,
+    )
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")
@@ -89,9 +104,19 @@ def alert_ack(actor, alert_id: int):
 @bp.get("/orders")
 @login_required(*OVERSIGHT, *STAFF)
 def order_list(actor):
-    rows = supervision.list_orders(actor, request.args.get("state") or None) if actor.role in OVERSIGHT or actor.is_staff else []
-    return render_template("supervision/orders.html", rows=[supervision.order_dict(o) for o in rows], actor=actor,
-                           case_no=request.args.get("case_no", ""), form={}, problems=[])
+    rows = (
+        supervision.list_orders(actor, request.args.get("state") or None)
+        if actor.role in OVERSIGHT or actor.is_staff
+        else []
+    )
+    return render_template(
+        "supervision/orders.html",
+        rows=[supervision.order_dict(o) for o in rows],
+        actor=actor,
+        case_no=request.args.get("case_no", ""),
+        form={},
+        problems=[],
+    )
 
 
 @bp.post("/orders")
@@ -101,11 +126,19 @@ def order_create(actor):
     raw_wd = form.get("reply_wd", "")
     reply_wd: object = int(raw_wd) if raw_wd.strip().isdigit() else raw_wd
     try:
-        order = supervision.issue_order(actor, form.get("case_no", "").strip(), form.get("instruction", ""), reply_wd)
+        order = supervision.issue_order(
+            actor, form.get("case_no", "").strip(), form.get("instruction", ""), reply_wd
+        )
     except ValidationFailed as exc:
         rows = [supervision.order_dict(o) for o in supervision.list_orders(actor)]
-        return render_template("supervision/orders.html", rows=rows, actor=actor, case_no=form.get("case_no", ""),
-                               form=form, problems=exc.details), 422
+        return render_template(
+            "supervision/orders.html",
+            rows=rows,
+            actor=actor,
+            case_no=form.get("case_no", ""),
+            form=form,
+            problems=exc.details,
+        ), 422
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("supervision.order_list", case_no=form.get("case_no", "")), code=303)
@@ -117,9 +150,14 @@ def order_create(actor):
 @login_required(*OVERSIGHT, *STAFF)
 def order_show(actor, order_id: int):
     order = supervision.get_order(actor, order_id)
-    may_reply = order.state == "open" and actor.role in supervision.REPLY_ROLES and \
-        actor.department_code in (order.department_code, order.escalated_to)
-    return render_template("supervision/order.html", order=supervision.order_dict(order), may_reply=may_reply, problems=[])
+    may_reply = (
+        order.state == "open"
+        and actor.role in supervision.REPLY_ROLES
+        and actor.department_code in (order.department_code, order.escalated_to)
+    )
+    return render_template(
+        "supervision/order.html", order=supervision.order_dict(order), may_reply=may_reply, problems=[]
+    )
 
 
 @bp.post("/orders/<int:order_id>/reply")
@@ -129,8 +167,12 @@ def order_reply(actor, order_id: int):
         supervision.reply_order(actor, order_id, request.form.get("reply", ""))
     except ValidationFailed as exc:
         order = supervision.get_order(actor, order_id)
-        return render_template("supervision/order.html", order=supervision.order_dict(order), may_reply=True,
-                               problems=exc.details), 422
+        return render_template(
+            "supervision/order.html",
+            order=supervision.order_dict(order),
+            may_reply=True,
+            problems=exc.details,
+        ), 422
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("supervision.order_show", order_id=order_id), code=303)
@@ -170,12 +212,17 @@ def heatmap_xml(actor, item_code: str):
 @login_required(*OVERSIGHT)
 def export(actor, name: str):
     filename, body = reports.export_xlsx(actor, name, request.args.to_dict())
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.get("/report.pdf")
 @login_required(*OVERSIGHT)
 def report_pdf(actor):
     filename, body = reports.monthly_report_pdf(actor, request.args.get("month") or None, today(), utcnow())
-    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(
+        body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
