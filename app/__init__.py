@@ -25,40 +25,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in (test_config or {}).items() if not k.startswith("TONGBAN_")})
     app.json.ensure_ascii = False
 
-    from app import db, errors
+    from app import capabilities, db, errors
     from app.api import init_app as init_api
     from app.cli import init_app as init_cli
+    from app.jobs import start_in_process
+    from app.services.events import BUS
+    from app.web import init_app as init_web
 
     db.init_app(app, settings)
-    _register_capabilities()
+    capabilities.register(BUS)
     errors.init_app(app)
     init_api(app)
     init_cli(app)
-    _init_optional(app, settings)
-    return app
-
-
-def _register_capabilities() -> None:
-    """Capabilities that react to case events register their hooks on import."""
-    import importlib
-
-    for name in ("app.services.clocks", "app.services.documents", "app.services.supervision"):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-
-
-def _init_optional(app: Flask, settings: Any) -> None:
-    """Parts added by later work (web pages, scheduler) register themselves here when present."""
-    try:
-        from app.web import init_app as init_web
-    except ImportError:
-        init_web = None
-    if init_web is not None:
-        init_web(app)
+    init_web(app)
     if settings.scheduler:
-        from app.jobs import start_in_process
-
         start_in_process(app)
+    return app

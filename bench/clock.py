@@ -84,20 +84,20 @@ def bench_pure(calls: int = 1_000_000, seed: int = 20260212) -> dict[str, float]
         r = rng.random()
         today = s + timedelta(days=rng.randint(0, 90))
         if r < 1 / 3:
-            c = ClockInput("decision", s, n)
+            c = ClockInput("promised", s, n)
         elif r < 2 / 3:
             p0 = s + timedelta(days=rng.randint(0, 10))
             c = ClockInput(
-                "decision", s, n, pauses=(Pause(p0, p0 + timedelta(days=rng.randint(1, 30)), "补正"),)
+                "promised", s, n, pauses=(Pause(p0, p0 + timedelta(days=rng.randint(1, 30)), "补正"),)
             )
         elif r < 5 / 6:
             c = ClockInput(
-                "decision", s, n, pauses=(Pause(s + timedelta(days=rng.randint(0, 10)), None, "补正"),)
+                "promised", s, n, pauses=(Pause(s + timedelta(days=rng.randint(0, 10)), None, "补正"),)
             )
         else:
             p0 = s + timedelta(days=rng.randint(0, 10))
             c = ClockInput(
-                "decision",
+                "promised",
                 s,
                 n,
                 pauses=(

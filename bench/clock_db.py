@@ -97,8 +97,9 @@ def run(db: str, n: int) -> None:
         from app.services.auth import Actor
         from app.services.calendar import seed_from_package, set_day
         from app.services.catalogue import load_catalogue
-        from app.services.clocks import recompute_open_clocks, today
+        from app.services.clocks import recompute_open_clocks
         from app.services.users import seed_demo_users
+        from app.services.workdays import today
 
         upgrade(url)
         app = create_app(

@@ -129,7 +129,7 @@ def generate(
     from sqlalchemy import select, text
 
     from app.models import ServiceItem, Session, User
-    from app.services.calendar import get_calendar
+    from app.services.workdays import get_calendar
 
     t0 = time.perf_counter()
     app = prepare(url, schema)

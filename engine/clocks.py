@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 CLOCK_KINDS = frozenset(
-    {"acceptance", "decision", "statutory", "step", "special_procedure", "delivery", "correction_wait"}
+    {"acceptance", "promised", "statutory", "step", "special_procedure", "delivery", "correction_wait"}
 )
 LIGHTS = ("green", "yellow", "red")
 

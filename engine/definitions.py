@@ -18,10 +18,12 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.errors import BpmnValidationError, EngineError
+from engine.events import PROP_SPECIAL, Meaning, task_meanings
 from engine.lint import Problem, lint_specs
+from engine.vocab import Role
 from engine.xmlsafe import parse_xml
 
-KNOWN_ROLES = frozenset({"applicant", "clerk", "reviewer", "decider", "supervisor", "designer", "admin"})
+KNOWN_ROLES = frozenset(r.value for r in Role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,12 @@ class UserTaskDef:
 
     @property
     def special_procedure(self) -> str | None:
-        return self.properties.get("special_procedure") or None
+        return self.properties.get(PROP_SPECIAL) or None
+
+    @property
+    def meanings(self) -> set[Meaning]:
+        """Every case-event meaning this task can have (docs/CASE-EVENTS.md)."""
+        return task_meanings(self.properties)
 
 
 @dataclass(frozen=True)
@@ -109,14 +116,15 @@ def parse_definition(
     slug: str,
     process_id: str,
     files: Mapping[str, bytes],
-    form_names: Iterable[str] = (),
+    forms: Mapping[str, Any] | Iterable[str] = (),
     roles: Iterable[str] = KNOWN_ROLES,
     strict: bool = True,
 ) -> ProcessDefinition:
     """Parse and validate the BPMN of one item. Raises BpmnValidationError listing every problem.
 
-    ``form_names`` are the form files that exist for this item (``accept.json`` …); the lint checks
-    that every user task has one. ``strict`` turns lint errors into an exception (deploy); with
+    ``forms`` maps the item's form file names (``accept.json`` …) to their JSON, or just lists the
+    names; the lint checks that every user task has one and, given the JSON, that its case-event
+    declarations fit the form. ``strict`` turns lint errors into an exception (deploy); with
     ``strict=False`` they come back as warnings (designer preview).
     """
     parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -149,7 +157,7 @@ def parse_definition(
     index = _element_index(trees)
     problems = [
         replace(p, file=index[p.element][0], line=index[p.element][1]) if p.element in index else p
-        for p in lint_specs(all_specs, set(form_names), set(roles))
+        for p in lint_specs(all_specs, forms if isinstance(forms, Mapping) else set(forms), set(roles))
     ]
     errors = [p for p in problems if p.severity == "error"]
     if errors and strict:
@@ -197,14 +205,18 @@ class ProcessCache:
         self._by_version: dict[str, ProcessDefinition] = {}
 
     def get_or_parse(
-        self, slug: str, process_id: str, files: Mapping[str, bytes], form_names: Iterable[str] = ()
+        self,
+        slug: str,
+        process_id: str,
+        files: Mapping[str, bytes],
+        forms: Mapping[str, Any] | Iterable[str] = (),
     ) -> ProcessDefinition:
         version = content_version(files)
         with self._lock:
             hit = self._by_version.get(version)
         if hit is not None:
             return hit
-        definition = parse_definition(slug, process_id, files, form_names)
+        definition = parse_definition(slug, process_id, files, forms)
         with self._lock:
             return self._by_version.setdefault(version, definition)
 

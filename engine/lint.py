@@ -1,22 +1,40 @@
 """Deploy-time lint of parsed process specs: what SpiffWorkflow only discovers at run time.
 
-Checks: every user task sits in a lane naming a known role and has a form; every gateway condition,
-script, pre-/post-script parses and passes the sandbox; every timer is a quoted, valid ISO 8601
-expression; call-activity properties are well formed.
+Checks: every user task sits in a lane naming a known role and has a form; its case-event
+declarations (``event``, ``outcome_field``, ``outcome.<value>``; docs/CASE-EVENTS.md) name known
+meanings, map every value of the outcome field, and the form defines the fields those meanings read;
+every gateway condition, script, pre-/post-script parses and passes the sandbox; every timer is a
+quoted, valid ISO 8601 expression; call-activity properties are well formed; a process that can
+approve has a step that records delivery.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 
+from engine.events import (
+    DELIVERY_METHODS,
+    EXCLUSIVE,
+    MEANING_VALUES,
+    PAYLOAD_FIELDS,
+    PROP_EVENT,
+    PROP_NOTICE_FIELD,
+    PROP_OUTCOME_FIELD,
+    PROP_OUTCOME_PREFIX,
+    PROP_SPECIAL,
+    Meaning,
+    split_meanings,
+    task_meanings,
+)
 from engine.sandbox import lint_source
 
+CALL_ACTIVITY_TYPES = ("CallActivity", "SubWorkflowTask", "TransactionSubprocess")
 INT_PROPERTIES = ("time_limit_wd", "yellow_remaining_wd", "yellow_consumed_pct")
 SPECIAL_PROCEDURES = frozenset(
     {"expert_review", "site_inspection", "testing", "hearing", "quarantine", "appraisal"}
@@ -82,14 +100,122 @@ def _check_properties(element: str, props: dict[str, str]) -> Iterable[Problem]:
             continue
         if value < 0:
             yield Problem(element, f"property {key}={value} must not be negative")
-    sp = props.get("special_procedure")
+    sp = props.get(PROP_SPECIAL)
     if sp and sp not in SPECIAL_PROCEDURES:
         yield Problem(element, f"special_procedure {sp!r} is not one of {sorted(SPECIAL_PROCEDURES)}")
 
 
-def lint_specs(specs: Iterable[Any], form_names: set[str], roles: set[str]) -> list[Problem]:
+def _schema_fields(form: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not isinstance(form, Mapping):
+        return None
+    schema = form.get("schema")
+    props = schema.get("properties") if isinstance(schema, Mapping) else None
+    return dict(props) if isinstance(props, Mapping) else {}
+
+
+def _field_values(spec: Any) -> list[str] | None:
+    """The values an outcome field can take, spelled as in ``outcome.<value>``; None if unbounded."""
+    if not isinstance(spec, Mapping):
+        return None
+    if spec.get("type") == "boolean":
+        return ["true", "false"]
+    enum = spec.get("enum")
+    if isinstance(enum, list):
+        return ["true" if v is True else "false" if v is False else str(v) for v in enum]
+    return None
+
+
+def _check_meanings(element: str, props: dict[str, str], form: Mapping[str, Any] | None) -> Iterable[Problem]:
+    """The case-event declarations of one user task (docs/CASE-EVENTS.md)."""
+    fields = _schema_fields(form)
+    always: list[str] = split_meanings(props.get(PROP_EVENT, ""))
+    for token in always:
+        if token not in MEANING_VALUES:
+            yield Problem(
+                element, f"event {token!r} is not a known meaning ({', '.join(m.value for m in Meaning)})"
+            )
+    outcome_field = props.get(PROP_OUTCOME_FIELD)
+    mapped = {k[len(PROP_OUTCOME_PREFIX) :]: v for k, v in props.items() if k.startswith(PROP_OUTCOME_PREFIX)}
+    if mapped and not outcome_field:
+        yield Problem(element, f"outcome.* properties need {PROP_OUTCOME_FIELD} (the form field they map)")
+    for value, raw in mapped.items():
+        tokens = split_meanings(raw)
+        if not tokens:
+            yield Problem(element, f"outcome.{value} is empty; write 'none' for an outcome without meaning")
+        bad = [t for t in tokens if t not in MEANING_VALUES]
+        for token in bad:
+            yield Problem(element, f"outcome.{value}: {token!r} is not a known meaning")
+        exclusive = [t for t in tokens + always if t in EXCLUSIVE]
+        if len(exclusive) > 1:
+            yield Problem(
+                element, f"outcome.{value} means {' and '.join(exclusive)} at once; they exclude each other"
+            )
+    if outcome_field and fields is not None:
+        spec = fields.get(outcome_field)
+        if spec is None:
+            yield Problem(
+                element, f"{PROP_OUTCOME_FIELD} {outcome_field!r} is not a field of form {element}.json"
+            )
+        else:
+            values = _field_values(spec)
+            if values is None:
+                yield Problem(element, f"outcome field {outcome_field!r} must be an enum or a boolean")
+            else:
+                for value in mapped:
+                    if value not in values:
+                        yield Problem(
+                            element,
+                            f"outcome.{value}: {value!r} is not a value of {outcome_field!r} ({', '.join(values)})",
+                        )
+                missing = [v for v in values if v not in mapped]
+                if missing:
+                    yield Problem(
+                        element,
+                        f"values of {outcome_field!r} without a meaning: {', '.join(missing)} (map them, 'none' if they have none)",
+                    )
+    if fields is None:
+        return
+    for meaning in sorted(task_meanings(props)):
+        for field, required in PAYLOAD_FIELDS.get(meaning, ()):
+            if required and field not in fields:
+                yield Problem(
+                    element,
+                    f"meaning {meaning.value!r} reads field {field!r}, which form {element}.json lacks",
+                )
+        if meaning is Meaning.DELIVERED and "delivery_method" in fields:
+            methods = _field_values(fields["delivery_method"]) or []
+            odd = [m for m in methods if m not in DELIVERY_METHODS]
+            if odd:
+                yield Problem(
+                    element, f"delivery_method values {', '.join(odd)} are not {', '.join(DELIVERY_METHODS)}"
+                )
+
+
+def _check_call_activity(element: str, props: dict[str, str]) -> Iterable[Problem]:
+    if props.get(PROP_SPECIAL) and props.get("time_limit_wd") in (None, ""):
+        yield Problem(
+            element, "a special procedure needs time_limit_wd (its own limit, 行政许可法 第四十五条)"
+        )
+    if props.get(PROP_NOTICE_FIELD) and not props.get(PROP_SPECIAL):
+        yield Problem(element, f"{PROP_NOTICE_FIELD} applies only to a special procedure")
+    for key in (PROP_EVENT, PROP_OUTCOME_FIELD):
+        if key in props:
+            yield Problem(element, f"property {key} belongs on a user task, not on a call activity")
+
+
+def lint_specs(
+    specs: Iterable[Any],
+    forms: Mapping[str, Any] | Iterable[str],
+    roles: set[str],
+) -> list[Problem]:
+    """Lint parsed specs. ``forms`` maps form file names to their JSON (or is just the names, when
+    only their presence can be checked)."""
+    form_map: Mapping[str, Any] = forms if isinstance(forms, Mapping) else {name: None for name in forms}
     problems: list[Problem] = []
+    meanings: set[Meaning] = set()
+    main_process: str | None = None
     for proc in specs:
+        main_process = main_process or getattr(proc, "name", None)
         for ts in proc.task_specs.values():
             element = getattr(ts, "bpmn_id", None) or ts.name
             if element is None:
@@ -103,8 +229,12 @@ def lint_specs(specs: Iterable[Any], form_names: set[str], roles: set[str]) -> l
                     problems.append(
                         Problem(element, f"lane {ts.lane!r} is not a known role ({', '.join(sorted(roles))})")
                     )
-                if f"{element}.json" not in form_names:
+                if f"{element}.json" not in form_map:
                     problems.append(Problem(element, f"no form file {element}.json for this user task"))
+                problems.extend(_check_meanings(element, props, form_map.get(f"{element}.json")))
+                meanings |= task_meanings(props)
+            elif type(ts).__name__ in CALL_ACTIVITY_TYPES:
+                problems.extend(_check_call_activity(element, props))
             for condition in _conditions(ts):
                 for msg in lint_source(condition, "eval", element):
                     problems.append(Problem(element, f"condition {condition!r}: {msg}"))
@@ -118,4 +248,11 @@ def lint_specs(specs: Iterable[Any], form_names: set[str], roles: set[str]) -> l
                 msg = _timer_problem(event_definition.expression)
                 if msg:
                     problems.append(Problem(element, msg))
+    if Meaning.APPROVED in meanings and Meaning.DELIVERED not in meanings and main_process:
+        problems.append(
+            Problem(
+                main_process,
+                "the process can approve but no step records delivery (meaning 'delivered', 行政许可法 第四十四条)",
+            )
+        )
     return problems

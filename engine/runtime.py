@@ -157,7 +157,9 @@ class CaseRun:
     def ready_tasks(self) -> list[ReadyTask]:
         return [self._describe(t) for t in self._ready_spiff_tasks()]
 
-    def snapshot(self) -> CaseSnapshot:
+    def snapshot(self, with_data: bool = True) -> CaseSnapshot:
+        """The projected facts of the case; ``with_data=False`` spares the copy of the task data
+        (enough to compare two moments: ready tasks, waits, active call activities)."""
         waiting = self._wf.waiting_events()
         messages = tuple(e.name for e in waiting if "Message" in e.event_type)
         timers = []
@@ -178,7 +180,7 @@ class CaseRun:
             next_timer_due=min(timers) if timers else None,
             active_call_activities=tuple(sorted(set(active))),
             end_event=self._end_event(),
-            data=self.data(),
+            data=self.data() if with_data else {},
         )
 
     def _end_event(self) -> str | None:
@@ -249,6 +251,13 @@ class CaseRun:
 
     def fire_timers(self, now: datetime) -> None:
         self._advance(now)
+
+    def cancel(self) -> None:
+        """End the case without reaching an end event (the application is withdrawn)."""
+        try:
+            self._wf.cancel()
+        except Exception as exc:  # Spiff raises plain exceptions from task.cancel()
+            raise _wrap(exc) from exc
 
     def _advance(self, now: datetime | None) -> None:
         with _frozen_now(now):

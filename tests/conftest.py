@@ -110,6 +110,11 @@ def clean_cases(request):
 
     app = request.getfixturevalue("app")
     Session.remove()
+    delete_case_data(app)
+
+
+def delete_case_data(app) -> None:
+    """Empty every table but the organisation, the catalogue and the calendar (children first)."""
     from app.models import Base
 
     with app.extensions["tongban.engine"].begin() as conn:

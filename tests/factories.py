@@ -28,9 +28,11 @@ USERS = {
     ("env", "clerk"): "env_clerk",
     ("env", "reviewer"): "env_reviewer",
     ("env", "decider"): "env_decider",
+    ("env", "head"): "env_head",
     ("transport", "clerk"): "tr_clerk",
     ("transport", "reviewer"): "tr_reviewer",
     ("transport", "decider"): "tr_decider",
+    ("transport", "head"): "tr_head",
 }
 DEPT = {
     "eia_report_form": "env",

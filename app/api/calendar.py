@@ -5,12 +5,10 @@ from datetime import date
 from flask import jsonify, request
 
 from app.api import bp
-from app.api.cases import case_extras
 from app.api.common import current_actor, load_body
 from app.api.schemas import DayUpdate
-from app.api.tasks import task_extras
 from app.services import calendar as calendar_service
-from app.services.clocks import case_clocks, task_clock, unconfirmed_open_cases
+from app.services.clocks import unconfirmed_open_cases
 from app.services.errors import ValidationFailed
 
 
@@ -188,33 +186,3 @@ def calendar_unconfirmed_cases():
             ],
         }
     )
-
-
-def _case_clock_fields(case) -> dict:
-    return {
-        "clocks": case_clocks(case),
-        "deadline": case.deadline.isoformat() if case.deadline else None,
-        "deadline_kind": case.deadline_kind,
-        "statutory_deadline": case.statutory_deadline.isoformat() if case.statutory_deadline else None,
-        "light": case.light,
-        "confirmed": case.deadline_confirmed,
-        "clock_paused": case.clock_paused,
-        "used_wd": case.used_wd,
-        "remaining_wd": case.remaining_wd,
-        "extension_wd": case.extension_wd,
-        "deemed_accepted": case.deemed_accepted,
-    }
-
-
-def _task_clock_fields(row) -> dict:
-    return {
-        "clock": task_clock(row),
-        "deadline": row.deadline.isoformat() if row.deadline else None,
-        "light": row.light,
-        "remaining_wd": row.remaining_wd,
-        "confirmed": row.deadline_confirmed,
-    }
-
-
-case_extras["clocks"] = _case_clock_fields
-task_extras["clocks"] = _task_clock_fields

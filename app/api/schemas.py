@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, pre_dump, validate
+
+from app.models.vocab import CaseStatus, ClockKind, Light
+from app.services.clocks import case_clocks, task_clock
 
 
 class Strict(Schema):
@@ -63,11 +66,55 @@ class ItemDetail(ItemOut):
     definition = fields.Dict()
 
 
+def _date_str(**kw):
+    meta = {"format": "date", **kw.pop("metadata", {})}
+    return fields.String(metadata=meta, **kw)
+
+
+class PauseOut(Schema):
+    start = _date_str()
+    end = _date_str(allow_none=True)
+    reason = fields.String(metadata={"description": "correction | special:<procedure>"})
+
+
+class ExtensionOut(Schema):
+    days = fields.Integer()
+    reason = fields.String()
+    approved_on = _date_str()
+
+
+class ClockOut(Schema):
+    """One named legal clock of a case or a step (working days on the official calendar)."""
+
+    kind = fields.String(validate=validate.OneOf([k.value for k in ClockKind]))
+    label_zh = fields.String()
+    label_en = fields.String()
+    start = _date_str()
+    deadline = _date_str(allow_none=True)
+    limit_wd = fields.Integer(allow_none=True, metadata={"description": "limit including extensions"})
+    light = fields.String(allow_none=True, validate=validate.OneOf([v.value for v in Light]))
+    used_wd = fields.Integer(allow_none=True)
+    remaining_wd = fields.Integer(allow_none=True)
+    overdue_wd = fields.Integer(allow_none=True)
+    paused = fields.Boolean()
+    confirmed = fields.Boolean(
+        metadata={"description": "false: the deadline lies in a year without an official calendar"}
+    )
+    stopped_on = _date_str(allow_none=True)
+    pauses = fields.List(fields.Nested(PauseOut))
+    extensions = fields.List(fields.Nested(ExtensionOut))
+    code = fields.String(allow_none=True, metadata={"description": "special procedure kind"})
+    notified_wd = fields.Integer(
+        allow_none=True, metadata={"description": "duration told to the applicant (Art. 45)"}
+    )
+    notified_end = _date_str(allow_none=True)
+
+
 class TaskOut(Schema):
     id = fields.Integer()
-    case_no = fields.Function(lambda t: t.case.case_no)
-    item_code = fields.Function(lambda t: t.case.item.code)
-    applicant_name = fields.Function(lambda t: t.case.applicant_name)
+    case_no = fields.String()
+    item_code = fields.String()
+    applicant_name = fields.String()
     bpmn_id = fields.String()
     name = fields.String()
     role = fields.String()
@@ -78,6 +125,35 @@ class TaskOut(Schema):
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
+    deadline = _date_str(allow_none=True)
+    light = fields.String(allow_none=True)
+    remaining_wd = fields.Integer(allow_none=True)
+    confirmed = fields.Boolean()
+    clock = fields.Nested(ClockOut, allow_none=True)
+
+    @pre_dump
+    def _view(self, t, **_kw):
+        return {
+            "id": t.id,
+            "case_no": t.case.case_no,
+            "item_code": t.case.item.code,
+            "applicant_name": t.case.applicant_name,
+            "bpmn_id": t.bpmn_id,
+            "name": t.name,
+            "role": t.role,
+            "department_code": t.department_code,
+            "state": t.state,
+            "assignee_id": t.assignee_id,
+            "special_procedure": t.special_procedure,
+            "created_at": t.created_at,
+            "claimed_at": t.claimed_at,
+            "completed_at": t.completed_at,
+            "deadline": t.deadline.isoformat() if t.deadline else None,
+            "light": t.light,
+            "remaining_wd": t.remaining_wd,
+            "confirmed": t.deadline_confirmed,
+            "clock": task_clock(t),
+        }
 
 
 class TaskDetail(TaskOut):
@@ -94,31 +170,107 @@ class AuditOut(Schema):
     after = fields.Dict(allow_none=True)
 
 
+class NoticeOut(Schema):
+    id = fields.Integer()
+    event = fields.String()
+    title = fields.String()
+    body = fields.String()
+    document_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+def _iso(d):
+    return d.isoformat() if d else None
+
+
 class CaseOut(Schema):
     case_no = fields.String()
-    item_code = fields.Function(lambda c: c.item.code)
-    item_name = fields.Function(lambda c: c.item.name_zh)
+    item_code = fields.String()
+    item_name = fields.String()
     department_code = fields.String()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf([v.value for v in CaseStatus]))
     outcome = fields.String(allow_none=True)
     waiting_for = fields.String(allow_none=True)
-    applicant = fields.Function(
-        lambda c: {
-            "kind": c.applicant_kind,
-            "name": c.applicant_name,
-            "id_no": c.applicant_id_no,
-            "phone": c.applicant_phone,
-        }
-    )
+    applicant = fields.Dict()
     process_version = fields.String()
     submitted_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     data = fields.Dict()
+    received_on = _date_str(allow_none=True)
+    accepted_on = _date_str(allow_none=True)
+    deemed_accepted = fields.Boolean()
+    decided_on = _date_str(allow_none=True)
+    delivered_on = _date_str(allow_none=True)
+    deadline = _date_str(allow_none=True, metadata={"description": "the governing deadline now"})
+    deadline_kind = fields.String(allow_none=True)
+    statutory_deadline = _date_str(allow_none=True)
+    light = fields.String(allow_none=True)
+    confirmed = fields.Boolean()
+    clock_paused = fields.Boolean()
+    used_wd = fields.Integer(allow_none=True)
+    remaining_wd = fields.Integer(allow_none=True)
+    extension_wd = fields.Integer()
+    clocks = fields.List(fields.Nested(ClockOut))
+
+    @pre_dump
+    def _view(self, c, **_kw):
+        return {
+            "case_no": c.case_no,
+            "item_code": c.item.code,
+            "item_name": c.item.name_zh,
+            "department_code": c.department_code,
+            "status": c.status,
+            "outcome": c.outcome,
+            "waiting_for": c.waiting_for,
+            "applicant": {
+                "kind": c.applicant_kind,
+                "name": c.applicant_name,
+                "id_no": c.applicant_id_no,
+                "phone": c.applicant_phone,
+            },
+            "process_version": c.process_version,
+            "submitted_at": c.submitted_at,
+            "completed_at": c.completed_at,
+            "data": c.data,
+            "received_on": _iso(c.received_on),
+            "accepted_on": _iso(c.accepted_on),
+            "deemed_accepted": c.deemed_accepted,
+            "decided_on": _iso(c.decided_on),
+            "delivered_on": _iso(c.delivered_on),
+            "deadline": _iso(c.deadline),
+            "deadline_kind": c.deadline_kind,
+            "statutory_deadline": _iso(c.statutory_deadline),
+            "light": c.light,
+            "confirmed": c.deadline_confirmed,
+            "clock_paused": c.clock_paused,
+            "used_wd": c.used_wd,
+            "remaining_wd": c.remaining_wd,
+            "extension_wd": c.extension_wd or 0,
+            "clocks": case_clocks(c),
+        }
+
+
+class CaseDocumentOut(CaseOut):
+    """A case as the API answers it: the case with its open tasks, history and the applicant's notices."""
+
+    open_tasks = fields.List(fields.Nested(TaskOut))
+    history = fields.List(fields.Nested(AuditOut))
+    notices = fields.List(fields.Nested(NoticeOut))
 
 
 class CaseCreated(Schema):
     case_no = fields.String()
     status = fields.String()
+
+
+class WithdrawBody(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class RenoticeBody(Strict):
+    notified_wd = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=250))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class ErrorDetail(Schema):

@@ -10,8 +10,8 @@ from app.api.common import current_actor, load_body
 from app.api.schemas import Strict
 from app.models import utcnow
 from app.services import alerts, cockpit, notify, supervision
-from app.services.clocks import today
 from app.services.errors import ValidationFailed
+from app.services.workdays import today
 
 
 class OrderIn(Strict):

@@ -11,15 +11,10 @@ _TASK_OUT = TaskOut()  # schema instances are reusable and costly to build
 
 
 def task_document(row, form=None) -> dict:
+    """TaskDetail: the task (with its step clock), its form and the data it was completed with."""
     out = _TASK_OUT.dump(row)
     out.update(form=form or {}, data=row.data)
-    extra = task_extras.get("clocks")
-    if extra is not None:
-        out.update(extra(row))
     return out
-
-
-task_extras: dict = {}
 
 
 @bp.get("/tasks")

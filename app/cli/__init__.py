@@ -6,16 +6,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import catalogue, db, demo
+    from app.cli import calendar, catalogue, db, demo, scheduler
 
     app.cli.add_command(db.db_group)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(catalogue.validate_processes_cmd)
     app.cli.add_command(catalogue.list_items_cmd)
     app.cli.add_command(catalogue.deploy_item_cmd)
-    for optional in ("app.cli.calendar", "app.cli.scheduler"):
-        try:
-            module = __import__(optional, fromlist=["command"])
-        except ImportError:
-            continue
-        app.cli.add_command(module.command)
+    app.cli.add_command(calendar.command)
+    app.cli.add_command(scheduler.command)

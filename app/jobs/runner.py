@@ -14,20 +14,21 @@ from typing import Any
 
 from app.jobs import lease
 from app.models import Session, utcnow
-from app.services import alerts, notify, supervision
-from engine.workcal import local_date
+from app.services import alerts, notify, scheduled, supervision
 
 log = logging.getLogger("tongban.jobs")
 
 
 def wake_timers(now: datetime) -> Any:
-    return {"woken": supervision.wake_due_cases(None, now)}
+    return {"woken": scheduled.wake_due_cases(None, now)}
 
 
 def legal_defaults(now: datetime) -> Any:
-    from app.services import clocks
-
-    return {"deemed_accepted": clocks.apply_deemed_acceptance(None, local_date(now))}
+    """Art. 32 deemed acceptance, then expired correction deadlines (withdrawn or clerks alerted)."""
+    return {
+        "deemed_accepted": scheduled.apply_deemed_acceptance(None, now),
+        **scheduled.expire_corrections(None, now),
+    }
 
 
 def sweep(now: datetime) -> Any:

@@ -2,7 +2,7 @@
 
 from app.models.base import Base, Session, bind_session, make_engine, utcnow
 from app.models.calendar import CalendarDay, CalendarYear
-from app.models.case import AuditEvent, Case, CaseDocument, CaseTask, Material
+from app.models.case import AuditEvent, Case, CaseDocument, CaseNotice, CaseTask, Material
 from app.models.catalogue import ProcessVersion, ServiceItem
 from app.models.org import ROLES, ApiToken, Department, User
 
@@ -13,6 +13,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CaseDocument",
+    "CaseNotice",
     "Base",
     "Case",
     "CaseTask",

@@ -55,6 +55,16 @@ class Base(DeclarativeBase):
 Session = scoped_session(sessionmaker(expire_on_commit=False))
 
 
+def dialect_insert(table: Any) -> Any:
+    """INSERT for the session's database, with ``on_conflict_do_nothing`` and ``returning`` available
+    (PostgreSQL and SQLite both support them; their statement classes differ)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (
+        postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    )
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 

@@ -169,3 +169,22 @@ class CaseDocument(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseNotice(Base):
+    """A message to the applicant about their case (受理, 补正, 决定 …), made from a case event.
+
+    The in-app inbox of the applicant reads these rows; other channels (SMS, e-mail) deliver them.
+    """
+
+    __tablename__ = "case_notice"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))  # engine.events.EventKind value
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # to render the text in another language
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("case_document.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -8,8 +8,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
+from engine.vocab import Role
 
-ROLES = ("applicant", "clerk", "reviewer", "decider", "supervisor", "designer", "admin")
+ROLES = tuple(r.value for r in Role)
 
 
 class Department(Base):

@@ -12,25 +12,27 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, String, exists, func, literal, select, true, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.models import Alert, AuditEvent, Case, CaseTask, Session
-from app.models.base import UTCDateTime
+from app.models.base import UTCDateTime, dialect_insert
+from app.models.vocab import (
+    CASEWORKER_ROLES,
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    OPEN_TASK_STATES,
+    OVERSIGHT_ROLES,
+    CaseStatus,
+    Light,
+)
 from app.services import audit, clocks, notify, supervision
 from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.projection import CLOSED_STATUSES, OPEN_STATUSES
+from app.services.events import EventBus, EventContext
+from engine.events import CaseAdvanced, Completed, Withdrawn
 from engine.workcal import local_date
 
-OPEN_TASK_STATES = ("ready", "claimed")
-ALERT_LEVELS = ("yellow", "red")
-OVERSIGHT = ("supervisor", "admin")
-
-
-def _insert(table: Any) -> Any:
-    return (
-        postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-    )
+ALERT_LEVELS = (Light.YELLOW, Light.RED)
+OVERSIGHT = tuple(OVERSIGHT_ROLES)
 
 
 ALERT_COLUMNS = [
@@ -98,7 +100,7 @@ def raise_alerts(today: date, now: datetime) -> dict[str, int]:
     # quadratic on the first sweep of a million cases). RETURNING yields only the rows really new.
     both = union_all(case_sel, task_sel).subquery()
     # (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT)
-    stmt = _insert(a).from_select(ALERT_COLUMNS, select(both).where(true())).on_conflict_do_nothing()
+    stmt = dialect_insert(a).from_select(ALERT_COLUMNS, select(both).where(true())).on_conflict_do_nothing()
     raised = Session.execute(stmt.returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)).all()
     counts = {}
     for kind in ("case", "task"):
@@ -132,8 +134,11 @@ def resolve_closed(now: datetime) -> int:
     a, c, t = Alert.__table__, Case.__table__, CaseTask.__table__
     closed_case = exists().where(c.c.id == a.c.subject_id, c.c.status.in_(CLOSED_STATUSES))
     closed_task = exists().where(t.c.id == a.c.subject_id, t.c.state.notin_(OPEN_TASK_STATES))
+    not_correcting = exists().where(c.c.id == a.c.subject_id, c.c.status != CaseStatus.CORRECTING)
     cond = (a.c.state != "resolved") & (
-        ((a.c.subject_kind == "case") & closed_case) | ((a.c.subject_kind == "task") & closed_task)
+        ((a.c.subject_kind == "case") & closed_case)
+        | ((a.c.subject_kind == "task") & closed_task)
+        | ((a.c.subject_kind == "correction") & not_correcting)
     )
     rows = Session.execute(
         update(a)
@@ -141,9 +146,50 @@ def resolve_closed(now: datetime) -> int:
         .values(state="resolved", resolved_at=now)
         .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
     ).all()
-    for kind in ("case", "task"):
+    for kind in ("case", "task", "correction"):
         _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], now)
     return len(rows)
+
+
+def on_case_ended(_event: Completed | Withdrawn, ctx: EventContext) -> None:
+    """Alerts of a case that ended are resolved with the change itself, not at the next sweep."""
+    a = Alert.__table__
+    rows = Session.execute(
+        update(a)
+        .where(a.c.case_id == ctx.case.id, a.c.state != "resolved")
+        .values(state="resolved", resolved_at=ctx.now)
+        .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
+    ).all()
+    for kind in ("case", "task", "correction"):
+        _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], ctx.now)
+
+
+def on_case_advanced(event: CaseAdvanced, ctx: EventContext) -> None:
+    """Step alerts resolve when their step closes; a correction alert when the supplement arrives."""
+    closed = [t.id for t in ctx.case.tasks if t.spiff_task_id in set(event.closed) and t.id is not None]
+    if not closed and ctx.case.status == CaseStatus.CORRECTING:
+        return
+    a = Alert.__table__
+    cond = ((a.c.subject_kind == "task") & a.c.subject_id.in_(closed)) if closed else None
+    if ctx.case.status != CaseStatus.CORRECTING:
+        corr = (a.c.subject_kind == "correction") & (a.c.subject_id == ctx.case.id)
+        cond = corr if cond is None else (cond | corr)
+    if cond is None:
+        return
+    rows = Session.execute(
+        update(a)
+        .where(a.c.case_id == ctx.case.id, a.c.state != "resolved", cond)
+        .values(state="resolved", resolved_at=ctx.now)
+        .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
+    ).all()
+    for kind in ("task", "correction"):
+        _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], ctx.now)
+
+
+def subscribe(bus: EventBus) -> None:
+    bus.subscribe(Completed, on_case_ended)
+    bus.subscribe(Withdrawn, on_case_ended)
+    bus.subscribe(CaseAdvanced, on_case_advanced)
 
 
 def sweep(actor: Actor | None, now: datetime) -> dict[str, Any]:
@@ -175,7 +221,7 @@ def alerts_query(
         )
     stmt = select(Alert)
     if actor.role not in OVERSIGHT:
-        if actor.role not in ("clerk", "reviewer", "decider"):
+        if actor.role not in CASEWORKER_ROLES:
             raise Forbidden("无权查看预警 / not allowed to see alerts", code="not_supervisor")
         stmt = stmt.where(Alert.department_code == actor.department_code)
     if state == "unresolved":

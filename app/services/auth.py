@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ApiToken, Session, User, utcnow
+from app.models.vocab import CASEWORKER_ROLES
 from app.services.context import ctx
 from app.services.errors import Unauthorized
 
@@ -34,7 +35,7 @@ class Actor:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("clerk", "reviewer", "decider")
+        return self.role in CASEWORKER_ROLES
 
 
 def hash_password(password: str) -> str:

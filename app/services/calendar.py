@@ -2,30 +2,27 @@
 
 Only official arrangements count as confirmed: the chinese_calendar package records the State
 Council notices for the years it covers (it refuses years it has no notice for, so no rule-based
-guess can slip in). Every change recomputes the open deadlines (app.services.clocks).
+guess can slip in). Every change recomputes the open deadlines (app.services.clocks). The cached
+calendar itself is read through app.services.workdays.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from app.models import CalendarDay, CalendarYear, Session, utcnow
 from app.services import audit
 from app.services.auth import Actor
+from app.services.clocks import recompute_open_clocks
 from app.services.errors import Forbidden, ValidationFailed
-from engine.workcal import WorkCalendar
+from app.services.workdays import get_calendar, invalidate
 
 PACKAGE_SOURCE = "chinese_calendar {version}（国务院办公厅节假日安排通知）"
-_CACHE_SECONDS = 30.0
-_lock = threading.Lock()
-_cache: dict[str, Any] = {"calendar": None, "fingerprint": None, "checked": 0.0}
 
 
 def _require_admin(actor: Actor) -> None:
@@ -84,40 +81,6 @@ def seed_from_package(actor: Actor | None = None) -> list[int]:
     Session.commit()
     invalidate()
     return new_years
-
-
-def invalidate() -> None:
-    with _lock:
-        _cache["calendar"] = None
-        _cache["fingerprint"] = None
-        _cache["checked"] = 0.0
-
-
-def _fingerprint() -> tuple[Any, ...]:
-    day_fp = Session.execute(select(func.count(), func.max(CalendarDay.updated_at))).one()
-    year_fp = Session.execute(select(func.count(), func.max(CalendarYear.loaded_at))).one()
-    return (*day_fp, *year_fp)
-
-
-def get_calendar() -> WorkCalendar:
-    """The current calendar; rebuilt when the table changed (checked at most every 30 s per process)."""
-    now = time.monotonic()
-    with _lock:
-        cal = _cache["calendar"]
-        fresh = cal is not None and now - _cache["checked"] < _CACHE_SECONDS
-    if fresh:
-        return cal
-    fp = _fingerprint()
-    with _lock:
-        if _cache["calendar"] is not None and _cache["fingerprint"] == fp:
-            _cache["checked"] = now
-            return _cache["calendar"]
-    rows = Session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()
-    years = set(Session.scalars(select(CalendarYear.year).where(CalendarYear.confirmed.is_(True))))
-    cal = WorkCalendar({d: w for d, w in rows}, years)
-    with _lock:
-        _cache.update(calendar=cal, fingerprint=fp, checked=now)
-    return cal
 
 
 def year_view(year: int) -> dict[str, Any]:
@@ -249,8 +212,6 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
     Session.add(row)
     Session.flush()
     invalidate()
-    from app.services.clocks import recompute_open_clocks
-
     changed = recompute_open_clocks(commit=False)
     audit.record(
         actor,
@@ -285,8 +246,6 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict
     row.is_workday, row.note, row.source, row.updated_at = is_workday, note, "admin", utcnow()
     Session.flush()
     invalidate()
-    from app.services.clocks import recompute_open_clocks
-
     changed = recompute_open_clocks(commit=False)
     audit.record(
         actor,

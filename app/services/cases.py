@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import AuditEvent, Case, Material, Session, utcnow
-from app.services import audit, hooks
+from app.models.vocab import CASEWORKER_ROLES, CLOSED_STATUSES, OVERSIGHT_ROLES, CaseStatus, Role
+from app.services.advance import (
+    DeliverMessage,
+    Record,
+    Withdraw,
+    advance_case,
+    all_or_nothing,
+    engine_error,
+    open_case,
+)
 from app.services.auth import Actor
 from app.services.casenumbers import is_valid_case_no, make_case_no
 from app.services.catalogue import definition_for, forms_for, get_item
-from app.services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.forms import validate_form
-from app.services.projection import apply_snapshot, case_summary
-from engine.errors import EngineError, MessageNotExpectedError
+from engine.errors import EngineError
+from engine.events import SpecialProcedureRenotified
 from engine.identity import validate_resident_id, validate_uscc
 from engine.runtime import CaseRun
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-STAFF_ROLES = ("clerk", "reviewer", "decider")
-OVERSIGHT_ROLES = ("supervisor", "admin")
 
 
 def validate_applicant(applicant: Any) -> dict[str, Any]:
@@ -65,22 +69,12 @@ def validate_applicant(applicant: Any) -> dict[str, Any]:
     return {"kind": kind, "name": name, "id_no": normalised, "phone": phone or None}
 
 
-def _engine_error(exc: EngineError) -> DomainError:
-    if isinstance(exc, MessageNotExpectedError):
-        return Conflict(exc.message, code=exc.code)
-    if exc.code in ("task_not_ready", "task_unknown"):
-        return Conflict(exc.message, code=exc.code)
-    return DomainError(
-        f"流程执行出错 / the process failed: {exc}", details={"element": exc.element}, code="process_error"
-    )
-
-
 def can_view(actor: Actor, case: Case) -> bool:
     if actor.role in OVERSIGHT_ROLES:
         return True
-    if actor.role == "applicant":
+    if actor.role == Role.APPLICANT:
         return case.applicant_user_id == actor.id
-    if actor.role in STAFF_ROLES:
+    if actor.role in CASEWORKER_ROLES:
         return case.department_code == actor.department_code
     return False
 
@@ -89,9 +83,9 @@ def submit_application(
     actor: Actor, item_code: str, applicant: Any, data: Any, now: datetime | None = None
 ) -> Case:
     item = get_item(item_code)
-    if actor.role == "applicant":
+    if actor.role == Role.APPLICANT:
         owner_id = actor.id
-    elif actor.role == "clerk" and actor.department_code == item.department_code:
+    elif actor.role == Role.CLERK and actor.department_code == item.department_code:
         owner_id = None  # filed at the window on the applicant's behalf
     else:
         raise Forbidden(
@@ -110,43 +104,42 @@ def submit_application(
     elif not isinstance(data, dict):
         raise ValidationFailed("data must be an object", [{"field": "data", "message": "not an object"}])
     definition = definition_for(item.current_version)
+    submitted = now or utcnow()
     try:
         run = CaseRun.start(
             definition, {"application": data, "applicant": who, "item_code": item.code}, now=now
         )
     except EngineError as exc:
-        raise _engine_error(exc) from exc
-    submitted = now or utcnow()
-    case = Case(
-        item_id=item.id,
-        process_version=item.current_version,
-        department_code=item.department_code,
-        applicant_user_id=owner_id,
-        applicant_kind=who["kind"],
-        applicant_name=who["name"],
-        applicant_id_no=who["id_no"],
-        applicant_phone=who["phone"],
-        status="accepting",
-        state="",
-        state_format="tongban-spiff-1",
-        submitted_at=submitted,
-        tasks=[],  # a new case has no tasks: spare the lazy load (and its autoflush)
-    )
-    Session.add(case)
-    Session.flush()
-    case.case_no = make_case_no(case.id, submitted)
-    opened = apply_snapshot(case, run, run.snapshot())
-    listed = data.get("submitted_materials")
-    for code in listed if isinstance(listed, list) else []:
-        if isinstance(code, str):
-            # declared at filing; the bytes arrive through the materials upload
-            Session.add(
-                Material(case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0)
-            )
-    hooks.emit("case_submitted", actor=actor, case=case, now=submitted)
-    hooks.emit("tasks_opened", case=case, tasks=opened, now=submitted)
-    audit.record(actor, "case.submit", case.id, target=case.case_no, before=None, after=case_summary(case))
-    Session.commit()
+        raise engine_error(exc) from exc
+    with all_or_nothing():
+        case = Case(
+            item_id=item.id,
+            process_version=item.current_version,
+            department_code=item.department_code,
+            applicant_user_id=owner_id,
+            applicant_kind=who["kind"],
+            applicant_name=who["name"],
+            applicant_id_no=who["id_no"],
+            applicant_phone=who["phone"],
+            status=CaseStatus.ACCEPTING,
+            state="",
+            state_format="tongban-spiff-1",
+            submitted_at=submitted,
+            tasks=[],  # a new case has no tasks: spare the lazy load (and its autoflush)
+        )
+        Session.add(case)
+        Session.flush()
+        case.case_no = make_case_no(case.id, submitted)
+        listed = data.get("submitted_materials")
+        for code in listed if isinstance(listed, list) else []:
+            if isinstance(code, str):
+                # declared at filing; the bytes arrive through the materials upload
+                Session.add(
+                    Material(
+                        case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0
+                    )
+                )
+    open_case(actor, case, run, channel="online" if owner_id is not None else "window", now=submitted)
     return case
 
 
@@ -175,59 +168,70 @@ def case_history(case: Case) -> list[AuditEvent]:
 
 
 def submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | None = None) -> Case:
-    with conflict_guard():
-        return _submit_supplement(actor, case_no, data, now)
-
-
-def _submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | None) -> Case:
-    case = get_case(actor, case_no)
-    if not (
-        (actor.role == "applicant" and case.applicant_user_id == actor.id)
-        or (actor.role == "clerk" and actor.department_code == case.department_code)
-    ):
-        raise Forbidden(
-            "只有申请人或本部门窗口人员可以补正材料 / only the applicant or the department's clerks"
-        )
-    if case.waiting_for != "supplement":
-        raise Conflict(
-            f"办件 {case_no} 当前无需补正 / case is not waiting for a supplement", code="not_correcting"
-        )
-    forms = forms_for(case.process_version)
-    if "supplement.json" in forms:
-        data = validate_form(forms["supplement.json"], data)
-    elif not isinstance(data, dict):
-        raise ValidationFailed("data must be an object", [{"field": "data", "message": "not an object"}])
-    before = case_summary(case)
-    definition = definition_for(case.process_version)
-    try:
-        run = CaseRun.load(definition, case.state)
-        run.send_message("supplement", data, now=now)
-    except EngineError as exc:
-        Session.rollback()
-        raise _engine_error(exc) from exc
-    opened = apply_snapshot(case, run, run.snapshot())
-    at = now or utcnow()
-    hooks.emit("supplement_received", actor=actor, case=case, data=data, now=at)
-    hooks.emit("tasks_opened", case=case, tasks=opened, now=at)
-    audit.record(
-        actor, "case.supplement", case.id, target=case.case_no, before=before, after=case_summary(case)
-    )
-    commit_case()
+    """The applicant's corrected materials (补正): the case returns to acceptance."""
+    with all_or_nothing():
+        case = get_case(actor, case_no)
+        if not (
+            (actor.role == Role.APPLICANT and case.applicant_user_id == actor.id)
+            or (actor.role == Role.CLERK and actor.department_code == case.department_code)
+        ):
+            raise Forbidden("只有申请人或本部门窗口人员可以补正材料")
+        if case.waiting_for != "supplement":
+            raise Conflict(f"办件 {case_no} 当前无需补正", code="not_correcting")
+        forms = forms_for(case.process_version)
+        if "supplement.json" in forms:
+            data = validate_form(forms["supplement.json"], data)
+        elif not isinstance(data, dict):
+            raise ValidationFailed("data must be an object", [{"field": "data", "message": "not an object"}])
+    advance_case(actor, case, DeliverMessage("supplement", data), audit_action="case.supplement", now=now)
     return case
 
 
-def commit_case() -> None:
-    with conflict_guard():
-        Session.commit()
+def withdraw_application(actor: Actor, case_no: str, reason: Any, now: datetime | None = None) -> Case:
+    """撤回申请: the applicant (or the window on their behalf) withdraws before a decision is made."""
+    with all_or_nothing():
+        case = get_case(actor, case_no)
+        if not (
+            (actor.role == Role.APPLICANT and case.applicant_user_id == actor.id)
+            or (actor.role == Role.CLERK and actor.department_code == case.department_code)
+        ):
+            raise Forbidden("只有申请人或本部门窗口人员可以撤回申请")
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
+            raise ValidationFailed(
+                "请填写撤回理由（最长 1000 字）", [{"field": "reason", "message": "必填，最长 1000 字"}]
+            )
+        if case.decided_on is not None or case.status in CLOSED_STATUSES:
+            raise Conflict(f"办件 {case_no} 已作出决定或已办结，不能撤回", code="already_decided")
+    advance_case(actor, case, Withdraw(reason.strip()), audit_action="case.withdraw", now=now)
+    return case
 
 
-@contextmanager
-def conflict_guard() -> Iterator[None]:
-    """Optimistic locking: whoever saves second (at any flush) gets a 409 and nothing is written."""
-    try:
-        yield
-    except StaleDataError as exc:
-        Session.rollback()
-        raise Conflict(
-            "办件已被他人更新，请刷新后重试 / the case was changed by someone else; reload", code="stale_case"
-        ) from exc
+def renotify_special_procedure(
+    actor: Actor, case_no: str, notified_wd: Any, reason: Any, now: datetime | None = None
+) -> Case:
+    """A further written notice (Art. 45): the special procedure needs longer; reason and new duration.
+
+    Until it is issued, a procedure past its notified duration counts against the decision clocks.
+    """
+    with all_or_nothing():
+        case = get_case(actor, case_no)
+        if actor.role not in (Role.REVIEWER, Role.DECIDER) or actor.department_code != case.department_code:
+            raise Forbidden(
+                "只有本部门审查或决定人员可以再次书面告知特殊程序所需时间", code="not_responsible"
+            )
+        if case.status != CaseStatus.SPECIAL_PROCEDURE:
+            raise Conflict(f"办件 {case_no} 当前不在特殊程序中", code="no_special_procedure")
+        if isinstance(notified_wd, bool) or not isinstance(notified_wd, int):
+            raise ValidationFailed(
+                "所需时间必须是整数个工作日", [{"field": "notified_wd", "message": "整数"}]
+            )
+        if not isinstance(reason, str):
+            raise ValidationFailed("请写明理由", [{"field": "reason", "message": "必填"}])
+        open_codes = [
+            s["code"] for s in (case.clock_inputs or {}).get("special", []) if s.get("stopped_on") is None
+        ]
+        event = SpecialProcedureRenotified(
+            code=open_codes[-1] if open_codes else "", notified_wd=notified_wd, reason=reason
+        )
+    advance_case(actor, case, Record(event), audit_action="case.special_renotified", now=now)
+    return case

@@ -21,7 +21,8 @@ from engine.errors import EngineError
 DEPARTMENTS = {
     "admin": ("行政审批服务局", "Administrative Approval Bureau"),
     "env": ("生态环境局", "Ecology and Environment Bureau"),
-    "transport": ("交通运输局", "Transport Bureau"),
+    # 《道路运输条例》第二十四条: ordinary road freight is licensed at county level (a district here).
+    "transport": ("湖里区交通运输局", "Huli District Transport Bureau"),
 }
 
 REQUIRED_KEYS = ("code", "slug", "process_id", "name", "department", "kind", "limits", "materials")
@@ -90,7 +91,7 @@ def check_item_folder(
     item = read_item_yaml(folder)
     forms = read_forms(forms_dir, item["slug"])
     files = read_process_files(folder)
-    definition = parse_definition(item["slug"], item["process_id"], files, forms.keys())
+    definition = parse_definition(item["slug"], item["process_id"], files, forms)
     return item, definition, forms
 
 
@@ -110,10 +111,13 @@ def validate_processes(processes_dir: Path | None = None, forms_dir: Path | None
 
 
 def ensure_departments() -> None:
-    existing = set(Session.scalars(select(Department.code)))
+    existing = {d.code: d for d in Session.scalars(select(Department))}
     for code, (zh, en) in DEPARTMENTS.items():
-        if code not in existing:
+        row = existing.get(code)
+        if row is None:
             Session.add(Department(code=code, name_zh=zh, name_en=en))
+        elif (row.name_zh, row.name_en) != (zh, en):
+            row.name_zh, row.name_en = zh, en
     Session.flush()
 
 
@@ -149,7 +153,7 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
             )
         )
         created = True
-        ctx().processes.get_or_parse(item.slug, definition.process_id, definition.files, forms.keys())
+        ctx().processes.get_or_parse(item.slug, definition.process_id, definition.files, forms)
     if item.current_version != version:
         before = item.current_version
         item.current_version = version
@@ -192,7 +196,7 @@ def definition_for(version: str) -> ProcessDefinition:
         raise NotFound(f"process version {version} not found")
     item = Session.get(ServiceItem, row.item_id)
     files = {k: v.encode("utf-8") for k, v in row.files.items()}
-    return cache.get_or_parse(item.slug, row.process_id, files, row.forms.keys())
+    return cache.get_or_parse(item.slug, row.process_id, files, row.forms)
 
 
 _FORMS_BY_VERSION: dict[str, dict[str, Any]] = {}

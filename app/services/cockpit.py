@@ -15,13 +15,14 @@ from sqlalchemy import Float, and_, case, cast, func, literal, select
 
 from app.models import Case, CaseTask, Department, ProcessVersion, ServiceItem, Session
 from app.models.base import UTCDateTime
+from app.models.vocab import OPEN_TASK_STATES, OVERSIGHT_ROLES, TaskState
 from app.services.auth import Actor
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.projection import OPEN_STATUSES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIGHTS = ("green", "yellow", "red")
-OVERSIGHT = ("supervisor", "admin")
+OVERSIGHT = tuple(OVERSIGHT_ROLES)
 
 
 def require_supervisor(actor: Actor) -> None:
@@ -287,10 +288,10 @@ def heatmap(actor: Actor, item_code: str, now: datetime, days: int = 30) -> dict
             CaseTask.name,
             func.count(),
             func.avg(seconds),
-            func.sum(case((CaseTask.state.in_(("ready", "claimed")), 1), else_=0)),
+            func.sum(case((CaseTask.state.in_(OPEN_TASK_STATES), 1), else_=0)),
         )
         .join(Case, Case.id == CaseTask.case_id)
-        .where(Case.item_id == item.id, CaseTask.created_at >= since, CaseTask.state != "cancelled")
+        .where(Case.item_id == item.id, CaseTask.created_at >= since, CaseTask.state != TaskState.CANCELLED)
         .group_by(CaseTask.bpmn_id, CaseTask.name)
     ).all()
     steps = [

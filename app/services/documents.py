@@ -8,41 +8,42 @@ Document numbers: ``<机关简称><文种简称>〔<year>〕第<case id, 6 digit
 issued in 2026. Unique because the case id is, and because documents of one case are written under
 the case's optimistic lock (two writers of one case cannot both commit).
 
-PDFs need a CJK font: Noto CJK (Debian fonts-noto-cjk) or WenQuanYi Micro Hei (fonts-wqy-microhei),
-or a .ttf/.ttc named by TONGBAN_CJK_FONT. Without one the document is still recorded (content and
-number) and the PDF download says which package to install.
+PDFs are rendered by app.services.pdf (CJK font lookup there). Without a font the document is still
+recorded (content and number) and the PDF download says which package to install.
+
+Which case event issues which document is the ``subscribe`` list at the end (app.capabilities).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
-import subprocess
-from datetime import datetime
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from app.models import Case, CaseDocument, CaseTask, Session
-from app.services import hooks
+from app.models import Case, CaseDocument, Session
+from app.models.vocab import SHANGHAI
 from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.catalogue import DEPARTMENTS
-from app.services.errors import DomainError, NotFound
+from app.services.errors import NotFound
+from app.services.events import EventBus, EventContext
+from app.services.pdf import FONT_NAME, FontMissing, new_pdf
+from engine.events import (
+    Accepted,
+    CorrectionRequested,
+    Decided,
+    Delivered,
+    ExtensionApproved,
+    Refused,
+    SpecialProcedureRenotified,
+    SpecialProcedureStarted,
+    Withdrawn,
+)
 
 log = logging.getLogger("tongban.documents")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-SPECIAL = ("expert_review", "site_inspection", "testing", "hearing")
-FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
 DEPT_SHORT = {"env": "环", "transport": "交", "admin": "审"}
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (title, short name in the number)
     "acceptance_notice": ("受理通知书", "受"),
@@ -52,38 +53,19 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (title, short name in the numbe
     "extension_notice": ("延期告知书", "延"),
     "approval_decision": ("准予行政许可决定书", "许"),
     "denial_decision": ("不予行政许可决定书", "不许"),
+    "service_refusal": ("不予办理告知书", "不办"),
+    "delivery_receipt": ("送达回证", "送"),
+    "termination_notice": ("终止办理告知书", "终"),
 }
+DELIVERY_METHODS_ZH = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电子送达"}
 REMEDY = "如不服本决定，可以自收到本决定之日起六十日内依法申请行政复议，或者自收到本决定之日起六个月内依法向人民法院提起行政诉讼。"
 
 
-class FontMissing(DomainError):
-    status = 503
-    code = "cjk_font_missing"
-
-
-def find_cjk_font() -> str:
-    override = os.environ.get("TONGBAN_CJK_FONT")
-    for path in ([override] if override else []) + list(FONT_CANDIDATES):
-        if path and Path(path).is_file():
-            return path
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        out = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout  # noqa: S603 - fixed argv, no user input
-        for line in out.splitlines():
-            path = line.split(":")[0].strip()
-            if path.endswith((".ttf", ".ttc", ".otf")):
-                return path
-    raise FontMissing(
-        "生成 PDF 需要中文字体：请安装 Debian 软件包 fonts-noto-cjk（或 fonts-wqy-microhei），"
-        "或用 TONGBAN_CJK_FONT 指定 .ttf/.ttc 文件 / a CJK font is needed for PDFs: apt-get install fonts-noto-cjk"
-    )
-
-
-def _cn_date(d) -> str:
+def _cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _local(now: datetime):
+def _local(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
 
 
@@ -107,10 +89,23 @@ def _paragraphs(kind: str, case: Case, data: dict[str, Any]) -> tuple[list[str],
     intro = f"你（单位）于{_cn_date(received)}提出的“{item.name_zh}”申请（办件编号：{case.case_no}）"
     limits = (item.definition or {}).get("limits") or {}
     if kind == "acceptance_notice":
+        if data.get("deemed"):
+            first = (
+                f"{intro}，本机关未在收到申请材料之日起五日内作出受理决定或者一次性告知补正，"
+                f"根据《中华人民共和国行政许可法》第三十二条第一款第（四）项的规定，"
+                f"自{_cn_date(case.accepted_on or received)}收到申请材料之日起即为受理（视为受理）。"
+            )
+        else:
+            first = f"{intro}，经审查，申请材料齐全、符合法定形式，根据《中华人民共和国行政许可法》第三十二条的规定，决定予以受理。"
+        limit_text = (
+            f"本机关承诺自受理之日起{item.promised_wd}个工作日内作出决定（法定期限{item.statutory_wd}个工作日"
+            + ("，自收到申请材料之日起计算" if limits.get("statutory_starts") == "received" else "")
+            + "）。"
+        )
         paras = [
-            f"{intro}，经审查，申请材料齐全、符合法定形式，根据《中华人民共和国行政许可法》第三十二条的规定，决定予以受理。",
-            f"本机关承诺自受理之日起{item.promised_wd}个工作日内作出决定（法定期限{item.statutory_wd}个工作日）。"
-            "依法需要听证、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内，届时将书面告知。",
+            first,
+            limit_text
+            + "依法需要听证、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内，届时将书面告知。",
         ]
         if data.get("acceptance_note"):
             paras.append(f"受理意见：{data['acceptance_note']}")
@@ -139,8 +134,15 @@ def _paragraphs(kind: str, case: Case, data: dict[str, Any]) -> tuple[list[str],
     if kind == "special_procedure_notice":
         proc = _procedure(case, data.get("procedure") or "")
         days = data.get("expected_duration_wd") or proc.get("limit_wd")
+        name = (proc.get("name") or {}).get("zh", proc.get("code"))
+        if data.get("renotice"):
+            paras = [
+                f"{intro}，本机关此前已书面告知{name}所需时间。因{data.get('reason') or '情况复杂'}，{name}不能在原告知的期限内完成。",
+                f"根据《中华人民共和国行政许可法》第四十五条的规定，现再次书面告知：{name}自本通知之日起还需{days}个工作日，所需时间不计算在行政许可期限内。",
+            ]
+            return paras, []
         paras = [
-            f"{intro}，依法需要进行{(proc.get('name') or {}).get('zh', proc.get('code'))}。",
+            f"{intro}，依法需要进行{name}。",
             f"根据《中华人民共和国行政许可法》第四十五条的规定，该程序所需时间不计算在行政许可期限内，预计需要{days}个工作日。",
         ]
         if data.get("reason"):
@@ -165,6 +167,34 @@ def _paragraphs(kind: str, case: Case, data: dict[str, Any]) -> tuple[list[str],
             f"理由：{reason}",
             data.get("remedy_rights") or REMEDY,
         ], []
+    if kind == "service_refusal":
+        reason = data.get("deny_reason") or data.get("refuse_reason") or ""
+        return [
+            f"{intro}，经审核，不符合办理条件，决定不予办理。",
+            f"理由：{reason}",
+            data.get("remedy_rights") or REMEDY,
+        ], []
+    if kind == "delivery_receipt":
+        on = data.get("on") or _cn_date(_local(case.submitted_at))
+        return [
+            f"送达文书：{data.get('documents') or item.name_zh + '办理结果'}",
+            f"送达方式：{DELIVERY_METHODS_ZH.get(data.get('method') or '', data.get('method') or '')}",
+            f"受送达人：{data.get('recipient') or case.applicant_name}",
+            f"送达日期：{on}",
+            "根据《中华人民共和国行政许可法》第四十四条的规定，行政机关作出准予行政许可的决定，应当自作出决定之日起十日内向申请人颁发、送达行政许可证件。",
+        ], []
+    if kind == "termination_notice":
+        if data.get("deemed"):
+            return [
+                f"{intro}，本机关已于{data.get('notice_on') or ''}一次性告知需要补正的全部内容。",
+                f"{data.get('reason') or '申请人逾期未补正。'}本机关决定终止办理该申请。",
+                "申请人可以在具备条件后重新提出申请。",
+            ], []
+        return [
+            f"{intro}，你（单位）于{_cn_date(_local(datetime.fromisoformat(data['at'])) if data.get('at') else received)}申请撤回该申请。",
+            f"撤回理由：{data.get('reason') or ''}",
+            "本机关决定终止办理该申请。申请人可以在具备条件后重新提出申请。",
+        ], []
     raise ValueError(f"unknown document kind {kind}")
 
 
@@ -181,7 +211,7 @@ def issue_document(
 ) -> CaseDocument:
     """Fill the template, number it and keep it in the case file (no commit: runs inside the caller's)."""
     issued = _local(now)
-    title = KINDS[kind][0]
+    title = KINDS[kind][0] + ("（视为受理）" if kind == "acceptance_notice" and data.get("deemed") else "")
     paras, items = _paragraphs(kind, case, data)
     content = {
         "kind": kind,
@@ -211,23 +241,15 @@ def issue_document(
 
 
 def render_pdf(content: dict[str, Any]) -> bytes:
-    from fpdf import FPDF
-
-    font = find_cjk_font()
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"{content['title']} {content['number']}")
-    pdf.set_creator("Tongban")
-    pdf.add_font("cjk", "", font, collection_font_number=0)
-    pdf.set_margins(25, 25, 25)
-    pdf.add_page()
-    pdf.set_font("cjk", size=13)
+    pdf = new_pdf(f"{content['title']} {content['number']}")
+    pdf.set_font(FONT_NAME, size=13)
     pdf.cell(0, 10, content["issuer"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=20)
+    pdf.set_font(FONT_NAME, size=20)
     pdf.cell(0, 14, content["title"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=11)
+    pdf.set_font(FONT_NAME, size=11)
     pdf.cell(0, 8, content["number"], align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("cjk", size=12)
+    pdf.set_font(FONT_NAME, size=12)
     pdf.multi_cell(0, 8, f"{content['addressee']}：", new_x="LMARGIN", new_y="NEXT")
     for para in content["paragraphs"]:
         if para == "@items":
@@ -240,7 +262,7 @@ def render_pdf(content: dict[str, Any]) -> bytes:
     pdf.cell(0, 8, content["issuer"], align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 8, content["issued_on_zh"], align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("cjk", size=9)
+    pdf.set_font(FONT_NAME, size=9)
     pdf.cell(0, 6, f"办件编号 {content['case_no']}  事项 {content['item']}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
@@ -269,47 +291,93 @@ def document_pdf(actor: Actor, case_no: str, document_id: int) -> tuple[CaseDocu
     return doc, doc.pdf
 
 
-# -- hooks: which case events produce which document ---------------------------------------------
+# -- which case events issue which document ------------------------------------------------------
 
 
-def _special_entered(case: Case, task: CaseTask) -> str | None:
-    if task.special_procedure:
-        return None  # already inside the procedure
-    for row in case.tasks:
-        if row.state in ("ready", "claimed") and row.special_procedure:
-            return row.special_procedure
-    return None
+def _merged(ctx: EventContext) -> dict[str, Any]:
+    return {**(ctx.case.data or {}), **(ctx.data or {})}
 
 
-@hooks.on("task_completed")
-def documents_for_task(actor: Actor, case: Case, task: CaseTask, data: dict[str, Any], now: datetime) -> None:
-    merged = {**(case.data or {}), **data}
-    outcome = data.get("accept_outcome")
-    if outcome == "accept":
-        issue_document(actor, case, "acceptance_notice", data, now)
-    elif outcome == "correct":
-        issue_document(actor, case, "correction_notice", data, now)
-    elif outcome == "refuse":
-        issue_document(actor, case, "refusal_decision", data, now)
-    if data.get("review_outcome") in SPECIAL:
-        extra = {
-            "procedure": data["review_outcome"],
-            "reason": data.get(f"{data['review_outcome']}_reason"),
-            "expected_duration_wd": data.get("expected_duration_wd"),
-        }
-        issue_document(actor, case, "special_procedure_notice", extra, now)
-    elif (procedure := _special_entered(case, task)) is not None:
-        issue_document(
-            actor,
-            case,
-            "special_procedure_notice",
-            {"procedure": procedure, "expected_duration_wd": data.get("expected_duration_wd")},
-            now,
-        )
-    if task.bpmn_id == "approve_extension" and data.get("extension_approved") is True:
-        issue_document(actor, case, "extension_notice", merged, now)
-    decision = data.get("decision") or {"issue": "approve", "refuse": "deny"}.get(data.get("outcome") or "")
-    if decision == "approve":
-        issue_document(actor, case, "approval_decision", data, now)
-    elif decision == "deny":
-        issue_document(actor, case, "denial_decision", data, now)
+def on_accepted(event: Accepted, ctx: EventContext) -> None:
+    issue_document(ctx.actor, ctx.case, "acceptance_notice", {**ctx.data, "deemed": event.deemed}, ctx.now)
+
+
+def on_correction_requested(_event: CorrectionRequested, ctx: EventContext) -> None:
+    issue_document(ctx.actor, ctx.case, "correction_notice", ctx.data, ctx.now)
+
+
+def on_refused(_event: Refused, ctx: EventContext) -> None:
+    issue_document(ctx.actor, ctx.case, "refusal_decision", ctx.data, ctx.now)
+
+
+def on_special_started(event: SpecialProcedureStarted, ctx: EventContext) -> None:
+    data = _merged(ctx)
+    extra = {
+        "procedure": event.code,
+        "reason": data.get(f"{event.code}_reason"),
+        "expected_duration_wd": event.notified_wd or event.limit_wd,
+    }
+    issue_document(ctx.actor, ctx.case, "special_procedure_notice", extra, ctx.now)
+
+
+def on_special_renotified(event: SpecialProcedureRenotified, ctx: EventContext) -> None:
+    extra = {
+        "procedure": event.code,
+        "reason": event.reason,
+        "expected_duration_wd": event.notified_wd,
+        "renotice": True,
+    }
+    issue_document(ctx.actor, ctx.case, "special_procedure_notice", extra, ctx.now)
+
+
+def on_extension_approved(_event: ExtensionApproved, ctx: EventContext) -> None:
+    issue_document(ctx.actor, ctx.case, "extension_notice", _merged(ctx), ctx.now)
+
+
+def _is_licensing(case: Case) -> bool:
+    return (case.item.definition or {}).get("power_type", "licensing") == "licensing"
+
+
+def on_decided(event: Decided, ctx: EventContext) -> None:
+    if _is_licensing(ctx.case):
+        kind = "approval_decision" if event.approved else "denial_decision"
+    elif event.approved:
+        return  # a public-service result is the certificate itself, handed over on the spot
+    else:
+        kind = "service_refusal"
+    issue_document(ctx.actor, ctx.case, kind, ctx.data, ctx.now)
+
+
+def on_delivered(event: Delivered, ctx: EventContext) -> None:
+    on = event.on or ctx.today
+    extra = {
+        "method": event.method,
+        "on": _cn_date(on),
+        "recipient": event.recipient or ctx.case.applicant_name,
+        "documents": (ctx.case.item.definition or {}).get("result", {}).get("name", {}).get("zh"),
+    }
+    issue_document(ctx.actor, ctx.case, "delivery_receipt", extra, ctx.now)
+
+
+def on_withdrawn(event: Withdrawn, ctx: EventContext) -> None:
+    corrections = (ctx.case.clock_inputs or {}).get("correction") or []
+    notice_on = corrections[-1]["start"] if corrections else None
+    extra = {
+        "reason": event.reason,
+        "deemed": event.deemed,
+        "at": ctx.now.isoformat(),
+        "notice_on": _cn_date(date.fromisoformat(notice_on)) if notice_on else "",
+    }
+    issue_document(ctx.actor, ctx.case, "termination_notice", extra, ctx.now)
+
+
+def subscribe(bus: EventBus) -> None:
+    bus.subscribe(Accepted, on_accepted)
+    bus.subscribe(CorrectionRequested, on_correction_requested)
+    bus.subscribe(Refused, on_refused)
+    bus.subscribe(SpecialProcedureStarted, on_special_started)
+    bus.subscribe(SpecialProcedureRenotified, on_special_renotified)
+    bus.subscribe(ExtensionApproved, on_extension_approved)
+    bus.subscribe(Decided, on_decided)
+    bus.subscribe(Delivered, on_delivered)
+    bus.subscribe(Withdrawn, on_withdrawn)

@@ -17,13 +17,14 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql import Select
 
 from app.models import Case, CaseTask, ServiceItem, Session
+from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, TaskState
 from app.services.auth import Actor
 from app.services.catalogue import definition_for
 from app.services.errors import ValidationFailed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIGHTS = ("red", "yellow", "green")
-STAFF_ROLES = ("clerk", "reviewer", "decider")
+STAFF_ROLES = tuple(CASEWORKER_ROLES)
 MAX_PER_PAGE = 100
 CASE_NO_PREFIX_RE = re.compile(r"^TB\d{0,17}$", re.IGNORECASE)
 
@@ -71,7 +72,7 @@ class InboxRow:
 
     @property
     def mine(self) -> bool:
-        return self.state == "claimed"
+        return self.state == TaskState.CLAIMED
 
 
 @dataclass
@@ -150,11 +151,11 @@ def _columns() -> Select:
 
 def _open_predicate(actor: Actor):
     return or_(
-        and_(CaseTask.assignee_id == actor.id, CaseTask.state == "claimed"),
+        and_(CaseTask.assignee_id == actor.id, CaseTask.state == TaskState.CLAIMED),
         and_(
             CaseTask.department_code == actor.department_code,
             CaseTask.role == actor.role,
-            CaseTask.state == "ready",
+            CaseTask.state == TaskState.READY,
         ),
     )
 
@@ -163,7 +164,9 @@ def _done_predicate(actor: Actor):
     # complete_task sets assignee_id to the completing user when nobody had claimed the task,
     # so (assignee_id, state) — an index — finds everything the actor completed.
     return and_(
-        CaseTask.assignee_id == actor.id, CaseTask.state == "completed", CaseTask.completed_by_id == actor.id
+        CaseTask.assignee_id == actor.id,
+        CaseTask.state == TaskState.COMPLETED,
+        CaseTask.completed_by_id == actor.id,
     )
 
 
@@ -289,7 +292,7 @@ def search_cases(
         conds.append(Case.department_code == actor.department_code)
     elif actor.role == "applicant":
         conds.append(Case.applicant_user_id == actor.id)
-    elif actor.role not in ("supervisor", "admin"):
+    elif actor.role not in OVERSIGHT_ROLES:
         return CasePage([], 0, 1, per_page)
     term = (q or "").strip().replace("%", "").replace("_", "").replace("\\", "")[:100]
     if term:

@@ -16,6 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 
 from app.models import Case, Material, Session
+from app.models.vocab import TaskState
 from app.services import audit
 from app.services.auth import Actor
 from app.services.cases import get_case
@@ -152,7 +153,7 @@ def _round_of(case: Case) -> int:
     """0 for the application; n while answering the n-th correction notice."""
     if case.status != "correcting":
         return 0
-    return sum(1 for t in case.tasks if t.bpmn_id in ("accept", "handle") and t.state == "completed")
+    return sum(1 for t in case.tasks if t.bpmn_id in ("accept", "handle") and t.state == TaskState.COMPLETED)
 
 
 def open_material(actor: Actor, case_no: str, material_id: int) -> tuple[Material, Path]:

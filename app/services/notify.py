@@ -18,11 +18,10 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, func, literal, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import String
 
 from app.models import Alert, Case, Notification, ServiceItem, Session, SupervisionOrder, User
-from app.models.base import UTCDateTime
+from app.models.base import UTCDateTime, dialect_insert
 from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import NotFound
@@ -120,11 +119,6 @@ def channels() -> dict[str, Channel]:
 # -- queuing -------------------------------------------------------------------------------------
 
 
-def _insert(table: Any) -> Any:
-    dialect = Session.get_bind().dialect.name
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
 def queue(kind: str, recipients: Select, now: datetime) -> int:
     """Queue ``kind`` notifications for every (ref_id, user_id) row of ``recipients`` on every channel.
 
@@ -145,7 +139,7 @@ def queue(kind: str, recipients: Select, now: datetime) -> int:
             literal(0),
             literal(now, UTCDateTime()),
         ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
-        stmt = _insert(n_t).from_select(
+        stmt = dialect_insert(n_t).from_select(
             ["kind", "ref_id", "channel", "user_id", "status", "attempts", "created_at"], sel
         )
         total += len(Session.execute(stmt.on_conflict_do_nothing().returning(n_t.c.id)).all())

@@ -1,63 +1,62 @@
-"""Project an engine snapshot onto the case row and its task rows (same transaction as the state)."""
+"""Project an engine snapshot onto the case row and its task rows (same transaction as the state).
+
+Only engine facts are projected here (state, waits, timers, open tasks). What a change *means* — the
+status, clocks, documents — is decided by the capabilities subscribed to case events.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from app.models import Case, CaseTask, Session, utcnow
+from app.models.vocab import CLOSED_STATUSES, OPEN_STATUSES, OPEN_TASK_STATES, TaskState
+from engine.events import PROP_SPECIAL
 from engine.runtime import CaseRun, CaseSnapshot
 
-OPEN_STATES = ("ready", "claimed")
-# Case statuses (status_of below). Filter open cases with IN (OPEN_STATUSES): it can use the status index.
-OPEN_STATUSES = ("accepting", "correcting", "in_progress", "special_procedure")
-CLOSED_STATUSES = ("completed", "refused", "withdrawn")
-
-
-def status_of(snapshot: CaseSnapshot, special_procedures: set[str]) -> str:
-    if snapshot.completed:
-        return "refused" if snapshot.end_event == "refused" else "completed"
-    if "supplement" in snapshot.waiting_messages:
-        return "correcting"
-    if any(ca in special_procedures for ca in snapshot.active_call_activities):
-        return "special_procedure"
-    if any(t.task_id in ("accept", "handle") for t in snapshot.ready):
-        return "accepting"
-    return "in_progress"
+# Kept for the modules that filter open rows by these names.
+OPEN_STATES = OPEN_TASK_STATES
+__all__ = ["CLOSED_STATUSES", "OPEN_STATES", "OPEN_STATUSES", "apply_snapshot", "case_summary"]
 
 
 def case_summary(case: Case) -> dict[str, Any]:
     """What an audit event records as before/after of a case."""
     return {
         "status": case.status,
-        "open_tasks": sorted(t.bpmn_id for t in case.tasks if t.state in OPEN_STATES),
+        "open_tasks": sorted(t.bpmn_id for t in case.tasks if t.state in OPEN_TASK_STATES),
         "outcome": case.outcome,
     }
 
 
-def apply_snapshot(case: Case, run: CaseRun, snapshot: CaseSnapshot) -> list[CaseTask]:
+def apply_snapshot(
+    case: Case, run: CaseRun, snapshot: CaseSnapshot, now: datetime | None = None
+) -> list[CaseTask]:
     """Store state and projections; returns the task rows created."""
+    at = now or utcnow()
     definition = run.definition
-    special = {ca for ca, props in definition.call_activities.items() if props.get("special_procedure")}
     case.state = run.dump()
-    case.status = status_of(snapshot, special)
     case.outcome = snapshot.end_event
     case.waiting_for = snapshot.waiting_messages[0] if snapshot.waiting_messages else None
     case.next_timer_due = snapshot.next_timer_due
     case.data = dict(snapshot.data)
     if snapshot.completed and case.completed_at is None:
-        case.completed_at = utcnow()
+        case.completed_at = at
 
     ready_ids = {t.id for t in snapshot.ready}
-    open_rows = {t.spiff_task_id: t for t in case.tasks if t.state in OPEN_STATES}
+    open_rows = {t.spiff_task_id: t for t in case.tasks if t.state in OPEN_TASK_STATES}
     for spiff_id, row in open_rows.items():
         if spiff_id not in ready_ids:
-            row.state = "cancelled"
-            row.completed_at = utcnow()
+            row.state = TaskState.CANCELLED
+            row.completed_at = at
     created = []
     for ready in snapshot.ready:
         if ready.id in open_rows:
             continue
         ca_props = definition.call_activities.get(ready.call_activity or "", {})
+        special = ca_props.get(PROP_SPECIAL) or None
+        props = dict(ready.properties)
+        if special and ca_props.get("time_limit_wd"):
+            props["procedure_limit_wd"] = ca_props["time_limit_wd"]
         row = CaseTask(
             case=case,
             spiff_task_id=ready.id,
@@ -65,15 +64,11 @@ def apply_snapshot(case: Case, run: CaseRun, snapshot: CaseSnapshot) -> list[Cas
             name=ready.name,
             role=ready.lane or "clerk",
             department_code=case.department_code,
-            state="ready",
+            state=TaskState.READY,
             form=ready.form,
-            special_procedure=ready.properties.get("special_procedure") or ca_props.get("special_procedure"),
-            properties={
-                **dict(ready.properties),
-                **(
-                    {"procedure_limit_wd": ca_props["time_limit_wd"]} if ca_props.get("time_limit_wd") else {}
-                ),
-            },
+            special_procedure=special,
+            properties=props,
+            created_at=at,
         )
         Session.add(row)
         created.append(row)

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.services import alerts, cockpit, supervision
 from app.services.auth import Actor
-from app.services.errors import DomainError, ValidationFailed
+from app.services.errors import ValidationFailed
+from app.services.pdf import new_pdf
 
 # Debian fonts-noto-cjk / fonts-wqy-microhei / fonts-wqy-zenhei, looked up when a PDF is made.
-CJK_FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
-FONT_GLOBS = ("**/NotoSansCJK*.ttc", "**/NotoSansSC*.otf", "**/wqy-microhei.ttc", "**/wqy-zenhei.ttc")
-
 LISTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "overdue": (
         "超期办件",
@@ -163,17 +154,6 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def find_cjk_font() -> Path | None:
-    for candidate in CJK_FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    root = Path("/usr/share/fonts")
-    for pattern in FONT_GLOBS:
-        for hit in sorted(root.glob(pattern)) if root.is_dir() else []:
-            return hit
-    return None
-
-
 def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: datetime) -> tuple[str, bytes]:
     period = cockpit.month_period(month, today)
     perf = cockpit.performance(actor, period)
@@ -182,16 +162,7 @@ def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: dateti
     items = cockpit.by_item(actor)
     late = cockpit.overdue(actor, limit=20)
     cards = supervision.list_cards(actor, limit=5000)
-    font = find_cjk_font()
-    if font is None:
-        raise DomainError(
-            "服务器未安装中文字体（fonts-noto-cjk 或 fonts-wqy-microhei）/ no CJK font installed",
-            code="no_cjk_font",
-        )
-    pdf = FPDF()
-    pdf.add_font("cjk", "", str(font))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
+    pdf = new_pdf(f"电子监察月报 {period.start.strftime('%Y-%m')}", margins=10)
     pdf.set_font("cjk", size=16)
     pdf.cell(
         0, 10, f"电子监察月报 {period.start.strftime('%Y年%m月')}", new_x="LMARGIN", new_y="NEXT", align="C"
@@ -275,14 +246,14 @@ def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: dateti
     return f"supervision-report-{period.start.strftime('%Y-%m')}.pdf", bytes(pdf.output())
 
 
-def _heading(pdf: FPDF, text: str) -> None:
+def _heading(pdf: Any, text: str) -> None:
     pdf.ln(3)
     pdf.set_font("cjk", size=12)
     pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=9)
 
 
-def _table(pdf: FPDF, headers: list[str], rows: list[list[Any]], widths: list[int]) -> None:
+def _table(pdf: Any, headers: list[str], rows: list[list[Any]], widths: list[int]) -> None:
     for header, w in zip(headers, widths, strict=True):
         pdf.cell(w, 7, header, border=1, align="C")
     pdf.ln()

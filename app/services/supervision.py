@@ -17,20 +17,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Date, String, cast, exists, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import Alert, Case, Department, DepartmentCard, Session, SupervisionOrder, User
-from app.models.base import UTCDateTime
-from app.services import audit, clocks, hooks, notify  # noqa: F401 - clocks registers its case hooks
+from app.models import Alert, Department, DepartmentCard, Session, SupervisionOrder, User
+from app.models.base import UTCDateTime, dialect_insert
+from app.models.vocab import OVERSIGHT_ROLES, Role
+from app.services import audit, notify
 from app.services.auth import Actor
-from app.services.calendar import get_calendar
 from app.services.cases import get_case
-from app.services.catalogue import definition_for
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.projection import OPEN_STATUSES, apply_snapshot, case_summary
-from engine.errors import EngineError
-from engine.runtime import CaseRun
+from app.services.workdays import get_calendar
 from engine.workcal import local_date
 
 log = logging.getLogger("tongban.supervision")
@@ -38,14 +33,8 @@ log = logging.getLogger("tongban.supervision")
 RED_ALERT_CARD_WD = 3
 MAX_REPLY_WD = 30
 PLATFORM_DEPARTMENT = "admin"
-OVERSIGHT = ("supervisor", "admin")
-REPLY_ROLES = ("decider", "clerk")
-
-
-def _insert(table: Any) -> Any:
-    return (
-        postgresql.insert(table) if Session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-    )
+OVERSIGHT = tuple(OVERSIGHT_ROLES)
+REPLY_ROLES = (Role.HEAD, Role.DECIDER, Role.CLERK)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -259,7 +248,7 @@ def _escalate(actor: Actor | None, order: SupervisionOrder, today: date, now: da
         after={"escalated_to": target, "light": "red", "reply_due": order.reply_due.isoformat()},
     )
     card = (
-        _insert(DepartmentCard.__table__)
+        dialect_insert(DepartmentCard.__table__)
         .values(
             department_code=order.department_code,
             color="red",
@@ -325,7 +314,9 @@ def issue_alert_cards(today: date, now: datetime) -> int:
         "reason",
     ]
     return len(
-        Session.execute(_insert(k).from_select(cols, sel).on_conflict_do_nothing().returning(k.c.id)).all()
+        Session.execute(
+            dialect_insert(k).from_select(cols, sel).on_conflict_do_nothing().returning(k.c.id)
+        ).all()
     )
 
 
@@ -351,50 +342,3 @@ def card_dict(card: DepartmentCard) -> dict[str, Any]:
         "issued_on": card.issued_on.isoformat(),
         "reason": card.reason,
     }
-
-
-# -- the scheduler's case work ----------------------------------------------------------------------
-
-
-def wake_due_cases(actor: Actor | None, now: datetime, limit: int = 500) -> list[str]:
-    """Fire the BPMN timers that are due and advance those cases, one transaction per case.
-
-    Optimistic locking on the case row: if another scheduler (or a user) saved the case first, this
-    attempt is rolled back and the case is looked at again on the next pass.
-    """
-    ids = list(
-        Session.scalars(
-            select(Case.id)
-            .where(Case.next_timer_due <= now, Case.status.in_(OPEN_STATUSES))
-            .order_by(Case.next_timer_due)
-            .limit(limit)
-        )
-    )
-    woken = []
-    for case_id in ids:
-        case = Session.get(Case, case_id, populate_existing=True)
-        if case is None or case.next_timer_due is None or case.next_timer_due > now:
-            continue
-        before, due_before = case_summary(case), case.next_timer_due
-        try:
-            run = CaseRun.load(definition_for(case.process_version), case.state)
-            run.fire_timers(now)
-            snapshot = run.snapshot()
-        except EngineError as exc:
-            Session.rollback()
-            log.error("timer of case %s failed: %s", case.case_no, exc)
-            continue
-        if snapshot.next_timer_due == due_before and not snapshot.completed:
-            continue  # nothing fired (the engine's due time is still ahead): leave the case as it is
-        opened = apply_snapshot(case, run, snapshot)
-        hooks.emit("tasks_opened", case=case, tasks=opened, now=now)
-        audit.record(
-            actor, "case.timer_fired", case.id, target=case.case_no, before=before, after=case_summary(case)
-        )
-        try:
-            Session.commit()
-        except StaleDataError:
-            Session.rollback()
-            continue
-        woken.append(case.case_no)
-    return woken

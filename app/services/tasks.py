@@ -9,24 +9,23 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.models import Case, CaseTask, Session, utcnow
-from app.services import audit, hooks
+from app.models.vocab import CASEWORKER_ROLES, OPEN_TASK_STATES, TaskState
+from app.services import audit
+from app.services.advance import CompleteTask, advance_case, all_or_nothing
 from app.services.auth import Actor
-from app.services.cases import _engine_error, can_view, commit_case, conflict_guard
-from app.services.catalogue import definition_for, forms_for
+from app.services.cases import can_view
+from app.services.catalogue import forms_for
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.forms import get_form, validate_form
-from app.services.projection import apply_snapshot, case_summary
-from engine.errors import EngineError
-from engine.runtime import CaseRun
 
 # Built once with bind parameters: constructing the statement costs more than running it.
 _INBOX = (
     select(CaseTask)
     .where(
         or_(
-            and_(CaseTask.state == "claimed", CaseTask.assignee_id == bindparam("actor_id")),
+            and_(CaseTask.state == TaskState.CLAIMED, CaseTask.assignee_id == bindparam("actor_id")),
             and_(
-                CaseTask.state == "ready",
+                CaseTask.state == TaskState.READY,
                 CaseTask.role == bindparam("role"),
                 CaseTask.department_code == bindparam("dept"),
             ),
@@ -40,7 +39,7 @@ _INBOX = (
 
 
 def list_inbox(actor: Actor, limit: int = 50, offset: int = 0) -> list[CaseTask]:
-    if actor.role not in ("clerk", "reviewer", "decider"):
+    if actor.role not in CASEWORKER_ROLES:
         return []
     params = {
         "actor_id": actor.id,
@@ -72,11 +71,11 @@ def _check_may_act(actor: Actor, row: CaseTask) -> None:
             f"任务 {row.id} 属于 {row.department_code}/{row.role}，不是您的任务 / task {row.id} is not yours",
             code="not_your_task",
         )
-    if row.state == "claimed" and row.assignee_id != actor.id:
+    if row.state == TaskState.CLAIMED and row.assignee_id != actor.id:
         raise Forbidden(
             f"任务 {row.id} 已被他人签收 / task {row.id} is claimed by someone else", code="claimed_by_other"
         )
-    if row.state not in ("ready", "claimed"):
+    if row.state not in OPEN_TASK_STATES:
         raise Conflict(
             f"任务 {row.id} 已{_state_zh(row.state)} / task {row.id} is {row.state}", code="task_closed"
         )
@@ -97,13 +96,13 @@ def get_task(actor: Actor, task_id: int) -> tuple[CaseTask, dict[str, Any]]:
 def claim_task(actor: Actor, task_id: int) -> CaseTask:
     row = _load_task(task_id)
     _check_may_act(actor, row)
-    if row.state == "claimed":
+    if row.state == TaskState.CLAIMED:
         return row
     now = utcnow()
     result = Session.execute(
         update(CaseTask)
-        .where(CaseTask.id == task_id, CaseTask.state == "ready")
-        .values(state="claimed", assignee_id=actor.id, claimed_at=now)
+        .where(CaseTask.id == task_id, CaseTask.state == TaskState.READY)
+        .values(state=TaskState.CLAIMED, assignee_id=actor.id, claimed_at=now)
     )
     if result.rowcount != 1:
         Session.rollback()
@@ -126,12 +125,12 @@ def claim_task(actor: Actor, task_id: int) -> CaseTask:
 def release_task(actor: Actor, task_id: int) -> CaseTask:
     row = _load_task(task_id)
     _check_may_act(actor, row)
-    if row.state != "claimed":
+    if row.state != TaskState.CLAIMED:
         raise Conflict(f"任务 {task_id} 未被签收 / task {task_id} is not claimed", code="not_claimed")
     result = Session.execute(
         update(CaseTask)
-        .where(CaseTask.id == task_id, CaseTask.state == "claimed", CaseTask.assignee_id == actor.id)
-        .values(state="ready", assignee_id=None, claimed_at=None)
+        .where(CaseTask.id == task_id, CaseTask.state == TaskState.CLAIMED, CaseTask.assignee_id == actor.id)
+        .values(state=TaskState.READY, assignee_id=None, claimed_at=None)
     )
     if result.rowcount != 1:
         Session.rollback()
@@ -150,41 +149,10 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
 
 
 def complete_task(actor: Actor, task_id: int, data: Any, now: datetime | None = None) -> CaseTask:
-    with conflict_guard():
-        return _complete_task(actor, task_id, data, now)
-
-
-def _complete_task(actor: Actor, task_id: int, data: Any, now: datetime | None) -> CaseTask:
-    row = _load_task(task_id)
-    _check_may_act(actor, row)
-    case = row.case
-    form = get_form(forms_for(case.process_version), row.form)
-    clean = validate_form(form, data)
-    before = case_summary(case)
-    definition = definition_for(case.process_version)
-    try:
-        run = CaseRun.load(definition, case.state)
-        run.complete(row.spiff_task_id, clean, now=now)
-    except EngineError as exc:
-        Session.rollback()
-        raise _engine_error(exc) from exc
-    row.state = "completed"
-    row.completed_at = now or utcnow()
-    row.completed_by_id = actor.id
-    if row.assignee_id is None:
-        row.assignee_id = actor.id
-    row.data = clean
-    opened = apply_snapshot(case, run, run.snapshot())
-    at = now or utcnow()
-    hooks.emit("task_completed", actor=actor, case=case, task=row, data=clean, now=at)
-    hooks.emit("tasks_opened", case=case, tasks=opened, now=at)
-    audit.record(
-        actor,
-        "task.complete",
-        case.id,
-        target=f"{row.bpmn_id}#{row.id}",
-        before=before,
-        after={**case_summary(case), "data": clean},
-    )
-    commit_case()
+    """Complete a task with its form data; the step and everything it causes apply wholly or not at all."""
+    with all_or_nothing():
+        row = _load_task(task_id)
+        _check_may_act(actor, row)
+        clean = validate_form(get_form(forms_for(row.case.process_version), row.form), data)
+    advance_case(actor, row.case, CompleteTask(row, clean), audit_action="task.complete", now=now)
     return row

@@ -1,12 +1,10 @@
 """The caseworker workspace: server-rendered pages (Jinja, zh-CN by default, English on request).
 
 ``init_app`` wires Babel, the session login with its CSRF check, the page error handlers, and the
-blueprints by area; the supervision pages (another area) register themselves when present.
+blueprints by area, each registered explicitly (an import error fails loudly).
 """
 
 from __future__ import annotations
-
-import importlib
 
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext
@@ -14,9 +12,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import error_body, wants_json
 from app.services.errors import DomainError
-
-BLUEPRINTS = ("auth", "inbox", "tasks", "cases", "documents")
-OPTIONAL_BLUEPRINTS = ("supervision",)
 
 
 def render_domain_error(exc: DomainError):
@@ -40,24 +35,12 @@ def _page_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    from app.services import documents  # noqa: F401  (registers the statutory-document hooks)
-    from app.web import auth, i18n
+    from app.web import auth, cases, documents, i18n, inbox, supervision, tasks
 
     i18n.init_app(app)
     auth.init_app(app)
     app.config["TONGBAN_PAGE_ERROR"] = render_domain_error
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, _page_http_error)
-    for name in BLUEPRINTS[1:]:
-        module = importlib.import_module(f"app.web.{name}")
-        app.register_blueprint(module.bp)
-    for name in OPTIONAL_BLUEPRINTS:
-        try:
-            module = importlib.import_module(f"app.web.{name}")
-        except ImportError:
-            continue
-        blueprint = getattr(module, "bp", None)
-        if blueprint is not None:
-            app.register_blueprint(blueprint)
-        elif hasattr(module, "init_app"):
-            module.init_app(app)
+    for blueprint in (inbox.bp, tasks.bp, cases.bp, documents.bp, supervision.bp):
+        app.register_blueprint(blueprint)

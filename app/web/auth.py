@@ -29,6 +29,7 @@ from flask import (
 )
 from flask_babel import gettext
 
+from app.models.vocab import OVERSIGHT_ROLES
 from app.services.auth import Actor, actor_by_id, authenticate
 from app.services.errors import Unauthorized
 
@@ -83,7 +84,7 @@ def _safe_next(target: str | None) -> str | None:
 def _home(actor: Actor) -> str:
     if actor.is_staff:
         return url_for("inbox.index")
-    if actor.role in ("supervisor", "admin") and "supervision.cockpit" in current_app.view_functions:
+    if actor.role in OVERSIGHT_ROLES and "supervision.cockpit" in current_app.view_functions:
         return url_for("supervision.cockpit")
     return url_for("cases.index")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
+from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, Role, TaskState
 from app.services import cases as case_service
+from app.services import clocks
 from app.services import documents as document_service
 from app.services import inbox as inbox_service
 from app.services import materials as material_service
@@ -19,16 +20,7 @@ from app.web.auth import login_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-VIEWERS = ("clerk", "reviewer", "decider", "supervisor", "admin", "applicant")
-
-
-def case_clocks(case) -> list[dict[str, Any]] | None:
-    """All clocks of the case from app.services.clocks, or None while that capability is absent."""
-    try:
-        from app.services.clocks import case_clocks as compute
-    except ImportError:
-        return None
-    return compute(case)
+VIEWERS = tuple(CASEWORKER_ROLES | OVERSIGHT_ROLES | {Role.APPLICANT})
 
 
 @bp.get("/")
@@ -54,7 +46,7 @@ def show(actor, case_no: str):
         materials=material_service.list_materials(actor, case_no),
         documents=document_service.list_documents(actor, case_no),
         history=case_service.case_history(case),
-        clocks=case_clocks(case),
+        clocks=clocks.case_clocks(case),
         open_tasks=[t for t in case.tasks if t.state in OPEN_STATES],
         all_tasks=case.tasks,
         specs=material_service.material_specs(case),
@@ -79,7 +71,7 @@ def _diagram_marks(case, definition) -> dict[str, list[str]]:
         return called.get(task.process_id, bpmn_id) if task is not None else bpmn_id
 
     current = sorted({main_id(t.bpmn_id) for t in case.tasks if t.state in OPEN_STATES})
-    done = sorted({main_id(t.bpmn_id) for t in case.tasks if t.state == "completed"} - set(current))
+    done = sorted({main_id(t.bpmn_id) for t in case.tasks if t.state == TaskState.COMPLETED} - set(current))
     return {"done": done, "current": current}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.models.vocab import CASEWORKER_ROLES
 from app.services import inbox as inbox_service
 from app.services import tasks as task_service
 from app.services.errors import DomainError, ValidationFailed
@@ -13,7 +14,7 @@ from app.web.tasks import safe_back
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
-STAFF = ("clerk", "reviewer", "decider")
+STAFF = tuple(CASEWORKER_ROLES)
 
 
 @bp.get("/")

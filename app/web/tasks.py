@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.models.vocab import CASEWORKER_ROLES, OPEN_TASK_STATES
+from app.services import clocks
 from app.services import materials as material_service
 from app.services import tasks as task_service
 from app.services.errors import DomainError, ValidationFailed
@@ -17,7 +18,7 @@ from app.web.i18n import pick
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
-STAFF = ("clerk", "reviewer", "decider")
+STAFF = tuple(CASEWORKER_ROLES)
 
 
 def safe_back(target: str | None) -> str | None:
@@ -26,40 +27,11 @@ def safe_back(target: str | None) -> str | None:
     return target
 
 
-def task_clock(row) -> dict[str, Any] | None:
-    """The step clock from app.services.clocks when that capability is installed, else the row's columns."""
-    try:
-        from app.services.clocks import task_clock as compute
-    except ImportError:
-        compute = None
-    if compute is not None:
-        try:
-            return compute(row)
-        except DomainError:
-            pass
-    if row.deadline is None and row.limit_wd is None:
-        return None
-    return {
-        "kind": "step",
-        "label_zh": "环节时限",
-        "label_en": "Step limit",
-        "start": row.started_on,
-        "limit_wd": row.limit_wd,
-        "deadline": row.deadline,
-        "confirmed": row.deadline_confirmed,
-        "used_wd": row.used_wd,
-        "remaining_wd": row.remaining_wd,
-        "light": row.light,
-        "paused": False,
-        "overdue_wd": None,
-    }
-
-
 def _render(actor, row, form, raw, errors=None, message=None, status=200, row_counts=None):
     error_map = {e["html"]: e["message"] for e in errors or []}
     fields = build_fields(form, raw, error_map, pick, row_counts)
     materials = material_service.list_materials(actor, row.case.case_no)
-    editable = row.state in ("ready", "claimed")
+    editable = row.state in OPEN_TASK_STATES
     return (
         render_template(
             "tasks/show.html",
@@ -71,7 +43,7 @@ def _render(actor, row, form, raw, errors=None, message=None, status=200, row_co
             message=message,
             materials=materials,
             specs=material_service.material_specs(row.case),
-            clock=task_clock(row),
+            clock=clocks.task_clock(row),
             editable=editable,
             actor=actor,
         ),

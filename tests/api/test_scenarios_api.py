@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from app.models.vocab import SHANGHAI
 from tests.factories import DEPT, USERS, applicant_of
 from tests.processes.scenarios import SCENARIO_IDS, SCENARIOS
 
@@ -32,10 +35,18 @@ def test_scenario_over_the_api(api, slug, name, scenario):
             if t["case_no"] == case_no and t["bpmn_id"] == step["task"]
         ]
         assert inbox, f"step {i}: {step['task']} not in {user}'s inbox"
-        resp = api.post(f"/tasks/{inbox[0]['id']}/complete", user, json={"data": step.get("data") or {}})
+        data = dict(step.get("data") or {})
+        if "delivered_on" in data:
+            # the scenario runs today: delivery is recorded on the real day, never before the decision
+            data["delivered_on"] = datetime.now(SHANGHAI).date().isoformat()
+        resp = api.post(f"/tasks/{inbox[0]['id']}/complete", user, json={"data": data})
         assert resp.status_code == 200, (i, resp.get_json())
     doc = api.get(f"/cases/{case_no}", "applicant").get_json()
     expect = scenario["expect"]
     assert doc["status"] == ("refused" if expect.get("end_event") == "refused" else "completed")
+    final = {c["kind"]: c for c in doc["clocks"]}
+    assert all(c["stopped_on"] is not None and c["light"] is None for c in final.values()), (
+        "no running clock after the end"
+    )
     assert doc["outcome"] == expect.get("end_event", doc["outcome"])
     assert doc["open_tasks"] == [] and doc["light"] is None

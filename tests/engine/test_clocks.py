@@ -41,7 +41,7 @@ def cal() -> WorkCalendar:
 
 
 def clock(start: date, limit: int, **kw) -> ClockInput:
-    return ClockInput(kw.pop("kind", "decision"), start, limit, **kw)
+    return ClockInput(kw.pop("kind", "promised"), start, limit, **kw)
 
 
 # -- plain clocks and lights ---------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_extension_and_pause_combine(cal):
 
 
 def test_same_day_clock_on_a_holiday_is_due_on_the_next_working_day(cal):
-    c = clock(D(2026, 10, 3), 0, kind="decision", same_day=True)
+    c = clock(D(2026, 10, 3), 0, kind="promised", same_day=True)
     s = compute_clock(cal, c, D(2026, 10, 3), T)
     assert (s.deadline, s.used_wd, s.light, s.confirmed) == (D(2026, 10, 8), 0, "yellow", True)
     s = compute_clock(cal, c, D(2026, 10, 8), T)
@@ -278,17 +278,17 @@ def test_bad_clock_input_is_rejected():
     with pytest.raises(ValueError, match="unknown clock kind"):
         ClockInput("promise", D(2026, 3, 2), 10)
     with pytest.raises(ValueError, match="limit_wd"):
-        ClockInput("decision", D(2026, 3, 2), -1)
+        ClockInput("promised", D(2026, 3, 2), -1)
     with pytest.raises(ValueError, match="before its start"):
         Pause(D(2026, 3, 5), D(2026, 3, 4), "x")
     with pytest.raises(ValueError, match="before its start"):
-        ClockInput("decision", D(2026, 3, 2), 10, stopped_on=D(2026, 3, 1))
+        ClockInput("promised", D(2026, 3, 2), 10, stopped_on=D(2026, 3, 1))
     with pytest.raises(ValueError, match="extension days"):
         Extension(-3, "x", D(2026, 3, 2))
     with pytest.raises(ValueError, match="yellow_consumed_pct"):
         Thresholds(2, 150)
     with pytest.raises(TypeError):
-        ClockInput("decision", D(2026, 3, 2), 10, pauses=("not a pause",))  # type: ignore[arg-type]
+        ClockInput("promised", D(2026, 3, 2), 10, pauses=("not a pause",))  # type: ignore[arg-type]
 
 
 def test_clock_input_accepts_lists_and_stores_tuples():

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from app.models import AuditEvent, CalendarDay, Case, Session
 from app.services import calendar as calendar_service
 from app.services.cases import submit_application, submit_supplement
-from app.services.clocks import apply_deemed_acceptance, case_clocks, refresh_lights
-from app.services.errors import Forbidden, ValidationFailed
+from app.services.clocks import case_clocks, refresh_lights
+from app.services.errors import Conflict, Forbidden
+from app.services.scheduled import apply_deemed_acceptance
 from app.services.tasks import complete_task
 from tests.factories import actor, applicant_of, at, scenario
 
@@ -25,7 +26,8 @@ def people(app):
 
 
 def submit(people, day: str, slug: str = "eia_report_form") -> Case:
-    application = scenario(slug, "accept_approve")["application"]
+    name = "accept_inspect_approve" if slug == "hazardous_waste_licence" else "accept_approve"
+    application = scenario(slug, name)["application"]
     return submit_application(people["applicant"], slug, applicant_of(application), application, now=at(day))
 
 
@@ -54,17 +56,34 @@ def test_acceptance_clock_spans_the_spring_festival(people):
     assert accept.limit_wd == 2 and accept.deadline == date(2026, 2, 14)  # Fri 13, Sat 14 (make-up)
 
 
-def test_decision_clock_starts_at_acceptance_with_promised_and_statutory(people):
+def test_promised_clock_starts_at_acceptance_and_the_eia_statutory_clock_at_receipt(people):
     case = submit(people, "2026-02-12")
     case = do(people, case, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-02-13")
     # 10 WD after Fri 02-13: 14(Sat make-up) 24 25 26 27 28(Sat make-up) 3/2 3/3 3/4 3/5
     assert (case.accepted_on, case.deadline_kind, case.deadline) == (
         date(2026, 2, 13),
-        "decision",
+        "promised",
         date(2026, 3, 5),
     )
-    assert case.statutory_deadline == date(2026, 4, 2)  # 30 WD: 6 in February, 22 in March, 04-01, 04-02
+    # 环境影响评价法 第二十二条: 30 days "自收到环境影响报告表之日起" — from receipt on Thu 02-12:
+    # 02-13, 02-14 (Sat make-up), 02-24..02-28 (28 is a make-up Saturday) = 7 in February,
+    # 22 in March, 04-01 = the 30th.
+    assert case.statutory_deadline == date(2026, 4, 1)
+    assert clock(case, "statutory", "2026-02-13")["start"] == "2026-02-12"
+    assert clock(case, "promised", "2026-02-13")["start"] == "2026-02-13"
     assert clock(case, "acceptance", "2026-02-13")["stopped_on"] == "2026-02-13"
+
+
+def test_statutory_clock_starts_at_acceptance_where_the_statute_says_so(people):
+    case = submit(people, "2026-02-12", slug="road_freight_permit")
+    transport = {u: actor(u) for u in ("tr_clerk",)}
+    Session.refresh(case)
+    task = next(t for t in case.tasks if t.bpmn_id == "accept")
+    complete_task(transport["tr_clerk"], task.id, {"accept_outcome": "accept"}, now=at("2026-02-13"))
+    Session.refresh(case)
+    # 道路运输条例 第二十四条: 20 days "自受理申请之日起" — from Fri 02-13 (02-14 and 02-28 are make-up Saturdays)
+    assert clock(case, "statutory", "2026-02-13")["start"] == "2026-02-13"
+    assert case.statutory_deadline == date(2026, 3, 19)
 
 
 def test_correction_wait_does_not_count_and_acceptance_restarts_on_supplement(people):
@@ -118,20 +137,25 @@ def test_special_procedure_pauses_the_decision_clock_by_its_working_days(people)
         "expert_review",
     )
     assert special["limit_wd"] == 10  # the expected duration the applicant was told in writing
-    assert clock(case, "decision", "2026-03-11")["paused_wd"] == 5
+    assert clock(case, "promised", "2026-03-11")["paused_wd"] == 5
 
 
 def test_approved_extension_adds_working_days(people):
-    case = submit(people, "2026-03-02")
+    env = {u: actor(u) for u in ("env_head",)}
+    case = submit(people, "2026-03-02", slug="hazardous_waste_licence")
     case = do(people, case, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-03-02")
-    case = do(
-        people,
-        case,
-        "review",
-        "env_reviewer",
-        {"review_outcome": "pass", "review_conclusion": "compliant", "review_opinion": "符合"},
-        "2026-03-03",
+    review = next(
+        s
+        for s in scenario("hazardous_waste_licence", "accept_inspect_approve")["steps"]
+        if s.get("task") == "review"
     )
+    case = do(people, case, "review", "env_reviewer", review["data"], "2026-03-03")
+    inspection = next(
+        s
+        for s in scenario("hazardous_waste_licence", "accept_inspect_approve")["steps"]
+        if s.get("task") == "site_inspection"
+    )
+    case = do(people, case, "site_inspection", "env_reviewer", inspection["data"], "2026-03-03")
     ext = {
         "decision": "extend",
         "decision_reason": "情况复杂",
@@ -139,9 +163,12 @@ def test_approved_extension_adds_working_days(people):
         "extension_reason": "需补充论证",
     }
     case = do(people, case, "decide", "env_decider", ext, "2026-03-04")
-    case = do(people, case, "approve_extension", "env_decider", {"extension_approved": True}, "2026-03-05")
-    assert (case.extension_wd, case.deadline) == (5, date(2026, 3, 23))
-    assert clock(case, "decision", "2026-03-05")["extensions"][0]["days"] == 5
+    people["env_head"] = env["env_head"]
+    case = do(people, case, "approve_extension", "env_head", {"extension_approved": True}, "2026-03-05")
+    # promised 7 WD after Mon 03-02 = 03-11, plus 5 = 03-18
+    assert (case.extension_wd, case.deadline) == (5, date(2026, 3, 18))
+    assert clock(case, "promised", "2026-03-05")["extensions"][0]["days"] == 5
+    assert clock(case, "statutory", "2026-03-05")["limit_wd"] == 25
 
 
 def test_decision_starts_the_delivery_clock(people):
@@ -190,27 +217,29 @@ def test_lights_turn_yellow_then_red_as_days_pass(people):
 
 def test_no_answer_within_five_working_days_means_deemed_accepted(people):
     case = submit(people, "2026-03-02")
-    assert apply_deemed_acceptance(on=date(2026, 3, 9)) == []  # the 5th WD itself is still in time
-    assert apply_deemed_acceptance(on=date(2026, 3, 10)) == [case.case_no]
+    accept = next(t for t in case.tasks if t.bpmn_id == "accept")
+    assert apply_deemed_acceptance(None, at("2026-03-09")) == []  # the 5th WD itself is still in time
+    assert apply_deemed_acceptance(None, at("2026-03-10")) == [case.case_no]
     Session.refresh(case)
-    assert (case.deemed_accepted, case.accepted_on, case.deadline_kind, case.deadline) == (
+    assert (case.deemed_accepted, case.accepted_on, case.deadline_kind, case.deadline, case.status) == (
         True,
         date(2026, 3, 2),
-        "decision",
+        "promised",
         date(2026, 3, 16),
+        "in_progress",
     )
+    assert [t.bpmn_id for t in case.tasks if t.state == "ready"] == ["review"]
     actions = Session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).all()
     assert "case.deemed_accepted" in actions
-    with pytest.raises(ValidationFailed):
-        do(
-            people,
-            case,
-            "accept",
-            "env_clerk",
+    # the clerk who opened the acceptance step before the law decided cannot complete it any more
+    with pytest.raises(Conflict):
+        complete_task(
+            people["env_clerk"],
+            accept.id,
             {"accept_outcome": "refuse", "refuse_reason": "x", "remedy_rights": "y"},
-            "2026-03-11",
+            now=at("2026-03-11"),
         )
-    assert apply_deemed_acceptance(on=date(2026, 3, 11)) == []
+    assert apply_deemed_acceptance(None, at("2026-03-11")) == []
 
 
 def test_deadline_in_an_unconfirmed_year_is_flagged_and_redated_when_the_year_is_imported(

@@ -33,7 +33,7 @@ def test_promised_above_35_percent_of_statutory_is_named(tmp_path):
     (result,) = validate_processes(processes, ROOT / "forms")
     assert result.ok
     assert any(
-        "350200-SXJT-XK-0001" in w and "12 WD" in w and "35%" in w and "20 WD" in w for w in result.warnings
+        "350206-QXJT-XK-0001" in w and "12 WD" in w and "35%" in w and "20 WD" in w for w in result.warnings
     )
 
 

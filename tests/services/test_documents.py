@@ -63,14 +63,23 @@ def test_refusal_produces_a_refusal_decision_with_reason_and_remedy(app, api):
 
 
 def test_extension_and_denial_produce_their_notices(app, api):
-    case_no = submit_case(api)
-    _complete(api, case_no, "env_clerk", {"accept_outcome": "accept"})
-    _complete(
-        api,
-        case_no,
-        "env_reviewer",
-        {"review_outcome": "pass", "review_conclusion": "non_compliant", "review_opinion": "不符合"},
+    from tests.factories import applicant_of, scenario
+
+    flow = scenario("hazardous_waste_licence", "accept_inspect_approve")
+    resp = api.post(
+        "/cases",
+        "applicant",
+        json={
+            "item_code": "hazardous_waste_licence",
+            "applicant": applicant_of(flow["application"]),
+            "data": flow["application"],
+        },
     )
+    case_no = resp.get_json()["case_no"]
+    steps = {s["task"]: s["data"] for s in flow["steps"] if "task" in s}
+    _complete(api, case_no, "env_clerk", {"accept_outcome": "accept"})
+    _complete(api, case_no, "env_reviewer", steps["review"])
+    _complete(api, case_no, "env_reviewer", steps["site_inspection"])
     _complete(
         api,
         case_no,
@@ -82,7 +91,7 @@ def test_extension_and_denial_produce_their_notices(app, api):
             "extension_reason": "情况复杂",
         },
     )
-    _complete(api, case_no, "env_decider", {"extension_approved": True})
+    _complete(api, case_no, "env_head", {"extension_approved": True})
     _complete(
         api,
         case_no,
@@ -125,8 +134,17 @@ def test_pdf_of_another_departments_case_is_not_found(app, api):
 
 
 def test_a_missing_font_is_named_in_the_error(monkeypatch):
-    monkeypatch.setattr(documents, "FONT_CANDIDATES", ("/nonexistent/font.ttc",))
+    from app.services import pdf
+
     monkeypatch.setenv("TONGBAN_CJK_FONT", "/nonexistent/other.ttf")
-    monkeypatch.setattr(documents.shutil, "which", lambda name: None)
-    with pytest.raises(documents.FontMissing, match="fonts-noto-cjk"):
-        documents.find_cjk_font()
+    with pytest.raises(pdf.FontMissing, match="/nonexistent/other.ttf"):
+        pdf.find_cjk_font()
+    monkeypatch.delenv("TONGBAN_CJK_FONT")
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ("/nonexistent/font.ttc",))
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    pdf._system_font.cache_clear()
+    try:
+        with pytest.raises(pdf.FontMissing, match="fonts-noto-cjk"):
+            pdf.find_cjk_font()
+    finally:
+        pdf._system_font.cache_clear()

@@ -137,8 +137,11 @@ def timer_version(app):
         Session.commit()
         Session.remove()
     yield version
+    from tests.conftest import delete_case_data
+
     with app.app_context():
-        Session.execute(delete(Case).where(Case.process_version == version))
+        Session.remove()
+        delete_case_data(app)  # the cases on this version first (and everything that refers to them)
         Session.execute(delete(ProcessVersion).where(ProcessVersion.version == version))
         Session.commit()
         Session.remove()

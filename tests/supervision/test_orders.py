@@ -30,7 +30,12 @@ def test_an_order_is_due_after_its_working_days_and_reaches_the_responsible_depa
         (n.user_id, n.kind)
         for n in Session.scalars(select(Notification).where(Notification.channel == "inapp"))
     }
-    assert told == {(people["env_decider"].id, "order"), (people["env_clerk"].id, "order")}
+    # the department's head, decider and window: whoever may reply (督办 goes to the leadership too)
+    assert told == {
+        (people["env_head"].id, "order"),
+        (people["env_decider"].id, "order"),
+        (people["env_clerk"].id, "order"),
+    }
     assert [o.id for o in supervision.list_orders(people["env_clerk"])] == [order.id]
     assert supervision.list_orders(people["tr_decider"]) == []
 
@@ -85,7 +90,9 @@ def test_an_unanswered_order_turns_yellow_on_its_day_then_red_and_escalates_once
     assert supervision.check_orders(None, at("2026-03-09")) == {"reminders": 0, "escalated": 0}
     on_the_day = supervision.check_orders(None, at("2026-03-10"))
     Session.refresh(order)
-    assert order.light == "yellow" and on_the_day["reminders"] == 2 and on_the_day["escalated"] == 0
+    assert (
+        order.light == "yellow" and on_the_day["reminders"] == 3 and on_the_day["escalated"] == 0
+    )  # head, decider, clerk
     after = supervision.check_orders(None, at("2026-03-11", 9))
     Session.refresh(order)
     assert after["escalated"] == 1

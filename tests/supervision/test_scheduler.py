@@ -35,11 +35,17 @@ def test_a_scheduler_down_for_days_catches_up_on_its_first_pass(people, timer_ve
     late = submit(people, "2026-03-02")  # nobody accepts it: deemed accepted after 5 WD (Art. 32)
     result = run_once(at("2026-03-12", 8))  # the first pass after ten days of downtime
     assert result["wake_timers"] == {"woken": [waiting.case_no]}
-    assert result["legal_defaults"] == {"deemed_accepted": [late.case_no]}
+    assert result["legal_defaults"] == {"deemed_accepted": [late.case_no], "withdrawn": [], "alerted": []}
     Session.refresh(late)
     assert late.deemed_accepted and late.accepted_on.isoformat() == "2026-03-02"
-    assert count(Alert, Alert.case_id == late.id, Alert.subject_kind == "task", Alert.level == "red") == 1
-    assert run_once(at("2026-03-12", 9))["sweep"]["task_alerts"] == 0
+    # the law closed the late acceptance step; the case itself is on its promised clock from 03-02:
+    # 8 of 10 working days used on 03-12 -> yellow (80 % consumed), one case alert
+    assert [t.bpmn_id for t in late.tasks if t.state == "ready"] == ["review"]
+    assert late.light == "yellow"
+    assert count(Alert, Alert.case_id == late.id, Alert.subject_kind == "case", Alert.level == "yellow") == 1
+    assert count(Alert, Alert.case_id == late.id, Alert.subject_kind == "task") == 0
+    second = run_once(at("2026-03-12", 9))["sweep"]
+    assert (second["case_alerts"], second["task_alerts"]) == (0, 0)
 
 
 def test_a_lease_is_held_by_one_process_until_released_or_expired(app):

@@ -7,16 +7,17 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext
 
 from app.models import utcnow
+from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES
 from app.services import alerts, cockpit, notify, reports, supervision
 from app.services.catalogue import list_items
-from app.services.clocks import today
 from app.services.errors import DomainError, ValidationFailed
+from app.services.workdays import today
 from app.web.auth import login_required
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
-OVERSIGHT = ("supervisor", "admin")
-STAFF = ("clerk", "reviewer", "decider")
+OVERSIGHT = tuple(OVERSIGHT_ROLES)
+STAFF = tuple(CASEWORKER_ROLES)
 
 
 def case_link(case_no: str | None) -> str | None:

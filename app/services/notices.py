@@ -1,0 +1,162 @@
+"""The applicant's notices: what happened in their case, in plain words (subscribed to case events).
+
+One row per event that concerns the applicant; the statutory document issued in the same step is
+linked. Delivery over SMS or e-mail reads these rows (they never block the case).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.models import CaseDocument, CaseNotice, Session
+from app.services.auth import Actor
+from app.services.cases import get_case
+from app.services.events import EventBus, EventContext
+from engine.events import (
+    Accepted,
+    CaseEvent,
+    CorrectionRequested,
+    Decided,
+    Delivered,
+    ExtensionApproved,
+    Refused,
+    SpecialProcedureRenotified,
+    SpecialProcedureStarted,
+    Submitted,
+    Withdrawn,
+)
+
+# event kind -> (title, body template) in zh-CN; params fill the braces.
+TEXTS: dict[str, tuple[str, str]] = {
+    "submitted": (
+        "已收到您的申请",
+        "您提交的“{item}”申请（办件编号 {case_no}）已收到，我们将在规定期限内决定是否受理。",
+    ),
+    "accepted": ("申请已受理", "您的“{item}”申请已受理，承诺在 {promised_wd} 个工作日内作出决定。"),
+    "accepted_deemed": (
+        "申请已依法视为受理",
+        "您的“{item}”申请在规定期限内未获受理决定或补正告知，依《行政许可法》第三十二条自收到材料之日起视为受理。",
+    ),
+    "correction_requested": (
+        "请补正材料",
+        "您的“{item}”申请需要补正 {count} 项材料，请查看补正材料通知书并在线补正。",
+    ),
+    "refused": ("申请不予受理", "您的“{item}”申请不予受理，理由和救济途径见不予受理决定书。"),
+    "special_procedure_started": (
+        "进入特殊程序",
+        "您的“{item}”申请需要进行{procedure}，预计 {days} 个工作日，所需时间不计入办理期限。",
+    ),
+    "special_procedure_renotified": (
+        "特殊程序时间再次告知",
+        "您的“{item}”申请的{procedure}还需 {days} 个工作日，理由：{reason}",
+    ),
+    "extension_approved": ("办理期限延长", "您的“{item}”申请经负责人批准延长办理期限，详见延期告知书。"),
+    "decided_approved": ("已作出准予决定", "您的“{item}”申请已作出准予决定，结果将按您选择的方式送达。"),
+    "decided_denied": ("已作出不予决定", "您的“{item}”申请已作出不予决定，理由和救济途径见决定书。"),
+    "delivered": ("办理结果已送达", "您的“{item}”办理结果已送达，请查收。"),
+    "withdrawn": ("申请已撤回", "您的“{item}”申请已撤回，本机关终止办理。"),
+    "withdrawn_deemed": ("申请视为撤回", "您的“{item}”申请逾期未补正，视为撤回，本机关终止办理。"),
+}
+DOCUMENT_OF: dict[str, str | tuple[str, ...]] = {
+    "accepted": "acceptance_notice",
+    "accepted_deemed": "acceptance_notice",
+    "correction_requested": "correction_notice",
+    "refused": "refusal_decision",
+    "special_procedure_started": "special_procedure_notice",
+    "special_procedure_renotified": "special_procedure_notice",
+    "extension_approved": "extension_notice",
+    "decided_approved": "approval_decision",
+    "decided_denied": ("denial_decision", "service_refusal"),
+    "delivered": "delivery_receipt",
+    "withdrawn": "termination_notice",
+    "withdrawn_deemed": "termination_notice",
+}
+
+
+def _key(event: CaseEvent) -> str:
+    if isinstance(event, Accepted) and event.deemed:
+        return "accepted_deemed"
+    if isinstance(event, Decided):
+        return "decided_approved" if event.approved else "decided_denied"
+    if isinstance(event, Withdrawn) and event.deemed:
+        return "withdrawn_deemed"
+    return event.kind.value
+
+
+def _params(event: CaseEvent, ctx: EventContext) -> dict[str, Any]:
+    case = ctx.case
+    params: dict[str, Any] = {
+        "item": case.item.name_zh,
+        "case_no": case.case_no,
+        "promised_wd": case.item.promised_wd,
+    }
+    if isinstance(event, CorrectionRequested):
+        params["count"] = len(event.materials)
+    if isinstance(event, SpecialProcedureStarted | SpecialProcedureRenotified):
+        names = {
+            p.get("code"): (p.get("name") or {}).get("zh")
+            for p in (case.item.definition or {}).get("special_procedures") or []
+        }
+        params["procedure"] = names.get(event.code) or event.code
+        params["days"] = (
+            event.notified_wd
+            if isinstance(event, SpecialProcedureRenotified)
+            else (event.notified_wd or event.limit_wd)
+        )
+        params["reason"] = getattr(event, "reason", "")
+    return params
+
+
+def on_event(event: CaseEvent, ctx: EventContext) -> None:
+    key = _key(event)
+    title, template = TEXTS[key]
+    params = _params(event, ctx)
+    document_id = None
+    kind = DOCUMENT_OF.get(key)
+    if kind:
+        Session.flush()  # the document of this step, issued by the documents capability just before
+        document_id = Session.scalar(
+            select(CaseDocument.id)
+            .where(
+                CaseDocument.case_id == ctx.case.id,
+                CaseDocument.kind.in_((kind,) if isinstance(kind, str) else kind),
+            )
+            .order_by(CaseDocument.id.desc())
+            .limit(1)
+        )
+    Session.add(
+        CaseNotice(
+            case_id=ctx.case.id,
+            event=key,
+            title=title,
+            body=template.format(**params),
+            params=params,
+            document_id=document_id,
+            created_at=ctx.now,
+        )
+    )
+
+
+def list_notices(actor: Actor, case_no: str) -> list[CaseNotice]:
+    case = get_case(actor, case_no)
+    return list(
+        Session.scalars(select(CaseNotice).where(CaseNotice.case_id == case.id).order_by(CaseNotice.id))
+    )
+
+
+def subscribe(bus: EventBus) -> None:
+    for event_type in (
+        Submitted,
+        Accepted,
+        CorrectionRequested,
+        Refused,
+        SpecialProcedureStarted,
+        SpecialProcedureRenotified,
+        ExtensionApproved,
+        Decided,
+        Delivered,
+        Withdrawn,
+    ):
+        bus.subscribe(event_type, on_event)
