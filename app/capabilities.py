@@ -1,17 +1,19 @@
 """Which capabilities react to which case events: the one explicit list (called by the app factory).
 
-Order matters within one event: the status first, then the clocks, the statutory documents, the
+Order matters within one event: checks that may refuse the step first (the one-time notice), the
+status, then the clocks, the statutory documents, the
 applicant's notices (they link the document just issued), and supervision last.
 """
 
 from __future__ import annotations
 
-from app.services import alerts, clocks, documents, notices, status
+from app.services import alerts, clocks, corrections, documents, notices, status
 from app.services.events import EventBus
 
 
 def register(bus: EventBus) -> None:
     bus.clear()
+    corrections.subscribe(bus)
     status.subscribe(bus)
     clocks.subscribe(bus)
     documents.subscribe(bus)
