@@ -285,5 +285,16 @@ class CaseRun:
                 continue
             task.workflow.reset_from_task_id(first.id, data=copy.deepcopy(task.data))
 
+    def taken_flows(self) -> set[tuple[str, str]]:
+        """The (source, target) BPMN ids of every sequence flow this case has travelled so far."""
+        pairs: set[tuple[str, str]] = set()
+        for task in self._wf.get_tasks(state=TaskState.COMPLETED):
+            parent = task.parent
+            source = getattr(parent.task_spec, "bpmn_id", None) if parent is not None else None
+            target = getattr(task.task_spec, "bpmn_id", None)
+            if source and target and parent is not None and parent.state == TaskState.COMPLETED:
+                pairs.add((source, target))
+        return pairs
+
     def tree_depth(self) -> int:
         return max((t.depth for t in self._wf.get_tasks()), default=0)

@@ -1,9 +1,13 @@
-"""Every scenario of every item, run on the engine alone, saving and restoring after each step."""
+"""Every scenario of every item, run on the engine alone, saving and restoring after each step;
+together the scenarios of an item travel every sequence flow of its BPMN."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
 import yaml
+from lxml import etree
 
 from engine.definitions import parse_definition, read_process_files
 from engine.runtime import CaseRun
@@ -27,6 +31,13 @@ def test_every_item_has_scenarios():
 
 @pytest.mark.parametrize(("slug", "name", "scenario"), SCENARIOS, ids=SCENARIO_IDS)
 def test_scenario_runs_with_save_restore_after_each_step(slug, name, scenario):
+    TAKEN[slug] |= run_scenario(slug, scenario)
+
+
+TAKEN: dict[str, set[tuple[str, str]]] = defaultdict(set)
+
+
+def run_scenario(slug: str, scenario: dict) -> set[tuple[str, str]]:
     defn = definition(slug)
     run = CaseRun.start(defn, {"application": scenario["application"]})
     for i, step in enumerate(scenario["steps"]):
@@ -46,3 +57,26 @@ def test_scenario_runs_with_save_restore_after_each_step(slug, name, scenario):
         assert snap.end_event == expect["end_event"]
     for key, value in (expect.get("data") or {}).items():
         assert snap.data.get(key) == value, key
+    return run.taken_flows()
+
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+
+
+def sequence_flows(slug: str) -> dict[tuple[str, str], str]:
+    flows = {}
+    for path in sorted((PROCESSES / slug).glob("*.bpmn")):
+        for flow in etree.parse(str(path)).iterfind(".//bpmn:sequenceFlow", NS):
+            flows[(flow.get("sourceRef"), flow.get("targetRef"))] = f"{path.name}#{flow.get('id')}"
+    return flows
+
+
+@pytest.mark.parametrize("slug", sorted({slug for slug, _, _ in SCENARIOS}))
+def test_the_scenarios_of_an_item_travel_every_sequence_flow(slug):
+    taken: set[tuple[str, str]] = set()
+    for sl, _name, scenario in SCENARIOS:
+        if sl == slug:
+            taken |= run_scenario(slug, scenario)
+    flows = sequence_flows(slug)
+    missing = sorted(flow for pair, flow in flows.items() if pair not in taken)
+    assert not missing, f"no scenario of {slug} travels {missing}"
