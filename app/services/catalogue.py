@@ -183,9 +183,6 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
     Everything is checked before anything is written: an invalid folder raises and changes nothing.
     """
     item_def, definition, forms = check_item_folder(folder, forms_dir)
-    ensure_departments()
-    limits = item_def["limits"]
-    item = Session.scalar(select(ServiceItem).where(ServiceItem.slug == item_def["slug"]))
     clash = Session.scalar(
         select(ServiceItem.slug).where(
             ServiceItem.code == str(item_def["code"]), ServiceItem.slug != item_def["slug"]
@@ -196,6 +193,9 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
             f"{folder / 'item.yaml'}: code {item_def['code']} is already used by item {clash}",
             code="item_invalid",
         )
+    ensure_departments()
+    limits = item_def["limits"]
+    item = Session.scalar(select(ServiceItem).where(ServiceItem.slug == item_def["slug"]))
     if item is None:
         item = ServiceItem(slug=item_def["slug"])
         Session.add(item)

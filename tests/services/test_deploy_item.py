@@ -218,6 +218,14 @@ def unknown_department(copy: ItemCopy) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("department: transport", "department: transprt"))
 
 
+def code_of_another_item(copy: ItemCopy) -> None:
+    path = copy.folder / "item.yaml"
+    text = path.read_text(encoding="utf-8")
+    new = re.sub(r'^code: ".*"$', 'code: "350200-SXHJ-XK-0001"', text, count=1, flags=re.M)
+    assert new != text
+    path.write_text(new, encoding="utf-8")
+
+
 def line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
 
@@ -252,6 +260,10 @@ INVALID = [
         ),
     ),
     (unknown_department, lambda c: r"department 'transprt' is not one of admin, env, transport"),
+    (
+        code_of_another_item,
+        lambda c: r"item\.yaml: code 350200-SXHJ-XK-0001 is already used by item eia_report_form",
+    ),
 ]
 
 
