@@ -28,6 +28,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("TONGBAN_SMTP_HOST", "", "SMTP server for alert e-mail (empty = e-mail off)"),
     ("TONGBAN_SMTP_PORT", "25", "SMTP port"),
     ("TONGBAN_MAIL_FROM", "noreply@tongban.local", "Sender address of alert e-mail"),
+    ("TONGBAN_WEBHOOK_URL", "", "http(s) URL that receives every notification as a JSON POST (empty = off)"),
 ]
 
 
@@ -46,6 +47,7 @@ class Settings:
     smtp_host: str
     smtp_port: int
     mail_from: str
+    webhook_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -68,5 +70,6 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         smtp_host=env.get("TONGBAN_SMTP_HOST") or "",
         smtp_port=int(env.get("TONGBAN_SMTP_PORT") or 25),
         mail_from=env.get("TONGBAN_MAIL_FROM") or "noreply@tongban.local",
+        webhook_url=env.get("TONGBAN_WEBHOOK_URL") or "",
         extra={k: v for k, v in (overrides or {}).items() if not k.startswith("TONGBAN_")},
     )

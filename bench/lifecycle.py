@@ -2,7 +2,7 @@
 
 For each database (SQLite, PostgreSQL): set up a fresh database, start gunicorn, and for a bounded
 time run the standard lifecycle with N concurrent clients — create a case, find its task in the
-inbox, complete every task to the end — for the one-task model of ../shared/bench/approval.bpmn and
+inbox, complete every task to the end — for the one-task model of bench/approval.bpmn (a copy of ../shared/bench/approval.bpmn) and
 for the EIA item. Then run the same one-task model on bare SpiffWorkflow in one process (no HTTP,
 no database) as the ceiling, and print lifecycles/s, p50/p95 per request kind and the ratio.
 
@@ -259,7 +259,7 @@ def bare_engine(seconds: float) -> float:
     from SpiffWorkflow.util.task import TaskState
 
     parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(ROOT.parent / "shared/bench/approval.bpmn"))
+    parser.add_bpmn_file(str(ROOT / "bench/approval.bpmn"))
     spec = parser.get_spec("Process_approval")
     ser = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     n = 0

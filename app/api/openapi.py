@@ -31,7 +31,7 @@ def build_spec() -> dict:
             spec.components.schema(name, schema=obj)  # nested schemas may have registered themselves already
     converters: dict[str, dict[str, dict]] = {}
     for rule in current_app.url_map.iter_rules():
-        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi_json":
+        if rule.rule.startswith(f"{bp.url_prefix}/"):  # every route under /api/v1, whichever blueprint
             view = current_app.view_functions[rule.endpoint]
             spec.path(view=view, app=current_app)
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
@@ -58,6 +58,14 @@ def build_spec() -> dict:
 
 @bp.get("/openapi.json")
 def openapi_json():
+    """This document: the OpenAPI 3 description of every route under /api/v1 (public).
+    ---
+    get:
+      tags: [meta]
+      security: []
+      responses:
+        200: {description: The OpenAPI document, content: {application/json: {schema: {type: object}}}}
+    """
     if "doc" not in _CACHE:
         _CACHE["doc"] = build_spec()
     return jsonify(_CACHE["doc"])

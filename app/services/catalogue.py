@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import DomainError, NotFound
 from app.services.forms import read_forms
-from engine.definitions import ProcessDefinition, parse_definition, read_process_files
+from engine.definitions import ProcessDefinition, content_version, parse_definition, read_process_files
 from engine.errors import EngineError
 
 DEPARTMENTS = {
@@ -26,6 +27,8 @@ DEPARTMENTS = {
 }
 
 REQUIRED_KEYS = ("code", "slug", "process_id", "name", "department", "kind", "limits", "materials")
+KINDS = ("promised", "immediate")
+INT_LIMITS = ("statutory_wd", "promised_wd")
 
 
 @dataclass
@@ -50,7 +53,64 @@ def read_item_yaml(folder: Path) -> dict[str, Any]:
     missing = [k for k in REQUIRED_KEYS if k not in item]
     if missing:
         raise DomainError(f"{path}: missing keys {', '.join(missing)}", code="item_invalid")
+    problems = item_problems(item)
+    if problems:
+        raise DomainError(f"{path}: " + "; ".join(problems), details=problems, code="item_invalid")
     return item
+
+
+def _bilingual(value: Any, where: str) -> list[str]:
+    """A display name must be exactly {zh, en} with non-empty strings (an unquoted comma breaks that)."""
+    if not isinstance(value, dict) or set(value) != {"zh", "en"}:
+        keys = sorted(map(str, value)) if isinstance(value, dict) else type(value).__name__
+        return [f"{where} must have exactly the keys zh and en (got {keys}; quote names that contain commas)"]
+    return [
+        f"{where}.{lang} must be a non-empty string"
+        for lang in ("zh", "en")
+        if not isinstance(value[lang], str) or not value[lang].strip()
+    ]
+
+
+def item_problems(item: dict[str, Any]) -> list[str]:
+    """What is wrong with an item.yaml's shape, each naming its key (empty: fine)."""
+    out = _bilingual(item["name"], "name")
+    for key in ("fees",):
+        if key in item:
+            out += _bilingual(item[key], key)
+    if isinstance(item.get("result"), dict) and "name" in item["result"]:
+        out += _bilingual(item["result"]["name"], "result.name")
+    for key in ("materials", "special_procedures"):
+        entries = item.get(key) or []
+        if not isinstance(entries, list):
+            out.append(f"{key} must be a list")
+            continue
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not entry.get("code"):
+                out.append(f"{key}[{i}] must be a mapping with a code")
+                continue
+            out += _bilingual(entry.get("name"), f"{key}[{i}].name")
+    if item["department"] not in DEPARTMENTS:
+        out.append(f"department {item['department']!r} is not one of {', '.join(DEPARTMENTS)}")
+    if item["kind"] not in KINDS:
+        out.append(f"kind {item['kind']!r} is not one of {', '.join(KINDS)}")
+    limits = item["limits"]
+    if not isinstance(limits, dict):
+        out.append("limits must be a mapping")
+    else:
+        for key in INT_LIMITS:
+            value = limits.get(key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                out.append(f"limits.{key} must be a whole number of working days (got {value!r})")
+    return out
+
+
+def version_of(definition: ProcessDefinition, forms: dict[str, Any]) -> str:
+    """The process version: content hash of the BPMN/DMN files *and* the forms frozen with them."""
+    canonical = {
+        f"forms/{name}": json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        for name, doc in forms.items()
+    }
+    return content_version({**definition.files, **canonical})
 
 
 def design_warnings(
@@ -106,7 +166,7 @@ def validate_processes(processes_dir: Path | None = None, forms_dir: Path | None
             results.append(ItemCheck(folder.name, False, [str(exc)]))
             continue
         warnings = [str(w) for w in definition.warnings] + design_warnings(item, definition)
-        results.append(ItemCheck(item["slug"], True, [], warnings, definition.version))
+        results.append(ItemCheck(item["slug"], True, [], warnings, version_of(definition, _forms)))
     return results
 
 
@@ -122,8 +182,21 @@ def ensure_departments() -> None:
 
 
 def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tuple[ServiceItem, bool]:
-    """Deploy one item folder; a new process version only when the BPMN or forms changed."""
+    """Deploy one item folder; a new process version only when the BPMN or forms changed.
+
+    Everything is checked before anything is written: an invalid folder raises and changes nothing.
+    """
     item_def, definition, forms = check_item_folder(folder, forms_dir)
+    clash = Session.scalar(
+        select(ServiceItem.slug).where(
+            ServiceItem.code == str(item_def["code"]), ServiceItem.slug != item_def["slug"]
+        )
+    )
+    if clash is not None:
+        raise DomainError(
+            f"{folder / 'item.yaml'}: code {item_def['code']} is already used by item {clash}",
+            code="item_invalid",
+        )
     ensure_departments()
     limits = item_def["limits"]
     item = Session.scalar(select(ServiceItem).where(ServiceItem.slug == item_def["slug"]))
@@ -139,7 +212,7 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
     item.promised_wd = int(limits["promised_wd"])
     item.definition = item_def
     Session.flush()
-    version = definition.version
+    version = version_of(definition, forms)
     created = False
     if Session.get(ProcessVersion, version) is None:
         Session.add(
@@ -186,9 +259,15 @@ def load_catalogue(actor: Actor | None = None, processes_dir: Path | None = None
     return slugs
 
 
+_DEFINITIONS_BY_VERSION: dict[str, ProcessDefinition] = {}
+
+
 def definition_for(version: str) -> ProcessDefinition:
-    cache = ctx().processes
-    hit = cache.get(version)
+    """The parsed definition of a deployed version (versions are content hashes: immutable, cached).
+
+    Versions that differ only in their forms share one parse: the engine caches by the BPMN files.
+    """
+    hit = _DEFINITIONS_BY_VERSION.get(version)
     if hit is not None:
         return hit
     row = Session.get(ProcessVersion, version)
@@ -196,7 +275,8 @@ def definition_for(version: str) -> ProcessDefinition:
         raise NotFound(f"process version {version} not found")
     item = Session.get(ServiceItem, row.item_id)
     files = {k: v.encode("utf-8") for k, v in row.files.items()}
-    return cache.get_or_parse(item.slug, row.process_id, files, row.forms)
+    definition = ctx().processes.get_or_parse(item.slug, row.process_id, files, row.forms)
+    return _DEFINITIONS_BY_VERSION.setdefault(version, definition)
 
 
 _FORMS_BY_VERSION: dict[str, dict[str, Any]] = {}

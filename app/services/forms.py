@@ -10,14 +10,28 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import DomainError, NotFound, ValidationFailed
 
 
 def read_forms(forms_dir: Path, slug: str) -> dict[str, Any]:
+    """The forms of one item (file name -> document); a file that is not a JSON object is refused."""
     folder = forms_dir / slug
     if not folder.is_dir():
         return {}
-    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+    out = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise DomainError(f"{path}: not UTF-8 text ({exc.reason})", code="form_invalid") from exc
+        except json.JSONDecodeError as exc:
+            raise DomainError(
+                f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}", code="form_invalid"
+            ) from exc
+        if not isinstance(doc, dict):
+            raise DomainError(f"{path}: a form must be a JSON object", code="form_invalid")
+        out[path.name] = doc
+    return out
 
 
 @lru_cache(maxsize=512)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from http.client import HTTPMessage
+from typing import IO, Any, Protocol
 
 from sqlalchemy import Select, and_, func, literal, select, true, update
 from sqlalchemy.types import String
@@ -75,9 +77,35 @@ class SmtpChannel:
             smtp.send_message(msg)
 
 
+class PermanentFailure(Exception):
+    """The channel refused this message for good (e.g. HTTP 4xx): it is marked failed, not retried."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        return None  # urllib would re-send a redirected POST as a GET without its body
+
+
+# 408 Request Timeout, 425 Too Early and 429 Too Many Requests are worth another try; other 4xx are not.
+_RETRYABLE_4XX = (408, 425, 429)
+
+
 @dataclass
 class WebhookChannel:
-    """Posts {"to", "subject", "body"} as JSON to a URL (an SMS gateway or a chat bot sits behind it)."""
+    """POSTs {"to", "subject", "body"} as UTF-8 JSON to a URL (an SMS gateway or a chat bot sits behind it).
+
+    A 2xx answer is success. 5xx, 408/425/429, timeouts and connection errors raise (retried on a later
+    dispatch, up to MAX_ATTEMPTS); other 4xx, any 3xx (redirects are not followed: a redirected POST
+    loses its body) and a non-http(s) URL raise PermanentFailure.
+    """
 
     url: str
     name: str = "webhook"
@@ -88,11 +116,22 @@ class WebhookChannel:
 
     def send(self, address: str, subject: str, body: str) -> None:
         if not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"webhook URL must be http(s): {self.url}")
+            raise PermanentFailure(f"webhook URL must be http(s): {self.url}")
         data = json.dumps({"to": address, "subject": subject, "body": body}, ensure_ascii=False).encode()
-        req = urllib.request.Request(self.url, data=data, headers={"Content-Type": "application/json"})  # noqa: S310 - scheme checked above
-        with urllib.request.urlopen(req, timeout=self.timeout):  # noqa: S310 - scheme checked above
-            pass
+        req = urllib.request.Request(  # noqa: S310 - scheme checked above
+            self.url,
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "tongban-notify/1"},
+        )
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            with opener.open(req, timeout=self.timeout):
+                pass
+        except urllib.error.HTTPError as exc:
+            if 300 <= exc.code < 500 and exc.code not in _RETRYABLE_4XX:
+                raise PermanentFailure(f"HTTP {exc.code} {exc.reason}") from exc
+            raise
 
 
 _EXTRA: dict[str, Channel] = {}
@@ -112,6 +151,8 @@ def channels() -> dict[str, Channel]:
     settings = ctx().settings
     if settings.smtp_host:
         out["email"] = SmtpChannel(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    if settings.webhook_url:
+        out["webhook"] = WebhookChannel(settings.webhook_url)
     out.update(_EXTRA)
     return out
 
@@ -200,7 +241,13 @@ def render(row: Notification) -> tuple[str, str]:
 
 
 def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
-    """Send pending notifications over their channels; each row is claimed before it is sent."""
+    """Send pending notifications over their channels; each row is claimed before it is sent.
+
+    A retryable failure (timeout, connection refused, 5xx) leaves the row pending for a later pass and
+    pauses that channel for the rest of this pass: its other rows stay pending untouched ("deferred"),
+    so an endpoint that hangs costs one timeout per pass instead of one per message, and the other
+    channels are sent as usual. A PermanentFailure marks only its own row failed.
+    """
     n_t = Notification.__table__
     Session.execute(
         update(n_t)
@@ -209,16 +256,18 @@ def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
     )
     Session.commit()
     available = channels()
-    ids = list(
-        Session.scalars(
-            select(n_t.c.id)
-            .where(n_t.c.status == "pending", n_t.c.channel.in_(list(available)))
-            .order_by(n_t.c.id)
-            .limit(limit)
-        )
-    )
-    sent = failed = skipped = 0
-    for nid in ids:
+    pending = Session.execute(
+        select(n_t.c.id, n_t.c.channel)
+        .where(n_t.c.status == "pending", n_t.c.channel.in_(list(available)))
+        .order_by(n_t.c.id)
+        .limit(limit)
+    ).all()
+    sent = failed = skipped = deferred = 0
+    paused: set[str] = set()
+    for nid, channel_name in pending:
+        if channel_name in paused:
+            deferred += 1
+            continue
         claimed = Session.execute(
             update(n_t)
             .where(n_t.c.id == nid, n_t.c.status == "pending")
@@ -240,13 +289,18 @@ def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
                 channel.send(address, subject, body)
                 row.status, row.sent_at, row.error = "sent", now, None
                 sent += 1
-            except Exception as exc:  # noqa: BLE001 - any channel failure is retried, then recorded
+            except PermanentFailure as exc:
+                log.warning("notification %s over %s refused: %s", nid, row.channel, exc)
+                row.status, row.error = "failed", str(exc)[:500]
+                failed += 1
+            except Exception as exc:  # noqa: BLE001 - any other channel failure is retried, then recorded
                 log.warning("notification %s over %s failed: %s", nid, row.channel, exc)
                 row.status = "pending" if row.attempts < MAX_ATTEMPTS else "failed"
                 row.error = str(exc)[:500]
                 failed += 1
+                paused.add(row.channel)
         Session.commit()
-    return {"sent": sent, "failed": failed, "skipped": skipped}
+    return {"sent": sent, "failed": failed, "skipped": skipped, "deferred": deferred}
 
 
 # -- the in-app inbox ----------------------------------------------------------------------------

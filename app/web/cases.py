@@ -14,7 +14,7 @@ from app.services import documents as document_service
 from app.services import inbox as inbox_service
 from app.services import materials as material_service
 from app.services.catalogue import definition_for, forms_for
-from app.services.errors import DomainError
+from app.services.errors import PayloadTooLarge, ValidationFailed
 from app.services.projection import OPEN_STATES
 from app.web.auth import login_required
 
@@ -36,6 +36,10 @@ def index(actor):
 @bp.get("/<case_no>")
 @login_required(*VIEWERS)
 def show(actor, case_no: str):
+    return _case_page(actor, case_no)
+
+
+def _case_page(actor, case_no: str, status: int = 200):
     case = case_service.get_case(actor, case_no)
     application = forms_for(case.process_version).get("application.json") or {}
     definition = definition_for(case.process_version)
@@ -52,7 +56,7 @@ def show(actor, case_no: str):
         specs=material_service.material_specs(case),
         diagram=_diagram_marks(case, definition),
         actor=actor,
-    )
+    ), status
 
 
 CALL_RE = re.compile(rb'<(?:bpmn:)?callActivity\b[^>]*?\bid="([^"]+)"[^>]*?\bcalledElement="([^"]+)"')
@@ -111,10 +115,12 @@ def upload(actor, case_no: str):
     code = request.form.get("code") or ""
     try:
         if upload is None or not upload.filename:
-            raise DomainError(gettext("请选择要上传的文件。"), code="no_file")
+            message = gettext("请选择要上传的文件。")
+            raise ValidationFailed(message, [{"field": "file", "message": message}], code="no_file")
         material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
-    except DomainError as exc:
+    except (ValidationFailed, PayloadTooLarge) as exc:
+        # the case page again, with the reason and the error status; nothing was stored
         flash(exc.message, "error")
-    else:
-        flash(gettext("材料已上传。"), "success")
+        return _case_page(actor, case_no, status=exc.status)
+    flash(gettext("材料已上传。"), "success")
     return redirect(url_for("cases.show", case_no=case_no) + "#materials", code=303)

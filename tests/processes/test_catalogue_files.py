@@ -135,7 +135,7 @@ def test_item_codes_are_unique():
 
 
 def _zh_en(value, where):
-    assert isinstance(value, dict) and set(value) >= {"zh", "en"}, f"{where} needs zh and en"
+    assert isinstance(value, dict) and set(value) == {"zh", "en"}, f"{where} needs exactly zh and en: {value}"
     assert CJK.search(value["zh"]), f"{where}.zh should be Chinese"
     assert value["en"].strip(), f"{where}.en is empty"
 
@@ -393,14 +393,14 @@ def _check_ui_fields(props, fields, where):
     for name, prop in props.items():
         assert name in fields, f"{where}: no ui entry for {name}"
         ui = fields[name]
-        assert set(ui["label"]) >= {"zh", "en"} and CJK.search(ui["label"]["zh"]), f"{where}.{name}: label"
+        assert set(ui["label"]) == {"zh", "en"} and CJK.search(ui["label"]["zh"]), f"{where}.{name}: label"
         assert ui["widget"] in WIDGETS, f"{where}.{name}: widget {ui['widget']}"
         values = _enum_of(prop)
         if values:
             options = ui.get("options", {})
             for value in values:
                 assert value in options, f"{where}.{name}: no ui label for enum value {value!r}"
-                assert set(options[value]) >= {"zh", "en"}
+                assert set(options[value]) == {"zh", "en"}, f"{where}.{name}: option {value!r}"
         item_schema = prop.get("items", {}) if prop.get("type") == "array" else {}
         if item_schema.get("type") == "object":
             _check_ui_fields(item_schema["properties"], ui.get("fields", {}), f"{where}.{name}")

@@ -164,5 +164,13 @@ def test_a_case_from_correction_to_a_pdf_decision(app, api, browser, live_server
                 ["pdftotext", "-", "-"], input=body, capture_output=True, check=True
             ).stdout.decode()  # noqa: S603,S607 - fixed argv
             assert case_no in text and "准予行政许可决定书" in text
-        decider.wait_for_selector("#bpmn-canvas[data-rendered]", timeout=15000)
+        box = decider.wait_for_selector("#bpmn-canvas[data-rendered]", timeout=15000)
+        assert box.get_attribute("data-rendered") == "true", box.get_attribute("data-error")
+        # decided: the result is to be issued by the clerk (tests/web/test_browser_diagram.py checks more)
+        current = decider.locator("#bpmn-canvas g.djs-element.highlight-current")
+        assert current.count() == 1 and current.get_attribute("data-element-id") == "issue_result"
+        for step in ("accept", "review", "decide"):
+            assert decider.locator(f'#bpmn-canvas g.highlight-done[data-element-id="{step}"]').count() == 1, (
+                step
+            )
         decider.screenshot(path=str(SCREENSHOTS / "case-file.png"), full_page=True)
