@@ -48,6 +48,7 @@ test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy engine app/services
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 serve: setup

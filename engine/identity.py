@@ -134,8 +134,8 @@ def org_code_check_char(body8: str) -> str:
         else:
             raise ValueError(f"组织机构代码含非法字符 {c!r} (invalid character {c!r} in organisation code)")
         total += v * w
-    c = 11 - total % 11
-    return "X" if c == 10 else "0" if c == 11 else str(c)
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
 
 
 def uscc_check_char(body17: str) -> str:

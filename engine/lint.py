@@ -245,9 +245,9 @@ def lint_specs(
                         problems.append(Problem(element, f"{attr}: {msg}"))
             event_definition = getattr(ts, "event_definition", None)
             if isinstance(event_definition, TimerEventDefinition):
-                msg = _timer_problem(event_definition.expression)
-                if msg:
-                    problems.append(Problem(element, msg))
+                timer_msg = _timer_problem(event_definition.expression)
+                if timer_msg:
+                    problems.append(Problem(element, timer_msg))
     if Meaning.APPROVED in meanings and Meaning.DELIVERED not in meanings and main_process:
         problems.append(
             Problem(

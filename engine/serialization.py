@@ -20,13 +20,13 @@ STATE_FORMAT = "tongban-spiff-1"
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Leaves the spec out when saving; takes the cached spec objects when restoring."""
 
-    def to_dict(self, workflow):  # type: ignore[override]
+    def to_dict(self, workflow):
         dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct, spec=None, subprocess_specs=None):  # type: ignore[override]
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
         if spec is None:
             raise ValueError("restoring a case needs the spec of its process version")
         workflow = self.target_class(spec, dict(subprocess_specs or {}), deserializing=True)

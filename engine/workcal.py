@@ -81,6 +81,19 @@ class WorkCalendar:
         "_wd",
         "_wdi",
     )
+    _base: int
+    _confirmed: frozenset[int]
+    _cum: tuple[int, ...]
+    _days: Mapping[date, bool]
+    _first_date: date
+    _first_year: int
+    _last_date: date
+    _last_year: int
+    _ndays: int
+    _nwd: int
+    _ucum: tuple[int, ...]
+    _wd: tuple[date, ...]
+    _wdi: tuple[int, ...]
 
     def __init__(
         self,
@@ -141,10 +154,9 @@ class WorkCalendar:
             if d.year != year:
                 year = d.year
                 year_confirmed = year in confirmed
-            status = explicit.get(i)
-            if status is None:
-                status = wk < 5
-            if status:
+            given = explicit.get(i)
+            working = (wk < 5) if given is None else given
+            if working:
                 count += 1
                 wd.append(d)
                 wdi.append(i)

@@ -7,10 +7,10 @@ can use it without Flask; the web layer only removes it at the end of each reque
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +53,16 @@ class Base(DeclarativeBase):
 
 
 Session = scoped_session(sessionmaker(expire_on_commit=False))
+
+
+def table_of(model: Any) -> Table:
+    """The Core table of a mapped class, typed as a Table (``__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
+
+
+def rowcount(result: Any) -> int:
+    """Rows matched by an UPDATE/DELETE (``Session.execute`` is typed as returning a plain Result)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def dialect_insert(table: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Date, String, exists, func, literal, select, true, union_all, update
 
 from app.models import Alert, AuditEvent, Case, CaseTask, Session
-from app.models.base import UTCDateTime, dialect_insert
+from app.models.base import UTCDateTime, dialect_insert, table_of
 from app.models.vocab import (
     CASEWORKER_ROLES,
     CLOSED_STATUSES,
@@ -55,7 +55,7 @@ def _labelled(*cols: Any) -> list[Any]:
 
 def raise_alerts(today: date, now: datetime) -> dict[str, int]:
     """Create the missing alerts of every open case and step whose light is yellow or red."""
-    a, c, t = Alert.__table__, Case.__table__, CaseTask.__table__
+    a, c, t = table_of(Alert), table_of(Case), table_of(CaseTask)
     officer = (
         select(func.min(t.c.assignee_id))
         .where(t.c.case_id == c.c.id, t.c.state.in_(OPEN_TASK_STATES))
@@ -114,7 +114,7 @@ def _audit_rows(action: str, kind: str, rows: list[Any], now: datetime) -> None:
     """One audit event per alert row just written (only rows this statement changed: RETURNING)."""
     if rows:
         Session.execute(
-            AuditEvent.__table__.insert(),
+            table_of(AuditEvent).insert(),
             [
                 {
                     "case_id": r.case_id,
@@ -131,7 +131,7 @@ def _audit_rows(action: str, kind: str, rows: list[Any], now: datetime) -> None:
 
 def resolve_closed(now: datetime) -> int:
     """Resolve the alerts whose case or step has closed."""
-    a, c, t = Alert.__table__, Case.__table__, CaseTask.__table__
+    a, c, t = table_of(Alert), table_of(Case), table_of(CaseTask)
     closed_case = exists().where(c.c.id == a.c.subject_id, c.c.status.in_(CLOSED_STATUSES))
     closed_task = exists().where(t.c.id == a.c.subject_id, t.c.state.notin_(OPEN_TASK_STATES))
     not_correcting = exists().where(c.c.id == a.c.subject_id, c.c.status != CaseStatus.CORRECTING)
@@ -153,7 +153,7 @@ def resolve_closed(now: datetime) -> int:
 
 def on_case_ended(_event: Completed | Withdrawn, ctx: EventContext) -> None:
     """Alerts of a case that ended are resolved with the change itself, not at the next sweep."""
-    a = Alert.__table__
+    a = table_of(Alert)
     rows = Session.execute(
         update(a)
         .where(a.c.case_id == ctx.case.id, a.c.state != "resolved")
@@ -169,7 +169,7 @@ def on_case_advanced(event: CaseAdvanced, ctx: EventContext) -> None:
     closed = [t.id for t in ctx.case.tasks if t.spiff_task_id in set(event.closed) and t.id is not None]
     if not closed and ctx.case.status == CaseStatus.CORRECTING:
         return
-    a = Alert.__table__
+    a = table_of(Alert)
     cond = ((a.c.subject_kind == "task") & a.c.subject_id.in_(closed)) if closed else None
     if ctx.case.status != CaseStatus.CORRECTING:
         corr = (a.c.subject_kind == "correction") & (a.c.subject_id == ctx.case.id)

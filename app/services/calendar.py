@@ -145,7 +145,7 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
             "导入内容必须是对象 / import must be an object", [{"field": "(body)", "message": "not an object"}]
         )
     try:
-        year = int(payload.get("year"))
+        year = int(payload.get("year"))  # type: ignore[arg-type]  # TypeError is handled below
     except (TypeError, ValueError):
         year = 0
         problems.append({"field": "year", "message": "必填，四位年份 / required, a four-digit year"})

@@ -41,7 +41,7 @@ def validate_applicant(applicant: Any) -> dict[str, Any]:
     problems = []
     kind = applicant.get("kind")
     name = (applicant.get("name") or "").strip() if isinstance(applicant.get("name"), str) else ""
-    id_no = applicant.get("id_no") if isinstance(applicant.get("id_no"), str) else ""
+    id_no: str = applicant["id_no"] if isinstance(applicant.get("id_no"), str) else ""
     phone = applicant.get("phone")
     if kind not in ("person", "entity"):
         problems.append(

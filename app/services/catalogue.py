@@ -273,7 +273,7 @@ def definition_for(version: str) -> ProcessDefinition:
     row = Session.get(ProcessVersion, version)
     if row is None:
         raise NotFound(f"process version {version} not found")
-    item = Session.get(ServiceItem, row.item_id)
+    item = Session.get_one(ServiceItem, row.item_id)
     files = {k: v.encode("utf-8") for k, v in row.files.items()}
     definition = ctx().processes.get_or_parse(item.slug, row.process_id, files, row.forms)
     return _DEFINITIONS_BY_VERSION.setdefault(version, definition)

@@ -278,6 +278,7 @@ def heatmap(actor: Actor, item_code: str, now: datetime, days: int = 30) -> dict
     since = now - timedelta(days=days)
     pg = Session.get_bind().dialect.name == "postgresql"
     end = func.coalesce(CaseTask.completed_at, literal(now.astimezone(UTC), UTCDateTime()))
+    seconds: Any
     if pg:
         seconds = func.extract("epoch", end - CaseTask.created_at)
     else:
@@ -299,8 +300,10 @@ def heatmap(actor: Actor, item_code: str, now: datetime, days: int = 30) -> dict
         for b, name, n, s, o in rows
     ]
     version = Session.get(ProcessVersion, item.current_version)
-    main = next(
-        (text for fname, text in version.files.items() if fname == f"{version.process_id}.bpmn"), None
+    main = (
+        next((text for fname, text in version.files.items() if fname == f"{version.process_id}.bpmn"), None)
+        if version is not None
+        else None
     )
     worst = max((s["avg_hours"] for s in steps), default=0.0)
     for s in steps:

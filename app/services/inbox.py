@@ -223,7 +223,7 @@ def _with_choices(out: InboxPage, actor: Actor) -> InboxPage:
         .where(ServiceItem.department_code == actor.department_code)
         .order_by(ServiceItem.code)
     )
-    out.items = [tuple(r) for r in items]
+    out.items = [(int(r[0]), str(r[1]), str(r[2])) for r in items]
     steps: dict[str, str] = {}
     for item in Session.scalars(
         select(ServiceItem).where(ServiceItem.department_code == actor.department_code)

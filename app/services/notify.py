@@ -19,11 +19,11 @@ from email.message import EmailMessage
 from http.client import HTTPMessage
 from typing import IO, Any, Protocol
 
-from sqlalchemy import Select, and_, func, literal, select, true, update
+from sqlalchemy import CompoundSelect, Select, and_, func, literal, select, true, update
 from sqlalchemy.types import String
 
 from app.models import Alert, Case, Notification, ServiceItem, Session, SupervisionOrder, User
-from app.models.base import UTCDateTime, dialect_insert
+from app.models.base import UTCDateTime, dialect_insert, rowcount, table_of
 from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import NotFound
@@ -160,14 +160,14 @@ def channels() -> dict[str, Channel]:
 # -- queuing -------------------------------------------------------------------------------------
 
 
-def queue(kind: str, recipients: Select, now: datetime) -> int:
+def queue(kind: str, recipients: Select | CompoundSelect, now: datetime) -> int:
     """Queue ``kind`` notifications for every (ref_id, user_id) row of ``recipients`` on every channel.
 
     ``recipients`` selects two columns: the referenced id and the user id. Set-based and idempotent:
     the unique key (kind, ref_id, channel, user_id) is the arbiter of ON CONFLICT DO NOTHING.
     """
     rows = recipients.subquery()
-    n_t = Notification.__table__
+    n_t = table_of(Notification)
     total = 0
     for name in channels():
         status = "delivered" if name == "inapp" else "pending"
@@ -194,7 +194,7 @@ def department_users(dept_col: Any, roles: tuple[str, ...]) -> Any:
 
 def queue_alerts(today: Any, now: datetime) -> int:
     """New alerts of today go to their officer, else to the department's deciders."""
-    a = Alert.__table__
+    a = table_of(Alert)
     fresh = (a.c.state == "open", a.c.raised_on == today)
     officer = select(a.c.id, User.id).join(User, User.id == a.c.officer_id).where(*fresh)
     deciders = (
@@ -248,7 +248,7 @@ def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
     so an endpoint that hangs costs one timeout per pass instead of one per message, and the other
     channels are sent as usual. A PermanentFailure marks only its own row failed.
     """
-    n_t = Notification.__table__
+    n_t = table_of(Notification)
     Session.execute(
         update(n_t)
         .where(n_t.c.status == "sending", n_t.c.claimed_at < now - STALE_CLAIM)
@@ -268,15 +268,19 @@ def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
         if channel_name in paused:
             deferred += 1
             continue
-        claimed = Session.execute(
-            update(n_t)
-            .where(n_t.c.id == nid, n_t.c.status == "pending")
-            .values(status="sending", claimed_at=now, attempts=n_t.c.attempts + 1)
-        ).rowcount
+        claimed = rowcount(
+            Session.execute(
+                update(n_t)
+                .where(n_t.c.id == nid, n_t.c.status == "pending")
+                .values(status="sending", claimed_at=now, attempts=n_t.c.attempts + 1)
+            )
+        )
         Session.commit()
         if claimed != 1:
             continue  # another scheduler took it
         row = Session.get(Notification, nid, populate_existing=True)
+        if row is None:
+            continue
         user = Session.get(User, row.user_id)
         channel = available[row.channel]
         address = channel.address_of(user) if user is not None else None

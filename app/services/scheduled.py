@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.models import Alert, Case, Session
-from app.models.base import dialect_insert
+from app.models.base import dialect_insert, table_of
 from app.models.vocab import OPEN_STATUSES, OPEN_TASK_STATES, CaseStatus, ClockKind
 from app.services.advance import CompleteTask, FireTimers, Withdraw, advance_case
 from app.services.auth import Actor
@@ -141,7 +141,7 @@ def expire_corrections(actor: Actor | None, now: datetime) -> dict[str, list[str
             withdrawn.append(case.case_no or "")
         else:
             stmt = (
-                dialect_insert(Alert.__table__)
+                dialect_insert(table_of(Alert))
                 .values(
                     subject_kind="correction",
                     subject_id=case.id,
@@ -156,7 +156,7 @@ def expire_corrections(actor: Actor | None, now: datetime) -> dict[str, list[str
                 )
                 .on_conflict_do_nothing()
             )
-            if Session.execute(stmt.returning(Alert.__table__.c.id)).first() is not None:
+            if Session.execute(stmt.returning(table_of(Alert).c.id)).first() is not None:
                 alerted.append(case.case_no or "")
             Session.commit()
     return {"withdrawn": withdrawn, "alerted": alerted}

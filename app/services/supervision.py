@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Date, String, cast, exists, literal, or_, select, update
 
 from app.models import Alert, Department, DepartmentCard, Session, SupervisionOrder, User
-from app.models.base import UTCDateTime, dialect_insert
+from app.models.base import UTCDateTime, dialect_insert, rowcount, table_of
 from app.models.vocab import OVERSIGHT_ROLES, Role
 from app.services import audit, notify
 from app.services.auth import Actor
@@ -156,11 +156,13 @@ def reply_order(actor: Actor, order_id: int, reply: Any, now: datetime | None = 
             [{"field": "reply", "message": "必填，最长 4000 字 / required, at most 4000 characters"}],
         )
     at = _now(now)
-    done = Session.execute(
-        update(SupervisionOrder)
-        .where(SupervisionOrder.id == order.id, SupervisionOrder.state == "open")
-        .values(state="replied", reply=reply.strip(), replied_by_id=actor.id, replied_at=at)
-    ).rowcount
+    done = rowcount(
+        Session.execute(
+            update(SupervisionOrder)
+            .where(SupervisionOrder.id == order.id, SupervisionOrder.state == "open")
+            .values(state="replied", reply=reply.strip(), replied_by_id=actor.id, replied_at=at)
+        )
+    )
     if done != 1:
         Session.rollback()
         raise Conflict(f"督办单 {order_id} 已回复 / the order has already been answered", code="order_closed")
@@ -199,7 +201,7 @@ def order_dict(order: SupervisionOrder) -> dict[str, Any]:
 def check_orders(actor: Actor | None, now: datetime) -> dict[str, int]:
     """Lights of open orders, reminders on the reply day, escalation after it (each exactly once)."""
     today = local_date(now)
-    o = SupervisionOrder.__table__
+    o = table_of(SupervisionOrder)
     Session.execute(
         update(o)
         .where(o.c.state == "open", o.c.reply_due > today, o.c.light != "green")
@@ -232,11 +234,13 @@ def check_orders(actor: Actor | None, now: datetime) -> dict[str, int]:
 def _escalate(actor: Actor | None, order: SupervisionOrder, today: date, now: datetime) -> int:
     dept = Session.get(Department, order.department_code)
     target = (dept.parent_code if dept is not None else None) or PLATFORM_DEPARTMENT
-    won = Session.execute(
-        update(SupervisionOrder)
-        .where(SupervisionOrder.id == order.id, SupervisionOrder.escalated_at.is_(None))
-        .values(escalated_to=target, escalated_at=now, light="red")
-    ).rowcount
+    won = rowcount(
+        Session.execute(
+            update(SupervisionOrder)
+            .where(SupervisionOrder.id == order.id, SupervisionOrder.escalated_at.is_(None))
+            .values(escalated_to=target, escalated_at=now, light="red")
+        )
+    )
     if won != 1:
         return 0
     audit.record(
@@ -248,7 +252,7 @@ def _escalate(actor: Actor | None, order: SupervisionOrder, today: date, now: da
         after={"escalated_to": target, "light": "red", "reply_due": order.reply_due.isoformat()},
     )
     card = (
-        dialect_insert(DepartmentCard.__table__)
+        dialect_insert(table_of(DepartmentCard))
         .values(
             department_code=order.department_code,
             color="red",
@@ -282,7 +286,7 @@ def card_threshold_day(today: date, n: int = RED_ALERT_CARD_WD) -> date:
 
 def issue_alert_cards(today: date, now: datetime) -> int:
     """Yellow card for each red alert unresolved ``RED_ALERT_CARD_WD`` working days after it was raised."""
-    a, k = Alert.__table__, DepartmentCard.__table__
+    a, k = table_of(Alert), table_of(DepartmentCard)
     limit_day = card_threshold_day(today)
     sel = select(
         a.c.department_code,

@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.models import Case, CaseTask, Session, utcnow
+from app.models.base import rowcount
 from app.models.vocab import CASEWORKER_ROLES, OPEN_TASK_STATES, TaskState
 from app.services import audit
 from app.services.advance import CompleteTask, advance_case, all_or_nothing
@@ -104,7 +105,7 @@ def claim_task(actor: Actor, task_id: int) -> CaseTask:
         .where(CaseTask.id == task_id, CaseTask.state == TaskState.READY)
         .values(state=TaskState.CLAIMED, assignee_id=actor.id, claimed_at=now)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         Session.rollback()
         raise Conflict(
             f"任务 {task_id} 已被他人签收 / task {task_id} was claimed by someone else", code="claim_conflict"
@@ -132,7 +133,7 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
         .where(CaseTask.id == task_id, CaseTask.state == TaskState.CLAIMED, CaseTask.assignee_id == actor.id)
         .values(state=TaskState.READY, assignee_id=None, claimed_at=None)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         Session.rollback()
         raise Conflict(f"任务 {task_id} 状态已变化 / task {task_id} changed", code="release_conflict")
     audit.record(

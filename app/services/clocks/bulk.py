@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import String, cast, select
 
 from app.models import Case, CaseTask, ServiceItem, Session
+from app.models.base import table_of
 from app.models.vocab import OPEN_STATUSES, OPEN_TASK_STATES
 from app.services.clocks.model import compute_case, projection, step_values
 from app.services.workdays import get_calendar, today
@@ -28,9 +29,13 @@ TASK_COLUMNS = ("deadline", "deadline_confirmed", "used_wd", "remaining_wd", "li
 
 
 class _Row:
-    """What compute_case and _projection read of a case, without an ORM instance per row."""
+    """What compute_case and projection read of a case, without an ORM instance per row."""
 
     __slots__ = ("clock_inputs", "status")
+
+    def __init__(self) -> None:
+        self.clock_inputs: Any = None
+        self.status: Any = None
 
 
 def _bulk_update(table: Any, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
@@ -68,7 +73,7 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[st
     cal = get_calendar()
     on = on or today()
     items = {i.id: i for i in Session.scalars(select(ServiceItem))}
-    case_t, task_t = Case.__table__, CaseTask.__table__
+    case_t, task_t = table_of(Case), table_of(CaseTask)
     # One read per table (100,000 small rows fit easily); keyset pages made SQLite rescan per page.
     cols = [
         case_t.c.id,

@@ -15,7 +15,7 @@ def refresh_case(case: Case, on: date | None = None, cal: WorkCalendar | None = 
     """Recompute the case's and its open tasks' clock columns (inside the caller's transaction)."""
     cal = cal or get_calendar()
     on = on or today()
-    item = case.item or Session.get(ServiceItem, case.item_id)
+    item = case.item or Session.get_one(ServiceItem, case.item_id)
     for key, value in projection(case, compute_case(case, item, cal, on, for_projection=True)).items():
         setattr(case, key, value)
     case.clocks_computed_on = on

@@ -188,8 +188,8 @@ def projection(case: ClockCase, states: dict[str, ClockState]) -> dict[str, Any]
     open_case = case.status not in CLOSED_STATUSES
     gov = None
     if open_case:
-        for kind in (ClockKind.ACCEPTANCE, ClockKind.DELIVERY, ClockKind.PROMISED):
-            st = states.get(kind)
+        for candidate in (ClockKind.ACCEPTANCE, ClockKind.DELIVERY, ClockKind.PROMISED):
+            st = states.get(candidate)
             if st is not None and st.stopped_on is None:
                 gov = st
                 break
@@ -203,7 +203,7 @@ def projection(case: ClockCase, states: dict[str, ClockState]) -> dict[str, Any]
     paused = any(c.get("end") is None for c in ci.get("correction", [])) or any(
         s.get("stopped_on") is None for s in ci.get("special", [])
     )
-    kind = gov.kind if gov else (ClockKind.CORRECTION_WAIT if open_case and paused else None)
+    kind: str | None = gov.kind if gov else (ClockKind.CORRECTION_WAIT if open_case and paused else None)
     return {
         "deadline": shown.deadline if shown else None,
         "deadline_kind": kind,
