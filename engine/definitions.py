@@ -65,6 +65,15 @@ class ProcessDefinition:
     user_tasks: Mapping[str, UserTaskDef]
     call_activities: Mapping[str, Mapping[str, str]]  # id -> properties (special procedures)
     warnings: tuple[Problem, ...] = ()
+    called: Mapping[str, str] = field(default_factory=dict)  # call activity id -> called process id
+
+    def special_processes(self) -> frozenset[str]:
+        """Process ids run as Art. 45 special procedures (called by a call activity marked so)."""
+        return frozenset(
+            self.called[ca]
+            for ca, props in self.call_activities.items()
+            if props.get(PROP_SPECIAL) and ca in self.called
+        )
 
     def bpmn_xml(self) -> str:
         """The main diagram (for the viewer)."""
@@ -170,6 +179,7 @@ def parse_definition(
 
     user_tasks: dict[str, UserTaskDef] = {}
     call_activities: dict[str, Mapping[str, str]] = {}
+    called: dict[str, str] = {}
     for proc in all_specs:
         for ts in proc.task_specs.values():
             props = dict(ts.extensions.get("properties", {}) or {}) if hasattr(ts, "extensions") else {}
@@ -184,6 +194,8 @@ def parse_definition(
                 )
             elif type(ts).__name__ in ("CallActivity", "SubWorkflowTask", "TransactionSubprocess"):
                 call_activities[ts.bpmn_id] = props
+                if isinstance(getattr(ts, "spec", None), str):
+                    called[ts.bpmn_id] = ts.spec
     return ProcessDefinition(
         slug=slug,
         process_id=process_id,
@@ -194,6 +206,7 @@ def parse_definition(
         user_tasks=user_tasks,
         call_activities=call_activities,
         warnings=tuple(problems),
+        called=called,
     )
 
 

@@ -97,6 +97,7 @@ class ClockOut(Schema):
     remaining_wd = fields.Integer(allow_none=True)
     overdue_wd = fields.Integer(allow_none=True)
     paused = fields.Boolean()
+    paused_wd = fields.Integer(metadata={"description": "working days paused (correction, Art. 45)"})
     confirmed = fields.Boolean(
         metadata={"description": "false: the deadline lies in a year without an official calendar"}
     )

@@ -16,8 +16,15 @@ from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import DomainError, NotFound
 from app.services.forms import read_forms
-from engine.definitions import ProcessDefinition, content_version, parse_definition, read_process_files
+from engine.definitions import (
+    ProcessDefinition,
+    UserTaskDef,
+    content_version,
+    parse_definition,
+    read_process_files,
+)
 from engine.errors import EngineError
+from engine.events import Meaning
 
 DEPARTMENTS = {
     "admin": ("行政审批服务局", "Administrative Approval Bureau"),
@@ -113,6 +120,47 @@ def version_of(definition: ProcessDefinition, forms: dict[str, Any]) -> str:
     return content_version({**definition.files, **canonical})
 
 
+# Steps outside the promised decision period: acceptance (its own 5-WD clock), the head's answer to an
+# extension request (it extends the period), delivery (its own 10-WD clock).
+OUTSIDE_DECISION = frozenset(
+    {
+        Meaning.ACCEPTED,
+        Meaning.CORRECTION_REQUESTED,
+        Meaning.REFUSED,
+        Meaning.EXTENSION_APPROVED,
+        Meaning.EXTENSION_REFUSED,
+        Meaning.DELIVERED,
+    }
+)
+
+
+def decision_steps(definition: ProcessDefinition) -> list[UserTaskDef]:
+    """The user tasks that run inside the promised decision period, read from their declared meanings
+    (special procedures do not count: Art. 45 pauses the period while they run)."""
+    special = definition.special_processes()
+    return [
+        t
+        for t in definition.user_tasks.values()
+        if t.process_id not in special and not (t.meanings & OUTSIDE_DECISION)
+    ]
+
+
+def design_errors(item: dict[str, Any], definition: ProcessDefinition) -> list[str]:
+    """Contradictions between the catalogue entry and the BPMN that make an item undeployable."""
+    limits = item.get("limits") or {}
+    code = item.get("code")
+    out = []
+    asks = sorted(t.id for t in definition.user_tasks.values() if Meaning.EXTENSION_REQUESTED in t.meanings)
+    if asks and not int(limits.get("extension_max_wd") or 0):
+        out.append(
+            f"{code}: extension_max_wd is 0 (no extension: {limits.get('extension_basis') or 'see item.yaml'}) "
+            f"but step(s) {', '.join(asks)} can request one"
+        )
+    if item.get("kind") == "immediate" and limits.get("acceptance_wd") not in (None, 0):
+        out.append(f"{code}: a 即办件 is accepted and handled at once; acceptance_wd must be empty")
+    return out
+
+
 def design_warnings(
     item: dict[str, Any], definition: ProcessDefinition, max_ratio: float = 0.35
 ) -> list[str]:
@@ -129,15 +177,7 @@ def design_warnings(
             f"{code}: promised limit {promised} WD is more than {max_ratio:.0%} of the statutory "
             f"{statutory} WD (max {int(statutory * max_ratio)} WD)"
         )
-    special = {t.id for t in definition.user_tasks.values() if t.special_procedure}
-    steps = sum(
-        t.time_limit_wd or 0
-        for t in definition.user_tasks.values()
-        if t.id not in special
-        and t.process_id == definition.process_id
-        and t.id not in ("issue_result",)
-        and t.id != "approve_extension"
-    )
+    steps = sum(t.time_limit_wd or 0 for t in decision_steps(definition))
     if item.get("kind") != "immediate" and promised and steps > promised:
         out.append(
             f"{code}: step limits on the main path add up to {steps} WD, more than the promised {promised} WD"
@@ -152,6 +192,9 @@ def check_item_folder(
     forms = read_forms(forms_dir, item["slug"])
     files = read_process_files(folder)
     definition = parse_definition(item["slug"], item["process_id"], files, forms)
+    errors = design_errors(item, definition)
+    if errors:
+        raise DomainError(f"{folder / 'item.yaml'}: " + "; ".join(errors), code="item_invalid")
     return item, definition, forms
 
 

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 
 from app.models import Case, Material, Session
-from app.models.vocab import TaskState
+from app.models.vocab import CaseStatus
 from app.services import audit
 from app.services.auth import Actor
 from app.services.cases import get_case
@@ -150,10 +150,10 @@ def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream
 
 
 def _round_of(case: Case) -> int:
-    """0 for the application; n while answering the n-th correction notice."""
-    if case.status != "correcting":
+    """0 for the application; n while answering the n-th correction notice (one per CorrectionRequested)."""
+    if case.status != CaseStatus.CORRECTING:
         return 0
-    return sum(1 for t in case.tasks if t.bpmn_id in ("accept", "handle") and t.state == TaskState.COMPLETED)
+    return len((case.clock_inputs or {}).get("correction") or [])
 
 
 def open_material(actor: Actor, case_no: str, material_id: int) -> tuple[Material, Path]:

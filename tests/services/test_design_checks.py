@@ -46,8 +46,36 @@ def test_promised_above_statutory_is_named(tmp_path):
 def test_step_limits_adding_up_to_more_than_promised_are_named(tmp_path):
     processes = copy_item(tmp_path, "road_freight_permit", promised_wd=2)
     (result,) = validate_processes(processes, ROOT / "forms")
-    # accept 1 + review 2 + decide 1 = 4 WD on the main path
-    assert any("add up to 4 WD, more than the promised 2 WD" in w for w in result.warnings)
+    # review 2 + decide 1 = 3 WD inside the promised period; acceptance (its own 5-WD clock), the
+    # head's answer to an extension request and delivery (its own 10-WD clock) are outside it
+    assert any("add up to 3 WD, more than the promised 2 WD" in w for w in result.warnings)
+
+
+def test_a_site_inspection_subprocess_counts_against_the_promised_period(tmp_path):
+    processes = copy_item(tmp_path, "hazardous_waste_licence", promised_wd=6)
+    (result,) = validate_processes(processes, ROOT / "forms")
+    # review 2 + site inspection 3 (a subprocess inside the 20 WD, no Art. 45 pause) + decide 2 = 7
+    assert any("add up to 7 WD, more than the promised 6 WD" in w for w in result.warnings)
+
+
+def test_an_expert_review_does_not_count_against_the_promised_period(tmp_path):
+    processes = copy_item(tmp_path, "eia_report_form", promised_wd=7)
+    (result,) = validate_processes(processes, ROOT / "forms")
+    # review 5 + decide 2 = 7; the expert review's 15 WD are an Art. 45 special procedure
+    assert result.ok and not any("add up to" in w for w in result.warnings)
+
+
+def test_an_extension_step_in_an_item_without_extension_makes_it_undeployable(tmp_path):
+    processes = copy_item(tmp_path, "road_freight_permit", extension_max_wd=0)
+    (result,) = validate_processes(processes, ROOT / "forms")
+    assert not result.ok
+    assert "extension_max_wd is 0" in result.errors[0] and "decide" in result.errors[0]
+
+
+def test_an_immediate_item_with_an_acceptance_limit_is_refused(tmp_path):
+    processes = copy_item(tmp_path, "road_cert_reissue", acceptance_wd=5)
+    (result,) = validate_processes(processes, ROOT / "forms")
+    assert not result.ok and "acceptance_wd must be empty" in result.errors[0]
 
 
 def test_a_broken_bpmn_is_reported_with_element_and_line(tmp_path):

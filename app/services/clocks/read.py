@@ -41,6 +41,7 @@ def _clock(state: ClockState, **extra: Any) -> dict[str, Any]:
         "extensions": [],
         "code": None,
         "notified_wd": None,
+        "notified_end": None,
     }
     out.update(extra)
     return out
@@ -105,6 +106,7 @@ def case_clocks(case: Case, on: date | None = None) -> list[dict[str, Any]]:
                 "extensions": [],
                 "code": None,
                 "notified_wd": None,
+                "notified_end": None,
             }
         )
     return out
@@ -127,6 +129,7 @@ def task_clock(task: CaseTask, on: date | None = None) -> dict[str, Any] | None:
         "extensions": [],
         "code": None,
         "notified_wd": None,
+        "notified_end": None,
     }
     if task.state not in OPEN_TASK_STATES:
         stopped = task.completed_at.date() if task.completed_at else None
