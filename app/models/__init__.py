@@ -27,3 +27,4 @@ __all__ = [
     "utcnow",
 ]
 from app.models.supervision import Alert, DepartmentCard, Notification, SchedulerLease, SupervisionOrder  # noqa: E402, F401
+from app.models.portal import ApplicantProfile, MobileVerification, OutboundMessage, SmsOutbox, WindowIntake  # noqa: E402, F401
