@@ -25,13 +25,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in (test_config or {}).items() if not k.startswith("TONGBAN_")})
     app.json.ensure_ascii = False
 
-    from app import db, errors
+    from app import db, errors, limiter
     from app.api import init_app as init_api
     from app.cli import init_app as init_cli
 
     db.init_app(app, settings)
     _register_capabilities()
     errors.init_app(app)
+    limiter.init_app(app)
     init_api(app)
     init_cli(app)
     _init_optional(app, settings)
