@@ -43,7 +43,12 @@ def _register_capabilities() -> None:
     """Capabilities that react to case events register their hooks on import."""
     import importlib
 
-    for name in ("app.services.clocks", "app.services.documents", "app.services.supervision"):
+    for name in (
+        "app.services.clocks",
+        "app.services.documents",
+        "app.services.supervision",
+        "app.services.intake",
+    ):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
 
-ROLES = ("applicant", "clerk", "reviewer", "decider", "supervisor", "designer", "admin")
+ROLES = ("applicant", "clerk", "reviewer", "decider", "supervisor", "designer", "admin", "window")
 
 
 class Department(Base):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import AuditEvent, Case, Material, Session, utcnow
-from app.services import audit, hooks
+from app.services import audit, hooks, intake, receipts
 from app.services.auth import Actor
 from app.services.casenumbers import is_valid_case_no, make_case_no
 from app.services.catalogue import definition_for, forms_for, get_item
@@ -82,6 +82,8 @@ def can_view(actor: Actor, case: Case) -> bool:
         return case.applicant_user_id == actor.id
     if actor.role in STAFF_ROLES:
         return case.department_code == actor.department_code
+    if actor.role == intake.WINDOW_ROLE:
+        return intake.registered_by_window(actor, case)
     return False
 
 
@@ -91,8 +93,8 @@ def submit_application(
     item = get_item(item_code)
     if actor.role == "applicant":
         owner_id = actor.id
-    elif actor.role == "clerk" and actor.department_code == item.department_code:
-        owner_id = None  # filed at the window on the applicant's behalf
+    elif intake.may_file_for_others(actor, item):
+        owner_id = None  # filed at a window on the applicant's behalf
     else:
         raise Forbidden(
             "只有申请人或本部门窗口人员可以提交申请 / only applicants or the department's clerks may file"
@@ -130,6 +132,7 @@ def submit_application(
         state="",
         state_format="tongban-spiff-1",
         submitted_at=submitted,
+        query_code=receipts.new_query_code(),
         tasks=[],  # a new case has no tasks: spare the lazy load (and its autoflush)
     )
     Session.add(case)

@@ -22,6 +22,7 @@ DEPARTMENTS = {
     "admin": ("行政审批服务局", "Administrative Approval Bureau"),
     "env": ("生态环境局", "Ecology and Environment Bureau"),
     "transport": ("交通运输局", "Transport Bureau"),
+    "centre": ("政务服务中心", "Government Service Centre"),  # comprehensive windows (综合窗口)
 }
 
 REQUIRED_KEYS = ("code", "slug", "process_id", "name", "department", "kind", "limits", "materials")
