@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from app.errors import error_body, wants_json
 from app.services.errors import DomainError
 
-BLUEPRINTS = ("auth", "inbox", "tasks", "cases", "documents")
+BLUEPRINTS = ("auth", "inbox", "tasks", "cases", "documents", "portal", "window")
 OPTIONAL_BLUEPRINTS = ("supervision",)
 
 

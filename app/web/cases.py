@@ -19,7 +19,7 @@ from app.web.auth import login_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-VIEWERS = ("clerk", "reviewer", "decider", "supervisor", "admin", "applicant")
+VIEWERS = ("clerk", "reviewer", "decider", "supervisor", "admin")  # applicants use the portal
 
 
 def case_clocks(case) -> list[dict[str, Any]] | None:
@@ -113,7 +113,7 @@ def material(actor, case_no: str, material_id: int):
 
 
 @bp.post("/<case_no>/materials")
-@login_required("clerk", "applicant")
+@login_required("clerk")
 def upload(actor, case_no: str):
     upload = request.files.get("file")
     code = request.form.get("code") or ""

@@ -11,7 +11,7 @@ bp = Blueprint("documents", __name__, url_prefix="/cases")
 
 
 @bp.get("/<case_no>/documents/<int:document_id>.pdf")
-@login_required("clerk", "reviewer", "decider", "supervisor", "admin", "applicant")
+@login_required("clerk", "reviewer", "decider", "supervisor", "admin")  # applicants: the portal
 def pdf(actor, case_no: str, document_id: int):
     doc, body = document_service.document_pdf(actor, case_no, document_id)
     filename = f"{doc.title}-{case_no}-{doc.id}.pdf"
