@@ -22,6 +22,13 @@ from app.services.context import ctx
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.forms import validate_form
 
+FORM_FIELD = {
+    "applicant.kind": "applicant_kind",
+    "applicant.name": "applicant_name",
+    "applicant.id_no": "applicant_id_number",
+    "applicant.phone": "contact_phone",
+}
+
 
 @dataclass
 class Upload:
@@ -145,18 +152,10 @@ def file_application(
     try:
         cases.validate_applicant(applicant)
     except ValidationFailed as exc:
-        names = {
-            "applicant.kind": "applicant_kind",
-            "applicant.name": "applicant_name",
-            "applicant.id_no": "applicant_id_number",
-            "applicant.phone": "contact_phone",
-        }
-        known = {p["field"] for p in problems}
-        problems += [
-            {**d, "field": names.get(d["field"], d["field"])}
-            for d in exc.details or []
-            if names.get(d["field"], d["field"]) not in known
-        ]
+        # The identity validators say more than a schema pattern ("check digit should be 3"): they win.
+        better = {FORM_FIELD.get(d["field"], d["field"]): d["message"] for d in exc.details or []}
+        problems = [p for p in problems if p["field"] not in better]
+        problems += [{"field": f, "message": m} for f, m in better.items()]
     problems += check_uploads(specs, uploads)
     problems += _check_id_document(actor, applicant, id_check)
     if problems:
