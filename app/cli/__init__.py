@@ -6,13 +6,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import catalogue, db, demo
+    from app.cli import catalogue, db, demo, sms
 
     app.cli.add_command(db.db_group)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(catalogue.validate_processes_cmd)
     app.cli.add_command(catalogue.list_items_cmd)
     app.cli.add_command(catalogue.deploy_item_cmd)
+    app.cli.add_command(sms.command)
     for optional in ("app.cli.calendar", "app.cli.scheduler"):
         try:
             module = __import__(optional, fromlist=["command"])

@@ -242,3 +242,16 @@ def test_the_scheduler_job_delivers_due_messages(app):
     with app.app_context():
         result = run_job("deliver_messages", utcnow() + timedelta(seconds=1), use_lease=False)
     assert result["sent"] >= 1 and _row(mid).status == "sent"
+
+
+def test_the_outbox_command_prints_the_messages(app):
+    from app.cli.sms import command
+
+    mobile = fresh_mobile()
+    mid = _queue_sms(app, mobile, "【通办】命令行可见")
+    with app.app_context():
+        from app.services import channels
+
+        channels.deliver(ids=[mid])
+    result = app.test_cli_runner().invoke(command, ["outbox", "--mobile", mobile])
+    assert result.exit_code == 0 and "【通办】命令行可见" in result.output and mobile in result.output
