@@ -128,6 +128,7 @@ def _clock(case: Case) -> dict[str, Any]:
     """The governing limit from the case row: which clock, its deadline and working days left."""
     return {
         "kind": case.deadline_kind,
+        "immediate": case.item.kind == "immediate",
         "deadline": _iso(case.deadline),
         "remaining_wd": case.remaining_wd,
         "paused": bool(case.clock_paused),
