@@ -148,7 +148,7 @@ def _validate_registration(payload: Any) -> dict[str, Any]:
     email = _text(payload, "email", problems, required=False, max_len=255)
     if email and not EMAIL_RE.match(email):
         problems.append({"field": "email", "message": "电子邮箱格式不正确 / invalid e-mail address"})
-    id_no = payload.get("id_no") if isinstance(payload.get("id_no"), str) else ""
+    id_no: str = payload["id_no"] if isinstance(payload.get("id_no"), str) else ""
     try:
         if kind == "person":
             id_no = validate_resident_id(id_no)
@@ -159,7 +159,7 @@ def _validate_registration(payload: Any) -> dict[str, Any]:
     mobile = "".join(str(payload.get("mobile") or "").split())
     if not MOBILE_RE.match(mobile):
         problems.append({"field": "mobile", "message": "请输入 11 位手机号码 / an 11-digit mobile number"})
-    password = payload.get("password") if isinstance(payload.get("password"), str) else ""
+    password: str = payload["password"] if isinstance(payload.get("password"), str) else ""
     for message in check_password(password, mobile or None):
         problems.append({"field": "password", "message": message})
     code = str(payload.get("code") or "").strip()
@@ -206,8 +206,8 @@ def _consume_code(mobile: str, code: str, now: datetime) -> None:
         row.attempts += 1
         Session.commit()  # the failed try counts even though nothing else is written
         problem = "验证码不正确 / wrong code"
-    if problem:
-        raise ValidationFailed(problem, [{"field": "code", "message": problem}])
+    if problem or row is None:
+        raise ValidationFailed(str(problem), [{"field": "code", "message": str(problem)}])
     row.consumed_at = now
 
 

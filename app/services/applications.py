@@ -67,13 +67,13 @@ def check_uploads(specs: Mapping[str, Mapping[str, Any]], uploads: Sequence[Uplo
                 {"field": f"material-{code}", "message": "必须上传此材料 / this material is required"}
             )
     for u in uploads:
-        spec = specs.get(u.code)
-        if spec is None:
+        known = specs.get(u.code)
+        if known is None:
             problems.append(
                 {"field": f"material-{u.code}", "message": "该事项没有这项材料 / unknown material"}
             )
             continue
-        formats = [str(f).lower() for f in spec.get("formats") or []]
+        formats = [str(f).lower() for f in known.get("formats") or []]
         ext = u.filename.rsplit(".", 1)[-1].lower() if "." in u.filename else ""
         size, head = _size_and_head(u.stream)
         if ext not in formats:
@@ -104,7 +104,7 @@ def _check_id_document(
     """At a window the clerk checks the original ID document and types its number: it must match."""
     if not intake.is_window(actor):
         return []
-    check = id_check or {}
+    check: Mapping[str, Any] = id_check or {}
     problems = []
     if not check.get("checked"):
         problems.append(
@@ -164,5 +164,5 @@ def file_application(
     case = cases.submit_application(actor, item.code, applicant, data, now=now)
     for u in uploads:
         u.stream.seek(0)
-        materials.upload_material(actor, case.case_no, u.code, u.filename, u.stream)
+        materials.upload_material(actor, case.case_no or "", u.code, u.filename, u.stream)
     return case

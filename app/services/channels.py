@@ -74,6 +74,13 @@ def configured_channels() -> dict[str, Any]:
     return out
 
 
+def _load(mid: int) -> OutboundMessage:
+    row = Session.get(OutboundMessage, mid, populate_existing=True)
+    if row is None:  # deleted under us: nothing to send
+        raise LookupError(mid)
+    return row
+
+
 def _send(channel: Any, row: OutboundMessage) -> None:
     if row.channel == "sms":
         channel.send(row.recipient, row.body)
@@ -91,7 +98,7 @@ def deliver(
     """Send due messages (or just ``ids``); returns counts. Never raises for a channel's failure."""
     now = now or utcnow()
     available = configured_channels() if channels is None else dict(channels)
-    t = OutboundMessage.__table__
+    t: Any = OutboundMessage.__table__
     Session.execute(
         update(t).where(t.c.status == "sending", t.c.claimed_at < now - STALE_CLAIM).values(status="pending")
     )
@@ -104,7 +111,7 @@ def deliver(
     due = list(Session.scalars(stmt.order_by(t.c.id).limit(limit)))
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for mid in due:
-        claimed = Session.execute(
+        claimed: int = Session.execute(  # type: ignore[attr-defined]  # UPDATE results have a rowcount
             update(t)
             .where(t.c.id == mid, t.c.status == "pending")
             .values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
@@ -112,12 +119,12 @@ def deliver(
         Session.commit()
         if claimed != 1:
             continue  # another dispatcher took it
-        row = Session.get(OutboundMessage, mid, populate_existing=True)
+        row = _load(mid)
         try:
             _send(available[row.channel], row)
         except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
             Session.rollback()
-            row = Session.get(OutboundMessage, mid, populate_existing=True)
+            row = _load(mid)
             log.warning("message %s over %s failed (attempt %s): %s", mid, row.channel, row.attempts, exc)
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             if row.attempts >= MAX_ATTEMPTS:
