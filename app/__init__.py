@@ -25,7 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in (test_config or {}).items() if not k.startswith("TONGBAN_")})
     app.json.ensure_ascii = False
 
-    from app import capabilities, db, errors
+    from app import capabilities, db, errors, limiter
     from app.api import init_app as init_api
     from app.cli import init_app as init_cli
     from app.jobs import start_in_process
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app, settings)
     capabilities.register(BUS)
     errors.init_app(app)
+    limiter.init_app(app)
     init_api(app)
     init_cli(app)
     init_web(app)

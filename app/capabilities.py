@@ -7,7 +7,7 @@ applicant's notices (they link the document just issued), and supervision last.
 
 from __future__ import annotations
 
-from app.services import alerts, clocks, corrections, documents, notices, status
+from app.services import alerts, clocks, corrections, documents, intake, notices, status
 from app.services.events import EventBus
 
 
@@ -18,4 +18,5 @@ def register(bus: EventBus) -> None:
     clocks.subscribe(bus)
     documents.subscribe(bus)
     notices.subscribe(bus)
+    intake.subscribe(bus)
     alerts.subscribe(bus)

@@ -29,6 +29,22 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("TONGBAN_SMTP_PORT", "25", "SMTP port"),
     ("TONGBAN_MAIL_FROM", "noreply@tongban.local", "Sender address of alert e-mail"),
     ("TONGBAN_WEBHOOK_URL", "", "http(s) URL that receives every notification as a JSON POST (empty = off)"),
+    (
+        "TONGBAN_SMS_CHANNEL",
+        "outbox",
+        "SMS to applicants: outbox (stored in sms_outbox, development) | http | off",
+    ),
+    (
+        "TONGBAN_SMS_GATEWAY_URL",
+        "",
+        "HTTP SMS gateway: POST {mobile, text} as JSON (TONGBAN_SMS_CHANNEL=http)",
+    ),
+    ("TONGBAN_SMS_GATEWAY_TOKEN", "", "Bearer token sent to the SMS gateway (empty = none)"),
+    (
+        "TONGBAN_PUBLIC_RATE_LIMIT",
+        "30 per minute",
+        "Per-address limit of public progress lookups, codes, registration, login",
+    ),
 ]
 
 
@@ -48,6 +64,10 @@ class Settings:
     smtp_port: int
     mail_from: str
     webhook_url: str = ""
+    sms_channel: str = "outbox"
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    public_rate_limit: str = "30 per minute"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -71,5 +91,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         smtp_port=int(env.get("TONGBAN_SMTP_PORT") or 25),
         mail_from=env.get("TONGBAN_MAIL_FROM") or "noreply@tongban.local",
         webhook_url=env.get("TONGBAN_WEBHOOK_URL") or "",
+        sms_channel=env.get("TONGBAN_SMS_CHANNEL") or "outbox",
+        sms_gateway_url=env.get("TONGBAN_SMS_GATEWAY_URL") or "",
+        sms_gateway_token=env.get("TONGBAN_SMS_GATEWAY_TOKEN") or "",
+        public_rate_limit=env.get("TONGBAN_PUBLIC_RATE_LIMIT") or "30 per minute",
         extra={k: v for k, v in (overrides or {}).items() if not k.startswith("TONGBAN_")},
     )

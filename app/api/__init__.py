@@ -8,7 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from app.api import auth, calendar, cases, items, openapi, supervision, tasks, users  # noqa: F401  (routes register on bp)
+    from app.api import auth, calendar, cases, items, openapi, portal, supervision, tasks, users  # noqa: F401  (routes register on bp)
 
     if "api" not in app.blueprints:
         app.register_blueprint(bp)

@@ -60,3 +60,14 @@ def load_body(schema: Schema) -> dict[str, Any]:
         raise ValidationFailed(
             "请求有误 / invalid request: " + ", ".join(d["field"] for d in details), details
         ) from exc
+
+
+def load_args(schema: Schema) -> dict[str, Any]:
+    """Query-string arguments through a schema: unknown names, wrong types and bounds are 422s."""
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        details = flatten(exc.messages)
+        raise ValidationFailed(
+            "参数有误 / invalid query: " + ", ".join(d["field"] for d in details), details
+        ) from exc

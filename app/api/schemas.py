@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
 from app.models.vocab import CaseStatus, ClockKind, Light
+from app.services import guide as _guide
 from app.services.clocks import case_clocks, task_clock
 
 
@@ -60,10 +61,15 @@ class ItemOut(Schema):
     statutory_wd = fields.Integer()
     promised_wd = fields.Integer()
     current_version = fields.String(allow_none=True)
+    department_name = fields.Function(lambda i: _guide.department_name(i.department_code))
+    themes = fields.Function(lambda i: ((i.definition or {}).get("guide") or {}).get("themes") or [])
 
 
 class ItemDetail(ItemOut):
     definition = fields.Dict()
+    guide = fields.Function(lambda i: _guide.guide_of(i))
+    materials = fields.Function(lambda i: _guide.materials_of(i))
+    application_schema = fields.Function(lambda i: _guide.application_schema(i))
 
 
 def _date_str(**kw):
@@ -212,6 +218,7 @@ class CaseOut(Schema):
     used_wd = fields.Integer(allow_none=True)
     remaining_wd = fields.Integer(allow_none=True)
     extension_wd = fields.Integer()
+    query_code = fields.String(allow_none=True, metadata={"description": "for the public progress lookup"})
     clocks = fields.List(fields.Nested(ClockOut))
 
     @pre_dump
@@ -248,6 +255,7 @@ class CaseOut(Schema):
             "used_wd": c.used_wd,
             "remaining_wd": c.remaining_wd,
             "extension_wd": c.extension_wd or 0,
+            "query_code": c.query_code,
             "clocks": case_clocks(c),
         }
 
@@ -263,6 +271,7 @@ class CaseDocumentOut(CaseOut):
 class CaseCreated(Schema):
     case_no = fields.String()
     status = fields.String()
+    query_code = fields.String(allow_none=True)  # printed on the receipt; opens the public progress lookup
 
 
 class WithdrawBody(Strict):
@@ -292,3 +301,81 @@ class ErrorOut(Schema):
 class DayUpdate(Strict):
     is_workday = fields.Boolean(required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=100))
+
+
+# -- the front door: registration, progress lookup, case lists -------------------------------------
+
+
+class Bilingual(Schema):
+    zh = fields.String()
+    en = fields.String()
+
+
+class MobileCodeRequest(Strict):
+    mobile = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    purpose = fields.String(load_default="register", validate=validate.OneOf(["register"]))
+
+
+class MobileCodeSent(Schema):
+    mobile = fields.String()
+    expires_at = fields.DateTime()
+    resend_after = fields.DateTime()
+
+
+class RegisterRequest(Strict):
+    # Shapes only; the service checks ID check digits, the password policy and the SMS code.
+    kind = fields.String(required=True, validate=validate.OneOf(["person", "entity"]))
+    name = fields.String(required=True, validate=validate.Length(max=100))
+    id_no = fields.String(required=True, validate=validate.Length(max=32))
+    mobile = fields.String(required=True, validate=validate.Length(max=20))
+    code = fields.String(required=True, validate=validate.Length(max=12))
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    legal_representative = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    contact_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+
+
+class PublicStep(Schema):
+    name = fields.Nested(Bilingual)
+    started_on = fields.String(allow_none=True)
+    completed_on = fields.String(allow_none=True)
+    current = fields.Boolean()
+
+
+class ProgressOut(Schema):
+    case_no = fields.String()
+    item = fields.Dict()
+    department = fields.Dict()
+    status = fields.String()
+    status_name = fields.Nested(Bilingual)
+    outcome_name = fields.Nested(Bilingual, allow_none=True)
+    current_steps = fields.List(fields.Nested(Bilingual))
+    submitted_on = fields.String(allow_none=True)
+    received_on = fields.String(allow_none=True)
+    accepted_on = fields.String(allow_none=True)
+    decided_on = fields.String(allow_none=True)
+    completed_on = fields.String(allow_none=True)
+    deadline = fields.String(allow_none=True)
+    timeline = fields.List(fields.Nested(PublicStep))
+
+
+class CaseListRow(ProgressOut):
+    applicant_name = fields.String()
+    light = fields.String(allow_none=True)
+    remaining_wd = fields.Integer(allow_none=True)
+
+
+class CaseListOut(Schema):
+    cases = fields.List(fields.Nested(CaseListRow))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class CaseListArgs(Strict):
+    status = fields.String(load_default=None, validate=validate.Length(max=20))
+    item_code = fields.String(load_default=None, validate=validate.Length(max=64))
+    q = fields.String(load_default=None, validate=validate.Length(max=64))
+    light = fields.String(load_default=None, validate=validate.OneOf(["green", "yellow", "red"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.jobs import lease
 from app.models import Session, utcnow
-from app.services import alerts, notify, scheduled, supervision
+from app.services import alerts, channels, notify, scheduled, supervision
 
 log = logging.getLogger("tongban.jobs")
 
@@ -44,12 +44,18 @@ def reminders(now: datetime) -> Any:
 
 
 # name -> (function, interval in seconds); a pass runs them in this order.
+def deliver_messages(now: datetime) -> Any:
+    """SMS and e-mail to applicants that are due (new, or waiting for a retry)."""
+    return channels.deliver(now)
+
+
 JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "wake_timers": (wake_timers, 60),
     "legal_defaults": (legal_defaults, 3600),
     "sweep": (sweep, 900),
     "orders": (orders, 900),
     "reminders": (reminders, 60),
+    "deliver_messages": (deliver_messages, 60),
 }
 
 

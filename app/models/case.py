@@ -18,6 +18,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
+    query_code: Mapped[str | None] = mapped_column(String(12), default=None)  # public progress lookup
     item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
     process_version: Mapped[str] = mapped_column(ForeignKey("process_version.version"))
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.models import AuditEvent, Case, Material, Session, utcnow
 from app.models.vocab import CASEWORKER_ROLES, CLOSED_STATUSES, OVERSIGHT_ROLES, CaseStatus, Role
+from app.services import intake, receipts
 from app.services.advance import (
     DeliverMessage,
     Record,
@@ -76,6 +77,8 @@ def can_view(actor: Actor, case: Case) -> bool:
         return case.applicant_user_id == actor.id
     if actor.role in CASEWORKER_ROLES:
         return case.department_code == actor.department_code
+    if actor.role == intake.WINDOW_ROLE:
+        return intake.registered_by_window(actor, case)
     return False
 
 
@@ -85,8 +88,8 @@ def submit_application(
     item = get_item(item_code)
     if actor.role == Role.APPLICANT:
         owner_id = actor.id
-    elif actor.role == Role.CLERK and actor.department_code == item.department_code:
-        owner_id = None  # filed at the window on the applicant's behalf
+    elif intake.may_file_for_others(actor, item):
+        owner_id = None  # filed at a window on the applicant's behalf
     else:
         raise Forbidden(
             "只有申请人或本部门窗口人员可以提交申请 / only applicants or the department's clerks may file"
@@ -125,6 +128,7 @@ def submit_application(
             state="",
             state_format="tongban-spiff-1",
             submitted_at=submitted,
+            query_code=receipts.new_query_code(),
             tasks=[],  # a new case has no tasks: spare the lazy load (and its autoflush)
         )
         Session.add(case)

@@ -31,6 +31,7 @@ DEPARTMENTS = {
     "env": ("生态环境局", "Ecology and Environment Bureau"),
     # 《道路运输条例》第二十四条: ordinary road freight is licensed at county level (a district here).
     "transport": ("湖里区交通运输局", "Huli District Transport Bureau"),
+    "centre": ("政务服务中心", "Government Service Centre"),  # comprehensive windows (综合窗口)
 }
 
 REQUIRED_KEYS = ("code", "slug", "process_id", "name", "department", "kind", "limits", "materials")

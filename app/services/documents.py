@@ -1,6 +1,6 @@
 """Statutory documents (受理通知书, 补正材料通知书, 决定书 …) generated from case events into the case file.
 
-Hooks (see app.services.hooks) create the document inside the service's transaction; they never
+Case-event handlers (subscribed in app.capabilities) create the document inside the step's transaction; they never
 commit. Each document keeps the data its template was filled with (``content``) and its PDF.
 
 Document numbers: ``<机关简称><文种简称>〔<year>〕第<case id, 6 digits>-<n, 2 digits>号``, e.g.

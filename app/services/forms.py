@@ -64,6 +64,8 @@ def _message_of(error: Any) -> str:
         return f"至少 {error.validator_value} 项 / at least {error.validator_value}"
     if v in ("maxLength", "maxItems"):
         return f"至多 {error.validator_value} 项 / at most {error.validator_value}"
+    if v == "pattern":
+        return "格式不正确 / invalid format"
     if v in ("minimum", "maximum"):
         return f"超出范围（{v} {error.validator_value}）/ out of range ({v} {error.validator_value})"
     return error.message

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.models import Case, Material, Session
 from app.models.vocab import CaseStatus
-from app.services import audit
+from app.services import audit, intake
 from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.context import ctx
@@ -70,6 +70,8 @@ def list_materials(actor: Actor, case_no: str) -> list[Material]:
 def _may_upload(actor: Actor, case: Case) -> bool:
     if actor.role == "applicant":
         return case.applicant_user_id == actor.id
+    if intake.registered_by_window(actor, case):
+        return True
     return actor.role == "clerk" and actor.department_code == case.department_code
 
 

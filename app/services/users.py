@@ -22,6 +22,7 @@ DEMO_USERS = [
     ("tr_reviewer", "运管审查 刘洋", "reviewer", "transport", None),
     ("tr_decider", "交通局 赵科长", "decider", "transport", None),
     ("tr_head", "交通局 赵局长", "head", "transport", None),
+    ("window_clerk", "综合窗口 周琳", "window", "centre", None),
     ("applicant", "申请人 林晓", "applicant", None, "11010519491231002X"),
     ("applicant2", "申请人 黄伟", "applicant", None, None),
 ]

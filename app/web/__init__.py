@@ -35,12 +35,12 @@ def _page_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    from app.web import auth, cases, documents, i18n, inbox, supervision, tasks
+    from app.web import auth, cases, documents, i18n, inbox, portal, supervision, tasks, window
 
     i18n.init_app(app)
     auth.init_app(app)
     app.config["TONGBAN_PAGE_ERROR"] = render_domain_error
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, _page_http_error)
-    for blueprint in (inbox.bp, tasks.bp, cases.bp, documents.bp, supervision.bp):
+    for blueprint in (inbox.bp, tasks.bp, cases.bp, documents.bp, portal.bp, window.bp, supervision.bp):
         app.register_blueprint(blueprint)

@@ -29,7 +29,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from app.models.vocab import OVERSIGHT_ROLES
+from app.models.vocab import OVERSIGHT_ROLES, Role
 from app.services.auth import Actor, actor_by_id, authenticate
 from app.services.errors import Unauthorized
 
@@ -84,15 +84,21 @@ def _safe_next(target: str | None) -> str | None:
 def _home(actor: Actor) -> str:
     if actor.is_staff:
         return url_for("inbox.index")
+    if actor.role == Role.APPLICANT:
+        return url_for("portal.my_cases")
+    if actor.role == Role.WINDOW:
+        return url_for("window.index")
     if actor.role in OVERSIGHT_ROLES and "supervision.cockpit" in current_app.view_functions:
         return url_for("supervision.cockpit")
     return url_for("cases.index")
 
 
-@bp.route("/")
-def root():
+def staff_home_redirect() -> Any:
+    """``/`` is the public portal; a logged-in member of staff is sent on to their workspace."""
     actor = web_actor()
-    return redirect(_home(actor) if actor else url_for("auth.login"))
+    if actor is not None and actor.role != "applicant":
+        return redirect(_home(actor))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -136,7 +142,7 @@ def set_language(code: str):
 
     if code in dict(LANGUAGES):
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("auth.root"))
+    return redirect(_safe_next(request.args.get("next")) or url_for("portal.home"))
 
 
 def _check_idle_timeout() -> Any:

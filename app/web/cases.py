@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
-from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, Role, TaskState
+from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, TaskState
 from app.services import cases as case_service
 from app.services import clocks
 from app.services import documents as document_service
@@ -20,7 +20,7 @@ from app.web.auth import login_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-VIEWERS = tuple(CASEWORKER_ROLES | OVERSIGHT_ROLES | {Role.APPLICANT})
+VIEWERS = tuple(CASEWORKER_ROLES | OVERSIGHT_ROLES)  # applicants use the portal
 
 
 @bp.get("/")
@@ -109,7 +109,7 @@ def material(actor, case_no: str, material_id: int):
 
 
 @bp.post("/<case_no>/materials")
-@login_required("clerk", "applicant")
+@login_required("clerk")
 def upload(actor, case_no: str):
     upload = request.files.get("file")
     code = request.form.get("code") or ""

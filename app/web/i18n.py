@@ -53,6 +53,7 @@ def role_label(role: str) -> str:
         "supervisor": gettext("电子监察"),
         "designer": gettext("流程设计"),
         "admin": gettext("系统管理员"),
+        "window": gettext("综合窗口"),
     }.get(role, role)
 
 

@@ -35,8 +35,8 @@ def test_non_json_body_is_422(api):
 
 
 def test_requests_without_or_with_bad_token_are_401(api):
-    assert api.get("/items").status_code == 401
-    resp = api.get("/items", headers={"Authorization": "Bearer forged"})
+    assert api.get("/tasks").status_code == 401
+    resp = api.get("/tasks", headers={"Authorization": "Bearer forged"})
     assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "bad_token"
 
 

@@ -1,7 +1,8 @@
 """Materials through the real app: upload on the case page, the content-addressed store, download.
 
-Routes: ``POST /cases/<case_no>/materials`` (applicant of the case, clerks of its department) and
-``GET /cases/<case_no>/materials/<id>`` (everyone who may see the case). The API has no material routes
+Routes: staff ``POST /cases/<case_no>/materials`` (clerks of its department) and
+``GET /cases/<case_no>/materials/<id>`` (staff who may see the case); the applicant's own
+``POST /my/cases/<case_no>/materials`` and ``GET /my/cases/<case_no>/materials/<id>`` on the portal. The API has no material routes
 today. Files are real PDF/JPEG/PNG documents made with fpdf2 and Pillow; the store is the app's own
 ``<TONGBAN_DATA_DIR>/files``.
 """
@@ -69,9 +70,14 @@ def snapshot():
     )
 
 
+def base(client) -> str:
+    """Applicants work on the portal (/my/cases), staff in the workspace (/cases)."""
+    return "/my/cases" if getattr(client, "is_applicant", False) else "/cases"
+
+
 def upload(client, case_no: str, csrf: str, code: str, filename: str, body: bytes):
     return client.post(
-        f"/cases/{case_no}/materials",
+        f"{base(client)}/{case_no}/materials",
         data={"csrf_token": csrf, "code": code, "file": (io.BytesIO(body), filename)},
         content_type="multipart/form-data",
     )
@@ -95,6 +101,7 @@ def case_no(api):
 @pytest.fixture
 def applicant(app, case_no):
     client = app.test_client()
+    client.is_applicant = True
     return client, web_login(client, "applicant")
 
 
@@ -111,8 +118,8 @@ def test_the_applicant_uploads_each_accepted_format_and_gets_the_same_bytes_back
     client, csrf = applicant
     body = make()
     resp = upload(client, case_no, csrf, code, filename, body)
-    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/cases/{case_no}#materials")
-    assert "材料已上传" in client.get(f"/cases/{case_no}").data.decode()
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/my/cases/{case_no}#materials")
+    assert "材料已上传" in client.get(f"/my/cases/{case_no}").data.decode()
 
     row = uploaded(case_no, code)
     sha = hashlib.sha256(body).hexdigest()
@@ -121,15 +128,16 @@ def test_the_applicant_uploads_each_accepted_format_and_gets_the_same_bytes_back
     audit = Session.scalar(select(AuditEvent).where(AuditEvent.action == "material.upload"))
     assert audit.target == code and audit.after == {"filename": filename, "size": len(body), "sha256": sha}
 
-    download = client.get(f"/cases/{case_no}/materials/{row.id}?download=1")
+    download = client.get(f"/my/cases/{case_no}/materials/{row.id}")
     assert download.status_code == 200 and download.data == body
     assert download.mimetype == content_type
     assert download.headers["Content-Length"] == str(len(body))
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
-    inline = client.get(f"/cases/{case_no}/materials/{row.id}")
+    clerk = app.test_client()
+    web_login(clerk, "env_clerk")
+    inline = clerk.get(f"/cases/{case_no}/materials/{row.id}")
     assert inline.status_code == 200 and inline.data == body
-    assert inline.headers["Content-Disposition"].startswith("inline;")
 
 
 def test_department_staff_and_supervisors_download_the_applicants_file(app, case_no, applicant):
@@ -155,8 +163,9 @@ def test_another_applicant_and_another_department_get_404_for_the_file_and_the_u
     row = uploaded(case_no, "eia_report")
     for user in ("applicant2", "tr_clerk", "tr_decider"):
         other = app.test_client()
+        other.is_applicant = user.startswith("applicant")
         other_csrf = web_login(other, user)
-        resp = other.get(f"/cases/{case_no}/materials/{row.id}?download=1")
+        resp = other.get(f"{base(other)}/{case_no}/materials/{row.id}?download=1")
         assert resp.status_code == 404 and body not in resp.data, user
         before = snapshot()
         if user != "tr_decider":  # deciders may not upload at all (403 before the case is looked at)
@@ -165,9 +174,9 @@ def test_another_applicant_and_another_department_get_404_for_the_file_and_the_u
         assert snapshot() == before
     # a material of this case asked for under another case's number is not found either
     own_case = submit_case(api, applicant_name="厦门另一家公司")
-    resp = client.get(f"/cases/{own_case}/materials/{row.id}")
+    resp = client.get(f"/my/cases/{own_case}/materials/{row.id}")
     assert resp.status_code == 404
-    assert client.get(f"/cases/{case_no}/materials/{row.id + 1000}").status_code == 404
+    assert client.get(f"/my/cases/{case_no}/materials/{row.id + 1000}").status_code == 404
 
 
 WRONG = [
@@ -204,7 +213,7 @@ def test_a_post_without_a_file_is_refused_with_422(case_no, applicant):
     client, csrf = applicant
     before = snapshot()
     resp = client.post(
-        f"/cases/{case_no}/materials",
+        f"{base(client)}/{case_no}/materials",
         data={"csrf_token": csrf, "code": "eia_report"},
         content_type="multipart/form-data",
     )
@@ -245,5 +254,5 @@ def test_the_same_bytes_are_stored_once_whoever_uploads_them_for_whichever_case(
     assert [r.filename for r in rows] == ["a.pdf", "b.pdf", "c.pdf"]
     assert stored_files() - files_before == {store() / sha[:2] / sha}
     for row, who, number in ((rows[0], client, case_no), (rows[2], clerk, second_case)):
-        resp = who.get(f"/cases/{number}/materials/{row.id}?download=1")
+        resp = who.get(f"{base(who)}/{number}/materials/{row.id}?download=1")
         assert resp.status_code == 200 and resp.data == body

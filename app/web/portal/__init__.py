@@ -1,0 +1,45 @@
+"""The public portal (网上办事大厅): catalogue and guides, accounts, progress lookup, my cases, applying.
+
+One blueprint, its own layout (templates/portal/base.html), no login for the public pages. Applicant
+pages redirect to the public login; staff never see them (403).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from app.web.auth import web_actor
+
+bp = Blueprint("portal", __name__)
+
+
+def applicant_required(view):
+    """Pages of the applicant's own: the public login first; any other role gets 403."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        actor = web_actor()
+        if actor is None:
+            return redirect(url_for("portal.login", next=request.full_path))
+        if actor.role != "applicant":
+            abort(403)
+        return view(actor, *args, **kwargs)
+
+    return wrapped
+
+
+@bp.app_errorhandler(429)
+def _too_many(exc):
+    if request.path.startswith("/api/"):
+        from app.errors import error_body
+
+        return error_body("too_many_requests", str(exc.description)), 429
+    message = gettext("操作过于频繁，请稍后再试。")
+    return render_template("portal/error.html", status=429, message=message), 429
+
+
+from app.web.portal import account, applying, catalogue, mine, progress  # noqa: E402, F401  (routes register on bp)

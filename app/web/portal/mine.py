@@ -1,0 +1,68 @@
+"""我的办件: the applicant's own cases in plain language, with their documents and materials."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+
+from app.services import documents as document_service
+from app.services import materials as material_service
+from app.services import public_cases
+from app.services.errors import PayloadTooLarge, ValidationFailed
+from app.web.portal import applicant_required, bp
+
+
+@bp.get("/my/cases")
+@applicant_required
+def my_cases(actor):
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    result = public_cases.list_cases(actor, page=page, per_page=20)
+    return render_template("portal/my_cases.html", result=result)
+
+
+@bp.get("/my/cases/<case_no>")
+@applicant_required
+def my_case(actor, case_no: str):
+    return render_template("portal/my_case.html", c=public_cases.applicant_case(actor, case_no))
+
+
+@bp.get("/my/cases/<case_no>/documents/<int:document_id>.pdf")
+@applicant_required
+def my_document(actor, case_no: str, document_id: int):
+    doc, body = document_service.document_pdf(actor, case_no, document_id)
+    resp = Response(body, mimetype="application/pdf")
+    name = quote(f"{doc.title}-{case_no}.pdf", safe="")
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=document-{doc.id}.pdf; filename*=UTF-8''{name}"
+    )
+    return resp
+
+
+@bp.get("/my/cases/<case_no>/materials/<int:material_id>")
+@applicant_required
+def my_material(actor, case_no: str, material_id: int):
+    row, path = material_service.open_material(actor, case_no, material_id)
+    return send_file(
+        path, mimetype=row.content_type, as_attachment=True, download_name=row.filename or row.code
+    )
+
+
+@bp.post("/my/cases/<case_no>/materials")
+@applicant_required
+def my_upload(actor, case_no: str):
+    """The applicant adds a material to their own case (e.g. the files a correction notice asks for)."""
+    upload = request.files.get("file")
+    code = request.form.get("code") or ""
+    try:
+        if upload is None or not upload.filename:
+            message = gettext("请选择要上传的文件。")
+            raise ValidationFailed(message, [{"field": "file", "message": message}], code="no_file")
+        material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
+    except (ValidationFailed, PayloadTooLarge) as exc:
+        flash(exc.message, "error")
+        page = render_template("portal/my_case.html", c=public_cases.applicant_case(actor, case_no))
+        return page, exc.status
+    flash(gettext("材料已上传。"), "success")
+    return redirect(url_for("portal.my_case", case_no=case_no) + "#materials", code=303)

@@ -1,0 +1,93 @@
+"""窗口收件: a comprehensive window registers walk-in applications for any department and prints the receipt."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from app.services import cases as case_service
+from app.services import guide as guide_service
+from app.services import intake
+from app.services import materials as material_service
+from app.services.applications import file_application
+from app.services.catalogue import get_item
+from app.services.errors import DomainError, ValidationFailed
+from app.web import intake_form
+from app.web.auth import login_required
+from app.web.formrender import raw_from_posted
+
+bp = Blueprint("window", __name__, url_prefix="/window")
+
+
+@bp.get("/")
+@login_required(intake.WINDOW_ROLE)
+def index(actor):
+    items = guide_service.search_catalogue(request.args.get("q", ""))
+    return render_template(
+        "window/index.html",
+        items=items,
+        guides={i.code: guide_service.guide_of(i) for i in items},
+        recent=intake.window_intakes(actor, limit=20),
+        q=request.args.get("q", ""),
+    )
+
+
+def _page(item, form, raw, errors=None, message=None, status=200, id_no_read=""):
+    errors = errors or {}
+    return render_template(
+        "window/new.html",
+        item=item,
+        g=guide_service.guide_of(item),
+        fields=intake_form.fields_for(form, raw, errors),
+        errors=errors,
+        message=message,
+        id_no_read=id_no_read,
+    ), status
+
+
+@bp.get("/new/<item_code>")
+@login_required(intake.WINDOW_ROLE)
+def new(actor, item_code: str):
+    item = get_item(item_code)
+    form = intake_form.application_form(item)
+    return _page(item, form, intake_form.initial_raw(form, {}))
+
+
+@bp.post("/new/<item_code>")
+@login_required(intake.WINDOW_ROLE)
+def create(actor, item_code: str):
+    item = get_item(item_code)
+    form = intake_form.application_form(item)
+    raw = raw_from_posted(request.form)
+    parsed = intake_form.parse(form, request.form)
+    id_check = {"checked": bool(request.form.get("id_checked")), "id_no_read": request.form.get("id_no_read")}
+    try:
+        if parsed.errors:
+            raise ValidationFailed(gettext("表单有误，请按提示修改。"), parsed.errors)
+        case = file_application(
+            actor, item.code, parsed.data, intake_form.uploads_from(request.files), id_check=id_check
+        )
+    except ValidationFailed as exc:
+        details = exc.details if isinstance(exc.details, list) else []
+        errors = intake_form.error_map(parsed, details)
+        return _page(item, form, raw, errors, exc.message, 422, request.form.get("id_no_read") or "")
+    except DomainError as exc:
+        return _page(item, form, raw, {}, exc.message, exc.status, request.form.get("id_no_read") or "")
+    flash(gettext("已收件：%(no)s", no=case.case_no), "success")
+    return redirect(url_for("window.receipt", case_no=case.case_no), code=303)
+
+
+@bp.get("/receipts/<case_no>")
+@login_required(intake.WINDOW_ROLE)
+def receipt(actor, case_no: str):
+    case = case_service.get_case(actor, case_no)
+    specs = material_service.material_specs(case)
+    received = [m for m in material_service.list_materials(actor, case_no) if m.sha256]
+    return render_template(
+        "window/receipt.html",
+        case=case,
+        g=guide_service.guide_of(case.item),
+        received=received,
+        specs=specs,
+        actor=actor,
+    )
