@@ -24,6 +24,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.camunda import map_camunda, uses_camunda
@@ -118,7 +119,7 @@ _DMN_VALIDATORS: dict[str, BpmnValidator] = {}
 
 
 def _dmn_validator(namespace: str | None) -> BpmnValidator | None:
-    schema = SpiffBpmnParser.dmn_schemas.get(namespace or "")
+    schema = DMN_SCHEMAS.get(namespace or "")
     if schema is None:
         return None
     if schema not in _DMN_VALIDATORS:
@@ -226,7 +227,7 @@ def _dmn_findings(trees: Mapping[str, Any]) -> list[Finding]:
                     if entry in rule.inputEntries:
                         # an input cell is a test on the input ("> 5", "'a'"): check it as "x <cell>"
                         source = text if _is_expression(text) else f"x {text}"
-                    for msg in lint_source(source, "eval", rule.id):
+                    for msg in lint_source(source, "eval"):
                         out.append(
                             Finding(
                                 f"DMN {decision_id} rule {rule.id}: {text!r}: {msg}",
@@ -297,6 +298,7 @@ def validate_bundle(
     result.findings.extend(_dmn_findings(trees))
     bpmn_files = {n: d for n, d in files.items() if not n.endswith(".dmn")}
     if not bpmn_files:
+        result.findings = _located(result.findings, _element_index(trees))
         return result
     if process_id:
         result.process_ids = [process_id]
