@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.camunda import map_camunda
 from engine.validation import validate_bundle
 
-DOC = """<?xml version="1.0" encoding="UTF-8"?>
+DOC = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="x">
   <bpmn:process id="permit" isExecutable="true">
@@ -22,7 +22,7 @@ DOC = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f3" sourceRef="decide" targetRef="end" />
   </bpmn:process>
 </bpmn:definitions>
-""".encode()
+"""
 
 
 def test_candidate_group_due_date_and_form_key_are_mapped_where_they_can_be():
