@@ -51,6 +51,9 @@ def init_app(app: Flask) -> None:
     for name in BLUEPRINTS[1:]:
         module = importlib.import_module(f"app.web.{name}")
         app.register_blueprint(module.bp)
+    from app.web.designer import bp as designer_bp
+
+    app.register_blueprint(designer_bp)
     for name in OPTIONAL_BLUEPRINTS:
         try:
             module = importlib.import_module(f"app.web.{name}")

@@ -85,6 +85,8 @@ def _home(actor: Actor) -> str:
         return url_for("inbox.index")
     if actor.role in ("supervisor", "admin") and "supervision.cockpit" in current_app.view_functions:
         return url_for("supervision.cockpit")
+    if actor.role == "designer":
+        return url_for("designer.index")
     return url_for("cases.index")
 
 
