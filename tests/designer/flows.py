@@ -32,10 +32,10 @@ def case_doc(api, case_no: str) -> dict:
     return api.get(f"/cases/{case_no}", "tr_clerk").get_json()
 
 
-def complete(api, case_no: str, task: str, role: str) -> None:
+def complete(api, case_no: str, task: str, role: str, data: dict | None = None) -> None:
     user = USERS[role]
     (open_task,) = [t for t in case_doc(api, case_no)["open_tasks"] if t["bpmn_id"] == task]
-    resp = api.post(f"/tasks/{open_task['id']}/complete", user, json={"data": DATA[task]})
+    resp = api.post(f"/tasks/{open_task['id']}/complete", user, json={"data": data or DATA[task]})
     assert resp.status_code == 200, resp.get_json()
 
 
