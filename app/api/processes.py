@@ -59,6 +59,7 @@ class MigrationCaseOut(Schema):
     movable = fields.Boolean()
     moved = fields.Boolean()
     current = fields.List(fields.String())
+    current_names = fields.List(fields.String())
     reasons = fields.List(fields.String())
 
 

@@ -13,6 +13,7 @@ from app.models import Department, ProcessVersion, ServiceItem, Session
 from app.services import audit
 from app.services.auth import Actor
 from app.services.context import ctx
+from app.services.designer.itemcheck import check_item
 from app.services.errors import DomainError, NotFound
 from app.services.forms import read_forms
 from engine.definitions import ProcessDefinition, parse_definition, read_process_files
@@ -104,8 +105,11 @@ def validate_processes(processes_dir: Path | None = None, forms_dir: Path | None
         except (DomainError, EngineError) as exc:
             results.append(ItemCheck(folder.name, False, [str(exc)]))
             continue
+        fields = check_item(item, set(DEPARTMENTS))  # the designer's item form applies the same checks
+        errors = [f"item.yaml {f.element_id}: {f.message}" for f in fields if f.severity == "error"]
         warnings = [str(w) for w in definition.warnings] + design_warnings(item, definition)
-        results.append(ItemCheck(item["slug"], True, [], warnings, definition.version))
+        warnings += [f"item.yaml {f.element_id}: {f.message}" for f in fields if f.severity == "warning"]
+        results.append(ItemCheck(item["slug"], not errors, errors, warnings, definition.version))
     return results
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import ProcessDraft, Session
+from app.models import ProcessDraft, Session, utcnow
 from app.services import audit
 from app.services.auth import Actor
 from app.services.designer import templates
@@ -123,6 +123,7 @@ def save_draft(actor: Actor, draft_id: int, content: Any, seen_version: int | No
         require_department(actor, item["department"], f"部门 {item['department']}")
         draft.department_code = item["department"]
     draft.files, draft.forms, draft.item = files, forms, item
+    draft.updated_at = utcnow()  # always an UPDATE: the lock version moves with every save
     if isinstance(item.get("slug"), str):
         draft.slug = item["slug"][:64]
     try:

@@ -65,6 +65,7 @@ def _row(case: Case, check: Any, moved: bool | None = None) -> dict[str, Any]:
         "status": case.status,
         "movable": check.movable,
         "current": list(check.current),
+        "current_names": list(check.current_names),
         "reasons": list(check.reasons),
     }
     if moved is not None:
@@ -106,7 +107,6 @@ def plan_migration(
             continue
         if dry_run or not check.movable:
             report.append(_row(case, check))
-            moved += 0
             refused += 0 if check.movable else 1
             continue
         ok, reasons = _migrate_one(

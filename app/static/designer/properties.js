@@ -146,7 +146,9 @@
   Panel.prototype.userTaskFields = function (element) {
     var self = this, bo = element.businessObject, props = this.props(bo);
     var lane = this.laneOf(element);
-    var laneText = lane ? (lane.businessObject.name || lane.id) : this.L("no_lane", "（不在泳道中）");
+    var roleName = lane && lane.businessObject.name;
+    var role = this.ctx.config.roles.filter(function (r) { return r.code === roleName; })[0];
+    var laneText = lane ? (role ? role.label + " (" + role.code + ")" : (roleName || lane.id)) : this.L("no_lane", "（不在泳道中）");
     this.box.appendChild(make("p", { class: "prop-info", "data-prop": "lane" }, this.L("role", "办理角色") + ": " + laneText));
     var formName = element.id + ".json";
     var has = Object.prototype.hasOwnProperty.call(this.ctx.forms(), formName);
