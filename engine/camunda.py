@@ -26,6 +26,8 @@ from engine.definitions import KNOWN_ROLES
 from engine.xmlsafe import parse_xml
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ACTIVITI_NS = "http://activiti.org/bpmn"  # Camunda 7 still reads its predecessor's namespace
+NAMESPACES = (CAMUNDA_NS, ACTIVITI_NS)
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate", "formKey")
@@ -48,7 +50,15 @@ def _q(ns: str, name: str) -> str:
 
 
 def uses_camunda(data: bytes) -> bool:
-    return CAMUNDA_NS.encode() in data
+    return any(ns.encode() in data for ns in NAMESPACES)
+
+
+def _attr(task: etree._Element, name: str) -> str | None:
+    for ns in NAMESPACES:
+        value = task.get(_q(ns, name))
+        if value is not None:
+            return value
+    return None
 
 
 def _form_base(key: str) -> str:
@@ -107,7 +117,7 @@ def _map_task(file: str, process: etree._Element, task: etree._Element, roles: s
     def note(attribute: str, value: str, mapped: bool, message: str) -> None:
         notes.append(MappingNote(file, ident, attribute, value, mapped, message, line))
 
-    groups = task.get(_q(CAMUNDA_NS, "candidateGroups"))
+    groups = _attr(task, "candidateGroups")
     if groups is not None:
         names = [g.strip() for g in groups.split(",") if g.strip()]
         known = [g for g in names if g in roles]
@@ -137,7 +147,7 @@ def _map_task(file: str, process: etree._Element, task: etree._Element, roles: s
                 f"({', '.join(sorted(roles))}): put the task in a lane named after the role that does it",
             )
     for attribute in ("assignee", "candidateUsers"):
-        value = task.get(_q(CAMUNDA_NS, attribute))
+        value = _attr(task, attribute)
         if value is not None:
             note(
                 attribute,
@@ -146,7 +156,7 @@ def _map_task(file: str, process: etree._Element, task: etree._Element, roles: s
                 "tasks go to the shared inbox of the lane's role, never to a named person; "
                 "the assignee is whoever claims the task",
             )
-    due = task.get(_q(CAMUNDA_NS, "dueDate"))
+    due = _attr(task, "dueDate")
     if due is not None:
         match = _DAYS.match(due.strip())
         if match and (match.group(1) or match.group(2)):
@@ -174,10 +184,10 @@ def _map_task(file: str, process: etree._Element, task: etree._Element, roles: s
                 "only a duration of whole days (P5D, P2W) can become a step limit in working days; "
                 "set time_limit_wd instead",
             )
-    follow = task.get(_q(CAMUNDA_NS, "followUpDate"))
+    follow = _attr(task, "followUpDate")
     if follow is not None:
         note("followUpDate", follow, False, "no follow-up dates: yellow lights come from yellow_remaining_wd")
-    key = task.get(_q(CAMUNDA_NS, "formKey"))
+    key = _attr(task, "formKey")
     if key is not None:
         base = _form_base(key)
         if base == ident:
@@ -214,7 +224,7 @@ def map_camunda(
         file_notes: list[MappingNote] = []
         for process in root.iter(_q(BPMN_NS, "process")):
             for task in process.iter(_q(BPMN_NS, "userTask")):
-                if any(task.get(_q(CAMUNDA_NS, a)) is not None for a in ATTRIBUTES):
+                if any(_attr(task, a) is not None for a in ATTRIBUTES):
                     file_notes.extend(_map_task(name, process, task, role_set))
         notes.extend(file_notes)
         if any(n.mapped for n in file_notes):

@@ -44,7 +44,7 @@ class MigrationCheck:
     movable: bool
     reasons: tuple[str, ...] = ()
     current: tuple[str, ...] = ()  # BPMN ids of the case's current tasks
-    added_ahead: tuple[str, ...] = field(default=())  # new user tasks the case may now meet
+    current_names: tuple[str, ...] = field(default=())  # their names (what people read)
 
     def as_dict(self) -> dict[str, Any]:
         return {"movable": self.movable, "reasons": list(self.reasons), "current": list(self.current)}
@@ -117,7 +117,7 @@ def _check_workflow(
     old_forms: Mapping[str, Any],
     new_forms: Mapping[str, Any],
     reasons: list[str],
-    current: list[str],
+    current: list[tuple[str, str]],
 ) -> None:
     in_flight = parent is not None and not wf.is_completed()
     if parent is not None and in_flight:
@@ -137,7 +137,7 @@ def _check_workflow(
         candidate = new_spec.task_specs.get(spec.name)
         is_current = task.has_state(CURRENT)
         if is_current and getattr(spec, "bpmn_id", None) and (parent is None or in_flight):
-            current.append(spec.bpmn_id)
+            current.append((spec.bpmn_id, spec.bpmn_name or spec.bpmn_id))
         if candidate is None:
             if is_current:
                 reasons.append(
@@ -175,17 +175,21 @@ def check_migration(
         return MigrationCheck(
             False, (f"不同的流程 / different processes: {old.process_id} → {new.process_id}",)
         )
-    if old.version == new.version:
-        return MigrationCheck(False, ("版本相同 / the case is already on this version",))
     wf = load_state(state, old.spec, old.subprocess_specs, _SCRIPT_ENGINE)
     if wf.is_completed():
         return MigrationCheck(False, ("办件已办结 / the case is completed",))
     reasons: list[str] = []
-    current: list[str] = []
+    current: list[tuple[str, str]] = []
     for sub, parent in _workflows(wf):
         spec = _spec_for(sub.spec.name, parent is None, new)
         _check_workflow(sub, parent, spec, old_forms, new_forms, reasons, current)
-    return MigrationCheck(not reasons, tuple(dict.fromkeys(reasons)), tuple(dict.fromkeys(current)))
+    unique = list(dict.fromkeys(current))
+    return MigrationCheck(
+        not reasons,
+        tuple(dict.fromkeys(reasons)),
+        tuple(c[0] for c in unique),
+        tuple(c[1] for c in unique),
+    )
 
 
 def migrate_state(

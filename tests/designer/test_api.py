@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.designer.bpmn_edit import insert_user_task
-from tests.designer.conftest import copied_item, multipart, real_item_files
+from tests.designer.conftest import ROOT, copied_item, multipart, real_item_files
 from tests.designer.flows import case_doc, complete, open_steps, start_case
 from tests.engine.test_migration import EXPERT_FORM
 
@@ -241,3 +241,30 @@ def test_migration_to_a_version_of_another_item_is_refused(api, scratch):
     )
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "version_not_of_item"
     assert case_doc(api, case_no)["process_version"] == v1
+
+
+def test_camunda_modeler_file_is_mapped_and_reported_over_the_api(api):
+    path = ROOT / "tests" / "data" / "miwg" / "reference" / "C.1.0.bpmn"  # Camunda 7 attributes
+    upload = {"file": (io.BytesIO(path.read_bytes()), path.name)}
+    body = api.post(
+        "/processes/validate", "designer", data=upload, content_type="multipart/form-data"
+    ).get_json()
+    camunda = [w for w in body["warnings"] if w["stage"] == "camunda"]
+    assert camunda and all(w["element_id"] and w["file"] == path.name for w in camunda)
+    assert any("candidateGroups" in w["message"] for w in camunda)
+    assert all(e["element_id"] for e in body["errors"])
+
+
+def test_dmn_upload_validates_alone(api):
+    from tests.engine.test_validation import DMN
+
+    upload = {"file": (io.BytesIO(DMN), "needs_expert_review.dmn")}
+    body = api.post(
+        "/processes/validate", "designer", data=upload, content_type="multipart/form-data"
+    ).get_json()
+    assert body == {"valid": True, "errors": [], "warnings": []}
+    broken = {"file": (io.BytesIO(DMN.replace(b"</decision>", b"")), "needs_expert_review.dmn")}
+    body = api.post(
+        "/processes/validate", "designer", data=broken, content_type="multipart/form-data"
+    ).get_json()
+    assert body["valid"] is False and body["errors"][0]["file"] == "needs_expert_review.dmn"

@@ -13,7 +13,9 @@ SLUG, CODE = "zz_freight_pages", "350200-SXJT-XK-9201"
 
 
 def post_json(client, url, body, csrf):
-    return client.post(url, data=json.dumps(body), content_type="application/json", headers={"X-CSRFToken": csrf})
+    return client.post(
+        url, data=json.dumps(body), content_type="application/json", headers={"X-CSRFToken": csrf}
+    )
 
 
 def test_designer_lands_on_the_designer_pages_not_a_403(client):
@@ -51,12 +53,25 @@ def test_template_draft_is_valid_and_deploys(client, scratch):
     csrf = web_login(client, "designer")
     resp = client.post(
         "/designer/drafts",
-        data={"csrf_token": csrf, "code": "350200-SXHJ-XK-9301", "slug": "zz_template_item", "name_zh": "测试事项", "name_en": "Test item", "department": "env"},
+        data={
+            "csrf_token": csrf,
+            "code": "350200-SXHJ-XK-9301",
+            "slug": "zz_template_item",
+            "name_zh": "测试事项",
+            "name_en": "Test item",
+            "department": "env",
+        },
     )
     assert resp.status_code == 303
     draft_url = resp.headers["Location"]
     content = client.get(f"{draft_url}/content.json").get_json()
-    assert set(content["forms"]) >= {"accept.json", "review.json", "decide.json", "issue_result.json", "application.json"}
+    assert set(content["forms"]) >= {
+        "accept.json",
+        "review.json",
+        "decide.json",
+        "issue_result.json",
+        "application.json",
+    }
     report = post_json(client, f"{draft_url}/validate", content, csrf).get_json()
     assert report["errors"] == [], report["errors"]
     deployed = post_json(client, f"{draft_url}/deploy", content, csrf)
@@ -65,7 +80,10 @@ def test_template_draft_is_valid_and_deploys(client, scratch):
 
 def test_save_needs_the_csrf_token_and_refuses_a_stale_draft(client, scratch):
     csrf = web_login(client, "designer")
-    resp = client.post("/designer/drafts", data={"csrf_token": csrf, "source": "350200-SXJT-XK-0001", "code": CODE, "slug": SLUG})
+    resp = client.post(
+        "/designer/drafts",
+        data={"csrf_token": csrf, "source": "350200-SXJT-XK-0001", "code": CODE, "slug": SLUG},
+    )
     draft_url = resp.headers["Location"]
     content = client.get(f"{draft_url}/content.json").get_json()
     assert post_json(client, f"{draft_url}/save", content, "forged").status_code == 400
@@ -73,7 +91,12 @@ def test_save_needs_the_csrf_token_and_refuses_a_stale_draft(client, scratch):
     assert first.status_code == 200 and first.get_json()["lock_version"] == content["lock_version"] + 1
     stale = post_json(client, f"{draft_url}/save", content, csrf)  # still the old lock_version
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "stale_draft"
-    bad = post_json(client, f"{draft_url}/save", {**content, "files": {"x.txt": "nope"}, "lock_version": first.get_json()["lock_version"]}, csrf)
+    bad = post_json(
+        client,
+        f"{draft_url}/save",
+        {**content, "files": {"x.txt": "nope"}, "lock_version": first.get_json()["lock_version"]},
+        csrf,
+    )
     assert bad.status_code == 422
     assert client.get(f"{draft_url}/content.json").get_json()["files"] == content["files"]
 
@@ -81,7 +104,10 @@ def test_save_needs_the_csrf_token_and_refuses_a_stale_draft(client, scratch):
 def test_invalid_draft_deploy_is_422_and_shows_findings(client, scratch):
     csrf = web_login(client, "designer")
     files, forms, item = copied_item(SLUG, CODE)
-    resp = client.post("/designer/drafts", data={"csrf_token": csrf, "source": "350200-SXJT-XK-0001", "code": CODE, "slug": SLUG})
+    resp = client.post(
+        "/designer/drafts",
+        data={"csrf_token": csrf, "source": "350200-SXJT-XK-0001", "code": CODE, "slug": SLUG},
+    )
     draft_url = resp.headers["Location"]
     content = client.get(f"{draft_url}/content.json").get_json()
     del content["forms"]["review.json"]
@@ -94,7 +120,9 @@ def test_invalid_draft_deploy_is_422_and_shows_findings(client, scratch):
 def test_form_preview_uses_the_task_page_renderer(client):
     csrf = web_login(client, "designer")
     _, forms, _ = real_item_files()
-    body = post_json(client, "/designer/preview-form", {"name": "accept.json", "form": forms["accept.json"]}, csrf).get_json()
+    body = post_json(
+        client, "/designer/preview-form", {"name": "accept.json", "form": forms["accept.json"]}, csrf
+    ).get_json()
     assert 'name="accept_outcome"' in body["html"] and "予以受理" in body["html"]
     assert [f for f in body["findings"] if f.get("stage") == "form" and "invalid" in f["message"]] == []
 
@@ -103,7 +131,13 @@ def test_form_preview_uses_the_task_page_renderer(client):
     ("form", "expected"),
     [
         ({"schema": {"type": "object", "properties": {"a": {"type": "nonsense"}}}}, "invalid JSON Schema"),
-        ({"schema": {"type": "object", "properties": {"a": {"type": "string", "title": "A"}}}, "ui": {"order": ["b"]}}, "ui.order names 'b'"),
+        (
+            {
+                "schema": {"type": "object", "properties": {"a": {"type": "string", "title": "A"}}},
+                "ui": {"order": ["b"]},
+            },
+            "ui.order names 'b'",
+        ),
         ({"schema": {"type": "array"}}, '"type": "object"'),
     ],
     ids=["bad-schema", "ui-unknown-field", "not-an-object"],

@@ -136,6 +136,9 @@ def deploy_version(
             code="process_invalid",
         )
     item_def = bundle.item
+    if report.result is not None and report.result.files:
+        # what was validated, after the Camunda mapping: the platform's properties are kept with it
+        bundle = Bundle(files=dict(report.result.files), forms=bundle.forms, item=item_def)
     if code is not None and code not in (item_def.get("code"), item_def.get("slug")):
         raise ValidationFailed(
             f"item.yaml 的 code {item_def.get('code')!r} 与地址中的事项 {code} 不符 / item.yaml code differs from {code}",

@@ -26,8 +26,12 @@
     });
   }
 
+  var xmlEditor = document.getElementById("xml-editor");
+  function isDmn(name) { return /\.dmn$/i.test(name || ""); }
+
   function storeCurrent() {
     if (!modeler || !state.current) return Promise.resolve();
+    if (isDmn(state.current)) { state.files[state.current] = xmlEditor.value; return Promise.resolve(); }
     return modeler.saveXML({ format: true }).then(function (res) { state.files[state.current] = res.xml; });
   }
 
@@ -41,8 +45,13 @@
   function openFile(name) {
     return storeCurrent().then(function () {
       state.current = name;
+      // DMN decision tables are edited as XML here (validated like BPMN); the diagram is BPMN only.
+      canvasBox.hidden = isDmn(name);
+      xmlEditor.hidden = !isDmn(name);
+      if (isDmn(name)) { xmlEditor.value = state.files[name]; return "dmn"; }
       return modeler.importXML(state.files[name]);
-    }).then(function () {
+    }).then(function (kind) {
+      if (kind === "dmn") { canvasBox.setAttribute("data-file", name); return; }
       modeler.get("canvas").zoom("fit-viewport");
       canvasBox.setAttribute("data-rendered", "true");
       canvasBox.setAttribute("data-file", name);
@@ -131,6 +140,7 @@
       labels = doc.config.labels || {}; urls = doc.urls;
       modeler = new window.BpmnJS({ container: canvasBox, moddleExtensions: { spiffworkflow: window.TongbanSpiffModdle } });
       modeler.get("eventBus").on("commandStack.changed", changed);
+      xmlEditor.addEventListener("input", changed);
       var ctx = {
         config: doc.config, labels: labels, onChange: changed, status: say,
         forms: function () { return state.forms; },
