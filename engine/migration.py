@@ -206,6 +206,7 @@ def migrate_state(
     wf = load_state(state, old.spec, old.subprocess_specs, _SCRIPT_ENGINE)
     for sub, parent in _workflows(wf):
         spec = _spec_for(sub.spec.name, parent is None, new)
+        assert spec is not None  # check_migration refused a workflow without a spec in the new version
         sub.spec = spec
         for task in list(sub.tasks.values()):
             if task.id not in sub.tasks:

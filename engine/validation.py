@@ -130,7 +130,7 @@ def _dmn_validator(namespace: str | None) -> BpmnValidator | None:
 def top_level_processes(trees: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(executable, not executable) processes that no call activity of the bundle calls."""
     ns = {"bpmn": BPMN_NS}
-    called = set()
+    called: set[str | None] = set()
     processes: list[tuple[bool, str]] = []
     for name, root in trees.items():
         if name.endswith(".dmn"):
@@ -155,7 +155,7 @@ def _element_index(trees: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
 def _located(findings: list[Finding], index: Mapping[str, tuple[str, int]]) -> list[Finding]:
     out = []
     for f in findings:
-        if f.element_id in index and (f.line is None or f.file is None):
+        if f.element_id is not None and f.element_id in index and (f.line is None or f.file is None):
             file, line = index[f.element_id]
             f = Finding(f.message, f.file or file, f.element_id, f.line or line, f.severity, f.stage)
         out.append(f)

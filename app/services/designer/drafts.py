@@ -172,10 +172,10 @@ def validate_draft(actor: Actor, draft_id: int) -> Report:
 def deploy_draft(actor: Actor, draft_id: int, note: str | None = None) -> DeployResult:
     draft = get_draft(actor, draft_id)
     result = deploy_version(actor, None, draft_bundle(draft), note=note, draft_id=draft.id)
-    draft = Session.get(ProcessDraft, draft_id)
-    if draft is not None:
-        draft.item_id = result.item.id
-        draft.base_version = result.version.version
+    deployed = Session.get(ProcessDraft, draft_id)
+    if deployed is not None:
+        deployed.item_id = result.item.id
+        deployed.base_version = result.version.version
         Session.commit()
     return result
 

@@ -22,6 +22,10 @@ PROMISED_MAX_RATIO = 0.35
 FILE = "item.yaml"
 
 
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
 def _err(field: str, message: str, severity: str = "error") -> Finding:
     return Finding(message, file=FILE, element_id=field, severity=severity, stage="item")
 
@@ -29,9 +33,7 @@ def _err(field: str, message: str, severity: str = "error") -> Finding:
 def _bilingual(value: Any, field: str, out: list[Finding], required: bool = True) -> None:
     if value is None and not required:
         return
-    if not isinstance(value, Mapping) or not all(
-        isinstance(value.get(k), str) and value.get(k).strip() for k in ("zh", "en")
-    ):
+    if not isinstance(value, Mapping) or not all(_text(value.get(k)) for k in ("zh", "en")):
         out.append(_err(field, "需要中文和英文 {zh: …, en: …} / needs {zh, en} texts"))
 
 
@@ -117,7 +119,7 @@ def _check_limits(item: Mapping[str, Any], out: list[Finding]) -> None:
         allow_none=True,
     )
     for key in ("statutory_basis", "promised_basis"):
-        if not isinstance(limits.get(key), str) or not limits.get(key).strip():
+        if not _text(limits.get(key)):
             out.append(_err(f"limits.{key}", "写明依据 / state the basis of the limit", "warning"))
     if statutory is not None and promised is not None:
         if promised > statutory:
@@ -184,7 +186,7 @@ def _check_specials(specials: Any, out: list[Finding]) -> None:
         limit = _whole(sp.get("limit_wd"), f"{where}.limit_wd", out, required=True)
         if limit == 0:
             out.append(_err(f"{where}.limit_wd", "a special procedure needs its own limit (> 0 WD)"))
-        if not isinstance(sp.get("basis"), str) or not sp.get("basis").strip():
+        if not _text(sp.get("basis")):
             out.append(
                 _err(f"{where}.basis", "写明依据 / state the basis (行政许可法第四十五条 …)", "warning")
             )
