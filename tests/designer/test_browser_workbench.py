@@ -117,6 +117,19 @@ def test_designer_adds_a_step_deploys_and_migrates_a_waiting_case(browser, live_
         page.get_by_role("tab", name="表单").click()
         assert page.locator("#form-select").input_value() == "expert_review.json"
         page.wait_for_selector("#form-preview[data-rendered] textarea[name=opinion]")
+        page.screenshot(path=str(SCREENSHOTS / "designer-form-editor.png"))
+        page.get_by_role("tab", name="事项信息").click()
+        promised = page.locator("#item-limits-promised_wd")
+        assert promised.input_value() == "5"
+        promised.fill("21")  # above the statutory 20 WD: the CLI's check, shown at the field
+        promised.press("Tab")
+        page.get_by_role("button", name="验证").click()
+        field_error = page.locator('.field[data-field="limits.promised_wd"] .field-error')
+        field_error.wait_for(state="visible")
+        assert "超过法定时限" in field_error.inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "designer-item-form.png"))
+        promised.fill("5")
+        promised.press("Tab")
         page.get_by_role("tab", name="流程图").click()
         page.get_by_role("button", name="验证").click()
         page.wait_for_selector("#findings[data-errors='0']")

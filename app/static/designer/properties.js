@@ -155,7 +155,7 @@
     var formInfo = make("p", { class: "prop-info", "data-prop": "form" }, this.L("form", "表单") + ": " + formName + " — " + (has ? this.L("form_ok", "已有") : this.L("form_missing", "缺少")));
     if (!has) {
       var create = make("button", { type: "button", name: "create_form" }, this.L("create_form", "新建表单"));
-      create.addEventListener("click", function () { self.ctx.createForm(element.id); self.show(element); });
+      create.addEventListener("click", function () { self.ctx.createForm(element.id, bo.name); self.show(element); });
       formInfo.appendChild(document.createTextNode(" "));
       formInfo.appendChild(create);
     }

@@ -144,7 +144,7 @@
       var ctx = {
         config: doc.config, labels: labels, onChange: changed, status: say,
         forms: function () { return state.forms; },
-        createForm: function (taskId) { formsEditor.create(taskId + ".json"); },
+        createForm: function (taskId, title) { formsEditor.create(taskId + ".json", title); },
       };
       panel = new window.TongbanProperties(modeler, document.getElementById("properties-panel"), ctx);
       formsEditor = new window.TongbanForms(state, { labels: labels, previewUrl: urls.preview, csrf: csrf, onChange: changed });
