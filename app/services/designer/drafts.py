@@ -114,7 +114,7 @@ def create_copy(
 def save_draft(actor: Actor, draft_id: int, content: Any, seen_version: int | None = None) -> ProcessDraft:
     """Replace the draft's files, forms and item fields. Nothing is validated beyond the shape."""
     draft = get_draft(actor, draft_id)
-    files, forms, item = _shape(content)
+    files, forms, item = shape_content(content)
     if seen_version is not None and seen_version != draft.lock_version:
         raise Conflict(
             "草稿已被他人修改，请刷新 / the draft was changed meanwhile; reload", code="stale_draft"
@@ -136,7 +136,7 @@ def save_draft(actor: Actor, draft_id: int, content: Any, seen_version: int | No
     return draft
 
 
-def _shape(content: Any) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+def shape_content(content: Any) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
     problems = []
     if not isinstance(content, dict):
         raise ValidationFailed(

@@ -16,8 +16,9 @@ from app.services import audit, clocks
 from app.services.auth import Actor
 from app.services.catalogue import definition_for, forms_for
 from app.services.designer.versions import item_for_design, version_of
-from app.services.errors import ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 from app.services.projection import OPEN_STATES, OPEN_STATUSES, apply_snapshot, case_summary
+from engine.definitions import ProcessDefinition
 from engine.errors import EngineError
 from engine.migration import MigrationRefused, check_migration, migrate_state
 from engine.runtime import CaseRun
@@ -45,9 +46,9 @@ def _versions(actor: Actor, code: str, from_version: Any, to_version: Any):
         raise ValidationFailed("请指明版本 / name both versions", problems)
     try:
         old, new = version_of(item, from_version), version_of(item, to_version)
-    except Exception as exc:  # NotFound of another item's version: a bad request for a migration
+    except NotFound as exc:  # another item's version (or none): a bad request for a migration
         raise ValidationFailed(
-            str(getattr(exc, "message", exc)),
+            exc.message,
             [{"field": "to_version", "message": "not a version of this item"}],
             code="version_not_of_item",
         ) from exc
@@ -139,7 +140,15 @@ def plan_migration(
 
 
 def _migrate_one(
-    actor, case, from_v, to_v, old_def, new_def, old_forms, new_forms, now
+    actor: Actor,
+    case: Case,
+    from_v: str,
+    to_v: str,
+    old_def: ProcessDefinition,
+    new_def: ProcessDefinition,
+    old_forms: dict[str, Any],
+    new_forms: dict[str, Any],
+    now: datetime | None,
 ) -> tuple[bool, list[str]]:
     """One case, one transaction: state, version, open task rows, clocks, audit — or nothing."""
     before = {**case_summary(case), "version": from_v}

@@ -232,7 +232,7 @@ def draft_save(actor, draft_id: int):
 def draft_validate(actor, draft_id: int):
     drafts.get_draft(actor, draft_id)  # authorises; the posted (unsaved) content is what is checked
     body = _content(request.get_json(silent=True))
-    files, forms, item = drafts._shape(body)
+    files, forms, item = drafts.shape_content(body)
     return jsonify(_report_json(validate(bundle_from_texts(files, forms, item), require_item=True)))
 
 
