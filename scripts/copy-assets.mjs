@@ -1,30 +1,37 @@
-// Copies the bpmn-js viewer bundle and its CSS from node_modules into app/static/vendor (git-ignored).
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+// Copies the bpmn-js viewer and modeler bundles with their CSS, and the Ace editor (form JSON editor of
+// the designer), from node_modules into app/static/vendor (git-ignored).
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "node_modules", "bpmn-js", "dist");
+const modules = join(root, "node_modules");
 const vendor = join(root, "app", "static", "vendor");
 
 const files = [
-  ["bpmn-viewer.production.min.js", "bpmn-viewer.production.min.js"],
-  ["assets/bpmn-js.css", "bpmn-js.css"],
-  ["assets/diagram-js.css", "diagram-js.css"],
-  ["assets/bpmn-font/css/bpmn-embedded.css", "bpmn-embedded.css"],
+  ["bpmn-js/dist/bpmn-viewer.production.min.js", "bpmn-viewer.production.min.js"],
+  ["bpmn-js/dist/bpmn-modeler.production.min.js", "bpmn-modeler.production.min.js"],
+  ["bpmn-js/dist/assets/bpmn-js.css", "bpmn-js.css"],
+  ["bpmn-js/dist/assets/diagram-js.css", "diagram-js.css"],
+  ["bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css", "bpmn-embedded.css"],
+  ["ace-builds/src-min-noconflict/ace.js", "ace/ace.js"],
+  ["ace-builds/src-min-noconflict/mode-json.js", "ace/mode-json.js"],
+  ["ace-builds/css/ace.css", "ace/ace.css"],
 ];
 
-if (!existsSync(dist)) {
-  console.error(`bpmn-js is not installed (${dist} missing): run npm install first`);
-  process.exit(1);
-}
-mkdirSync(vendor, { recursive: true });
-for (const [from, to] of files) {
-  const source = join(dist, from);
-  if (!existsSync(source)) {
-    console.error(`missing ${source}`);
+for (const [from] of files) {
+  if (!existsSync(join(modules, from))) {
+    console.error(`missing node_modules/${from}: run npm install first`);
     process.exit(1);
   }
-  copyFileSync(source, join(vendor, to));
+}
+mkdirSync(join(vendor, "ace"), { recursive: true });
+for (const [from, to] of files) {
+  copyFileSync(join(modules, from), join(vendor, to));
   console.log(`copied ${from} -> app/static/vendor/${to}`);
+}
+// ace.css refers to its sprites next to it (useStrictCSP: the page loads the CSS, Ace injects none).
+const aceCss = join(modules, "ace-builds", "css");
+for (const name of readdirSync(aceCss)) {
+  if (/\.(png|svg)$/.test(name)) copyFileSync(join(aceCss, name), join(vendor, "ace", name));
 }

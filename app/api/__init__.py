@@ -8,7 +8,18 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from app.api import auth, calendar, cases, items, openapi, portal, supervision, tasks, users  # noqa: F401  (routes register on bp)
+    from app.api import (  # noqa: F401  (routes register on bp)
+        auth,
+        calendar,
+        cases,
+        items,
+        openapi,
+        portal,
+        processes,
+        supervision,
+        tasks,
+        users,
+    )
 
     if "api" not in app.blueprints:
         app.register_blueprint(bp)

@@ -27,5 +27,6 @@ __all__ = [
     "make_engine",
     "utcnow",
 ]
+from app.models.designer import CaseMigration, ProcessDraft, ProcessVersionItem  # noqa: E402, F401
 from app.models.portal import ApplicantProfile, MobileVerification, OutboundMessage, SmsOutbox, WindowIntake  # noqa: E402, F401
 from app.models.supervision import Alert, DepartmentCard, Notification, SchedulerLease, SupervisionOrder  # noqa: E402, F401

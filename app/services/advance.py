@@ -63,7 +63,16 @@ class Record:
     event: CaseEvent
 
 
-Action = CompleteTask | DeliverMessage | FireTimers | Withdraw | Record
+@dataclass(frozen=True)
+class MoveToVersion:
+    """A running case moves to another process version (the designer's migration): its state was
+    mapped onto the new version's spec beforehand; no step runs, the clocks are recomputed."""
+
+    version: str
+    state: str
+
+
+Action = CompleteTask | DeliverMessage | FireTimers | Withdraw | Record | MoveToVersion
 
 
 @dataclass
@@ -130,6 +139,8 @@ def advance_case(
     at = now or utcnow()
     with all_or_nothing():
         before_summary = case_summary(case)
+        if isinstance(action, MoveToVersion):
+            case.process_version, case.state = action.version, action.state
         definition = definition_for(case.process_version)
         run = CaseRun.load(definition, case.state)
         before = run.snapshot(with_data=False)

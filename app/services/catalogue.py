@@ -16,6 +16,7 @@ from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import DomainError, NotFound
 from app.services.forms import read_forms
+from app.services.itemcheck import check_item
 from engine.definitions import (
     ProcessDefinition,
     UserTaskDef,
@@ -209,8 +210,11 @@ def validate_processes(processes_dir: Path | None = None, forms_dir: Path | None
         except (DomainError, EngineError) as exc:
             results.append(ItemCheck(folder.name, False, [str(exc)]))
             continue
+        fields = check_item(item, set(DEPARTMENTS))  # the designer's item form applies the same checks
+        errors = [f"item.yaml {f.element_id}: {f.message}" for f in fields if f.severity == "error"]
         warnings = [str(w) for w in definition.warnings] + design_warnings(item, definition)
-        results.append(ItemCheck(item["slug"], True, [], warnings, version_of(definition, _forms)))
+        warnings += [f"item.yaml {f.element_id}: {f.message}" for f in fields if f.severity == "warning"]
+        results.append(ItemCheck(item["slug"], not errors, errors, warnings, version_of(definition, _forms)))
     return results
 
 

@@ -25,6 +25,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "status": case.status,
         "open_tasks": sorted(t.bpmn_id for t in case.tasks if t.state in OPEN_TASK_STATES),
         "outcome": case.outcome,
+        "version": case.process_version,
     }
 
 

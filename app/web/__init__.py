@@ -42,5 +42,16 @@ def init_app(app: Flask) -> None:
     app.config["TONGBAN_PAGE_ERROR"] = render_domain_error
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, _page_http_error)
-    for blueprint in (inbox.bp, tasks.bp, cases.bp, documents.bp, portal.bp, window.bp, supervision.bp):
+    from app.web.designer import bp as designer_bp
+
+    for blueprint in (
+        inbox.bp,
+        tasks.bp,
+        cases.bp,
+        documents.bp,
+        portal.bp,
+        window.bp,
+        supervision.bp,
+        designer_bp,
+    ):
         app.register_blueprint(blueprint)

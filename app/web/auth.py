@@ -90,6 +90,8 @@ def _home(actor: Actor) -> str:
         return url_for("window.index")
     if actor.role in OVERSIGHT_ROLES and "supervision.cockpit" in current_app.view_functions:
         return url_for("supervision.cockpit")
+    if actor.role == "designer":
+        return url_for("designer.index")
     return url_for("cases.index")
 
 

@@ -104,6 +104,7 @@ def action_label(action: str) -> str:
         "task.release": gettext("退回组内"),
         "task.complete": gettext("办理环节"),
         "material.upload": gettext("上传材料"),
+        "case.migrate": gettext("迁移到新流程版本"),
     }.get(action, action)
 
 

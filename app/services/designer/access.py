@@ -1,0 +1,37 @@
+"""Who may design what: the ``designer`` role (and administrators); a department's designers see and
+change only their department's items, the platform department (``admin``) sees every item."""
+
+from __future__ import annotations
+
+from app.services.auth import Actor
+from app.services.errors import Forbidden
+
+DESIGN_ROLES = ("designer", "admin")
+PLATFORM_DEPARTMENT = "admin"
+
+
+def is_designer(actor: Actor) -> bool:
+    return actor.role in DESIGN_ROLES
+
+
+def platform_wide(actor: Actor) -> bool:
+    return actor.role == "admin" or actor.department_code == PLATFORM_DEPARTMENT
+
+
+def require_designer(actor: Actor) -> None:
+    if not is_designer(actor):
+        raise Forbidden("仅流程设计人员可以使用 / process designers only", code="designer_only")
+
+
+def may_design(actor: Actor, department_code: str | None) -> bool:
+    return is_designer(actor) and (platform_wide(actor) or department_code == actor.department_code)
+
+
+def require_department(actor: Actor, department_code: str | None, what: str) -> None:
+    require_designer(actor)
+    if not may_design(actor, department_code):
+        raise Forbidden(
+            f"{what} 属于其他部门（{department_code}），您只能设计本部门的事项 / "
+            f"{what} belongs to another department ({department_code})",
+            code="other_department",
+        )
