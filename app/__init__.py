@@ -16,9 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024 + 64 * 1024,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
         JSON_AS_ASCII=False,
         TONGBAN=settings,
     )
@@ -35,7 +33,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     init_cli(app)
     _init_optional(app, settings)
+    _init_security(app, settings)
     return app
+
+
+def _init_security(app: Flask, settings: Any) -> None:
+    """Headers, cookie flags, login rate limit: last, once every blueprint is registered."""
+    from app import security
+
+    security.init_app(app, settings)
 
 
 def _register_capabilities() -> None:

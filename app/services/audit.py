@@ -19,11 +19,13 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     detail: str | None = None,
+    actor_name: str | None = None,
 ) -> AuditEvent:
+    """Add one audit row to the caller's transaction (sealed into the hash chain later: app.services.audit_chain)."""
     event = AuditEvent(
         case_id=case_id,
         actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else "system",
+        actor_name=(actor.username if actor else actor_name or "system")[:100],
         action=action,
         target=target,
         before=before,
