@@ -102,7 +102,11 @@ def run(db: str, n: int) -> None:
 
         upgrade(url)
         app = create_app(
-            {"TONGBAN_DATABASE_URL": url, "TONGBAN_DATA_DIR": str(tmp), "TONGBAN_DEMO_PASSWORD": "bench-pass-1"}
+            {
+                "TONGBAN_DATABASE_URL": url,
+                "TONGBAN_DATA_DIR": str(tmp),
+                "TONGBAN_DEMO_PASSWORD": "bench-pass-1",
+            }
         )
         with app.app_context():
             seed_from_package()

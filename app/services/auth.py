@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, case, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ApiToken, Session, User, utcnow
@@ -99,33 +99,30 @@ def authenticate(username: str, password: str, *, via: str = "web", client: str 
         raise _bad_credentials()
     now = utcnow()
     user_id = user.id
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(
-            Actor.of(user),
-            "auth.login_refused",
-            None,
-            target=f"user:{username}",
-            after={**where, "reason": "locked"},
-        )
-        Session.commit()
-        raise _locked_error(user.locked_until, now)
-    # Reserve this attempt before the (slow) comparison, so concurrent guesses count too.
-    attempt = Session.execute(
+    actor = Actor.of(user)
+    # Reserve this attempt before the (slow) comparison, in one statement that also reads the lock
+    # (and forgets a lock that has run out), so concurrent guesses count and see the lock too.
+    attempt, locked_until = Session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-    ).scalar_one()
+        .values(
+            failed_logins=case(
+                (and_(User.locked_until.is_not(None), User.locked_until <= now), 1),
+                else_=User.failed_logins + 1,
+            ),
+            locked_until=case((User.locked_until <= now, None), else_=User.locked_until),
+        )
+        .returning(User.failed_logins, User.locked_until)
+    ).one()
     Session.commit()
     threshold = settings.lockout_threshold
-    actor = Actor.of(user)
-    if attempt > threshold:
-        # More attempts in flight than the threshold: the account is being locked by another one.
+    if (locked_until is not None and locked_until > now) or attempt > threshold:
+        # Locked, or more attempts in flight than the threshold (one of them is locking the account).
         audit.record(
             actor, "auth.login_refused", None, target=f"user:{username}", after={**where, "reason": "locked"}
         )
         Session.commit()
-        raise _locked_error(now + timedelta(minutes=settings.lockout_minutes), now)
+        raise _locked_error(locked_until or now + timedelta(minutes=settings.lockout_minutes), now)
     if check_password_hash(user.password_hash, password):
         Session.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=None))
         audit.record(actor, "auth.login", None, target=f"user:{username}", after=where)
@@ -140,7 +137,7 @@ def authenticate(username: str, password: str, *, via: str = "web", client: str 
     )
     if attempt >= threshold:
         until = now + timedelta(minutes=settings.lockout_minutes)
-        Session.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=until))
+        Session.execute(update(User).where(User.id == user_id).values(locked_until=until))
         audit.record(
             actor,
             "auth.lockout",

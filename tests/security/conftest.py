@@ -53,6 +53,8 @@ def account(app):
 
     username = f"probe_{uuid.uuid4().hex[:8]}"
     with app.app_context():
-        create_user(None, username, DEMO_PASSWORD, role="clerk", display_name="测试 窗口", department_code="env")
+        create_user(
+            None, username, DEMO_PASSWORD, role="clerk", display_name="测试 窗口", department_code="env"
+        )
         Session.remove()
     return username

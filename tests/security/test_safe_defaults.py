@@ -37,7 +37,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 )
 def test_production_refuses_a_weak_secret_key(tmp_path, key, reason):
     with pytest.raises(ConfigError, match=reason):
-        load_settings({"TONGBAN_ENV": "production", "TONGBAN_SECRET_KEY": key, "TONGBAN_DATA_DIR": str(tmp_path)})
+        load_settings(
+            {"TONGBAN_ENV": "production", "TONGBAN_SECRET_KEY": key, "TONGBAN_DATA_DIR": str(tmp_path)}
+        )
 
 
 def test_production_accepts_a_strong_key_and_writes_no_key_file(tmp_path):
@@ -146,5 +148,7 @@ def test_the_readme_configuration_table_is_generated_from_the_settings_list():
 
 
 def test_python_m_app_config_prints_the_table():
-    out = subprocess.run([sys.executable, "-m", "app.config"], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "app.config"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == markdown_table()
