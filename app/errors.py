@@ -23,7 +23,9 @@ def bounded(value: object, depth: int = 0) -> object:
         if len(value) <= MAX_ECHO_CHARS:
             return value
         suffix = f"…（已截断，共 {len(value)} 个字符 / truncated, {len(value)} chars）"
-        return value[: MAX_ECHO_CHARS - len(suffix)] + suffix  # at most MAX_ECHO_CHARS: cutting twice is a no-op
+        return (
+            value[: MAX_ECHO_CHARS - len(suffix)] + suffix
+        )  # at most MAX_ECHO_CHARS: cutting twice is a no-op
     if depth > 8:
         return "…"
     if isinstance(value, dict):

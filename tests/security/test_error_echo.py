@@ -21,7 +21,9 @@ def test_a_huge_invalid_value_is_not_echoed(api):
     error = resp.get_json()["error"]
     assert resp.status_code == 422 and error["code"] == "validation_failed"
     assert len(resp.data) < 10_000
-    assert {"field": "contact_phone", "message": "格式不正确 / does not have the required format"} in error["details"]
+    assert {"field": "contact_phone", "message": "格式不正确 / does not have the required format"} in error[
+        "details"
+    ]
 
 
 def test_a_huge_unknown_field_name_is_cut_in_message_and_details(api):
