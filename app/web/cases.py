@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
+from app.security import DOWNLOAD_CSP
 from app.services import cases as case_service
 from app.services import documents as document_service
 from app.services import inbox as inbox_service
-from app.security import DOWNLOAD_CSP
 from app.services import materials as material_service
 from app.services.catalogue import definition_for, forms_for
 from app.services.errors import DomainError
