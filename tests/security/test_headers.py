@@ -51,6 +51,11 @@ def test_templates_have_no_inline_script_handler_or_style(template):
     assert not STYLE_ATTR.search(text), "style attribute: use a class in the stylesheet"
 
 
+def _note_violation(violations: list[str], page, msg) -> None:
+    if "Content Security Policy" in msg.text or "Refused to" in msg.text:
+        violations.append(f"{page.url}: {msg.text}")
+
+
 @pytest.mark.browser
 def test_the_pages_run_in_chromium_without_a_csp_violation(live_server, browser, api):
     case_no = submit_case(api)
@@ -65,14 +70,7 @@ def test_the_pages_run_in_chromium_without_a_csp_violation(live_server, browser,
     ):
         context = browser.new_context(locale="zh-CN")
         page = context.new_page()
-        page.on(
-            "console",
-            lambda msg: (
-                violations.append(f"{page.url}: {msg.text}")
-                if "Content Security Policy" in msg.text or "Refused to" in msg.text
-                else None
-            ),
-        )
+        page.on("console", lambda msg, page=page: _note_violation(violations, page, msg))
         page.goto(f"{live_server}/login")
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
