@@ -14,7 +14,7 @@ from typing import Any
 
 from app.jobs import lease
 from app.models import Session, utcnow
-from app.services import alerts, notify, supervision
+from app.services import alerts, audit, notify, supervision
 from engine.workcal import local_date
 
 log = logging.getLogger("tongban.jobs")
@@ -42,6 +42,10 @@ def reminders(now: datetime) -> Any:
     return notify.dispatch_pending(now)
 
 
+def audit_seal(now: datetime) -> Any:
+    return {"sealed": audit.seal()}
+
+
 # name -> (function, interval in seconds); a pass runs them in this order.
 JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "wake_timers": (wake_timers, 60),
@@ -49,6 +53,8 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "sweep": (sweep, 900),
     "orders": (orders, 900),
     "reminders": (reminders, 60),
+    # chains new audit rows (app.services.audit): the window in which a row is not yet sealed
+    "audit_seal": (audit_seal, 10),
 }
 
 
