@@ -153,6 +153,7 @@ def _dump_sqlite(url: str, target: Path) -> tuple[dict[str, Any], dict[str, int]
     dest = sqlite3.connect(target)
     try:
         source.backup(dest)  # online backup API: a consistent copy while the app keeps writing
+        dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file (no -wal/-shm beside it)
     finally:
         source.close()
         dest.close()

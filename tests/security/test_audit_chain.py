@@ -56,7 +56,8 @@ def test_verify_reports_the_first_row_edited_behind_the_apps_back(app, api):
     assert not report.ok
     assert (report.broken.seq, report.broken.id) == (victim.seq, victim.id)
     assert "changed after sealing" in report.broken.reason and report.sealed == victim.seq - 1
-    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert (
         result.exit_code == 1 and f"BROKEN at seq {victim.seq} (audit_event id {victim.id})" in result.output
     )
