@@ -109,12 +109,14 @@ def clean_cases(request):
     yield
     if "app" not in request.fixturenames:
         return
-    from app.models import Session
+    empty_case_tables(request.getfixturevalue("app"))
 
-    app = request.getfixturevalue("app")
+
+def empty_case_tables(app) -> None:
+    """Delete everything but KEEP_TABLES (cases, tasks, audit rows, sessions …)."""
+    from app.models import Base, Session
+
     Session.remove()
-    from app.models import Base
-
     with app.extensions["tongban.engine"].begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name in KEEP_TABLES:
