@@ -50,8 +50,8 @@ from __future__ import annotations
 
 import builtins
 import copy
-import reprlib
 import datetime as _dt
+import reprlib
 import sys
 import time
 from collections.abc import Callable

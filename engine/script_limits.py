@@ -515,7 +515,7 @@ def _str(*args: Any, **kwargs: Any) -> str:
 def _zip(*iterables: Any, **kwargs: Any) -> Iterator[tuple]:
     if len(iterables) > MAX_ZIP_ARITY:
         raise _refuse(f"zip() of {len(iterables)} iterables (limit {MAX_ZIP_ARITY})", "zip() 的参数过多")
-    return _metered(zip(*iterables, **kwargs))
+    return _metered(zip(*iterables, **kwargs))  # noqa: B905 - the script chooses strict= itself
 
 
 def _map(function: Callable, *iterables: Any) -> Iterator[Any]:
