@@ -49,18 +49,18 @@ def test_verify_reports_the_first_row_edited_behind_the_apps_back(app, api):
     submit_case(api)
     audit.seal()
     victim = _rows()[1]
+    seq, victim_id = victim.seq, victim.id
     _behind_the_apps_back(
-        app, "UPDATE audit_event SET actor_name = 'someone_else' WHERE id = :id", id=victim.id
+        app, "UPDATE audit_event SET actor_name = 'someone_else' WHERE id = :id", id=victim_id
     )
     report = audit.verify()
     assert not report.ok
-    assert (report.broken.seq, report.broken.id) == (victim.seq, victim.id)
-    assert "changed after sealing" in report.broken.reason and report.sealed == victim.seq - 1
+    assert (report.broken.seq, report.broken.id) == (seq, victim_id)
+    assert "changed after sealing" in report.broken.reason and report.sealed == seq - 1
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["audit", "verify"])
-    assert (
-        result.exit_code == 1 and f"BROKEN at seq {victim.seq} (audit_event id {victim.id})" in result.output
-    )
+    assert result.exit_code == 1
+    assert f"BROKEN at seq {seq} (audit_event id {victim_id})" in result.output
     assert case_no
 
 
