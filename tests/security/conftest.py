@@ -47,9 +47,13 @@ def make_app(app):
 
 @pytest.fixture
 def account(app):
-    """A fresh clerk of env with the test password; returns its username."""
-    from app.models import Session
+    """A fresh clerk of env with the test password; returns its username. Removed afterwards, so
+    that no other test finds an extra clerk (notifications go to every clerk of a department)."""
+    from sqlalchemy import delete, select
+
+    from app.models import ApiToken, Session, User
     from app.services.accounts import create_user
+    from tests.conftest import empty_case_tables
 
     username = f"probe_{uuid.uuid4().hex[:8]}"
     with app.app_context():
@@ -57,4 +61,10 @@ def account(app):
             None, username, DEMO_PASSWORD, role="clerk", display_name="测试 窗口", department_code="env"
         )
         Session.remove()
-    return username
+    yield username
+    empty_case_tables(app)  # audit rows and sessions name the user
+    user_id = Session.scalar(select(User.id).where(User.username == username))
+    Session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    Session.execute(delete(User).where(User.id == user_id))
+    Session.commit()
+    Session.remove()
