@@ -29,8 +29,9 @@ assets:
 	fi
 
 # Debian packages: Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser
-# download), a CJK font for the PDF documents, poppler-utils (pdftotext) to check them.
-DEBS := chromium fonts-noto-cjk poppler-utils
+# download), a CJK font for the PDF documents, poppler-utils (pdftotext) to check them,
+# postgresql-client (pg_dump/pg_restore) for `flask backup` on PostgreSQL.
+DEBS := chromium fonts-noto-cjk poppler-utils postgresql-client
 browser:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -51,10 +52,11 @@ test: setup browser
 	$(BIN)/mypy engine app/services
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
+# Production: refuses to start without a strong TONGBAN_SECRET_KEY; calendar and catalogue, no demo users.
 serve: setup
-	$(BIN)/flask --app app db upgrade
-	$(BIN)/flask --app app seed-demo
-	$(BIN)/gunicorn -w $${WORKERS:-4} -b $(HOST):$(PORT) "app:create_app()"
+	TONGBAN_ENV=production $(BIN)/flask --app app db upgrade
+	TONGBAN_ENV=production $(BIN)/flask --app app seed
+	TONGBAN_ENV=production $(BIN)/gunicorn -w $${WORKERS:-4} -b $(HOST):$(PORT) "app:create_app()"
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py

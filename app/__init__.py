@@ -16,16 +16,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024 + 64 * 1024,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
         JSON_AS_ASCII=False,
         TONGBAN=settings,
     )
     app.config.update({k: v for k, v in (test_config or {}).items() if not k.startswith("TONGBAN_")})
     app.json.ensure_ascii = False
 
-    from app import capabilities, db, errors, limiter
+    from app import capabilities, db, errors, limiter, security
     from app.api import init_app as init_api
     from app.cli import init_app as init_cli
     from app.jobs import start_in_process
@@ -39,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     init_cli(app)
     init_web(app)
+    security.init_app(app, settings)  # headers, cookie flags, login rate limit: once every blueprint is in
     if settings.scheduler:
         start_in_process(app)
     return app

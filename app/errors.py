@@ -12,8 +12,38 @@ from app.services.errors import DomainError
 log = logging.getLogger("tongban")
 
 
+# Error answers never echo a whole input back: a 5 MB field must not give a 5 MB error.
+MAX_ECHO_CHARS = 200
+MAX_DETAILS = 100
+
+
+def bounded(value: object, depth: int = 0) -> object:
+    """VALUE with every long string cut to MAX_ECHO_CHARS and every list to MAX_DETAILS entries."""
+    if isinstance(value, str):
+        if len(value) <= MAX_ECHO_CHARS:
+            return value
+        suffix = f"…（已截断，共 {len(value)} 个字符 / truncated, {len(value)} chars）"
+        return (
+            value[: MAX_ECHO_CHARS - len(suffix)] + suffix
+        )  # at most MAX_ECHO_CHARS: cutting twice is a no-op
+    if depth > 8:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())
+        out = {bounded(str(k), depth + 1): bounded(v, depth + 1) for k, v in items[:MAX_DETAILS]}
+        if len(items) > MAX_DETAILS:
+            out["…"] = f"另有 {len(items) - MAX_DETAILS} 项 / {len(items) - MAX_DETAILS} more"
+        return out
+    if isinstance(value, list | tuple):
+        out_list = [bounded(v, depth + 1) for v in value[:MAX_DETAILS]]
+        if len(value) > MAX_DETAILS:
+            out_list.append(f"另有 {len(value) - MAX_DETAILS} 项 / {len(value) - MAX_DETAILS} more")
+        return out_list
+    return value
+
+
 def error_body(code: str, message: str, details: object = None):
-    return {"error": {"code": code, "message": message, "details": details}}
+    return {"error": {"code": code, "message": bounded(message), "details": bounded(details)}}
 
 
 def wants_json() -> bool:
@@ -25,6 +55,7 @@ def init_app(app: Flask) -> None:
     def _domain(exc: DomainError):
         if wants_json():
             return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+        exc.message, exc.details = bounded(exc.message), bounded(exc.details)  # type: ignore[assignment]
         handler = app.config.get("TONGBAN_PAGE_ERROR")
         if handler:
             return handler(exc)

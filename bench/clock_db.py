@@ -103,12 +103,16 @@ def run(db: str, n: int) -> None:
 
         upgrade(url)
         app = create_app(
-            {"TONGBAN_DATABASE_URL": url, "TONGBAN_DATA_DIR": str(tmp), "TONGBAN_DEMO_PASSWORD": "x"}
+            {
+                "TONGBAN_DATABASE_URL": url,
+                "TONGBAN_DATA_DIR": str(tmp),
+                "TONGBAN_DEMO_PASSWORD": "bench-pass-1",
+            }
         )
         with app.app_context():
             seed_from_package()
             load_catalogue()
-            seed_demo_users("x")
+            seed_demo_users("bench-pass-1")
             item = Session.scalar(select(ServiceItem).where(ServiceItem.slug == "eia_report_form"))
             cases, tasks = make_cases(n)
             t0 = time.perf_counter()

@@ -33,7 +33,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PASSWORD = "bench-pass"
+PASSWORD = "bench-pass-1"
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -71,6 +71,9 @@ class Server:
             "TONGBAN_DATA_DIR": str(self.tmp),
             "TONGBAN_DEMO_PASSWORD": PASSWORD,
             "TONGBAN_SCHEDULER": "0",
+            # gunicorn means production; the bench needs demo users and a throwaway key
+            "TONGBAN_ENV": "development",
+            "TONGBAN_LOGIN_RATE_LIMIT": "100000 per minute",
         }
         flask = [str(BIN / "flask"), "--app", "app"]
         for args in (

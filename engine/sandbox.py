@@ -32,10 +32,18 @@ exceptions directly, with ``element`` set to the BPMN id of the task/gateway:
 All three subclass :class:`~engine.errors.EngineError`, so ``except EngineError`` catches them.
 The failing task is left in SpiffWorkflow's ERROR state, as with the default engine.
 
-Limitations: the tracer only runs between Python bytecode lines, so a single long C-level
-operation (``10**10 * "a"``, ``[0] * 10**9``, a huge ``f"{x:>1000000000}"``, a big-integer
-power computed from variables) cannot be interrupted; the AST guard only catches constant
-exponent/shift bombs. Memory is not bounded. Run workers under an OS memory limit.
+4. **Memory bound** (engine.script_limits): operations that can build a big object in one C-level
+   step (``"a" * n``, ``[0] * 10**9``, ``a ** b``, ``f"{x:>1000000000}"``, ``s.ljust(n)``,
+   ``str()`` of aliased nested lists …) are rewritten into guards that refuse a result over
+   ``Limits.max_items`` (or ``max_int_bits``) *before* allocating it; the tracer stops a script whose
+   process memory has grown by more than ``Limits.memory_bytes`` (default 64 MB); the data a script
+   leaves behind and a condition's result are size-checked too. Refusals are UnsafeScriptError.
+   Constant sizes are refused earlier, at deploy, by the static check.
+
+Limitations: the tracer runs between bytecode instructions, so a single slow C-level operation that
+allocates little (sorting a million items, comparing deep structures) is bounded only by the
+instruction that follows it. A memory refusal is measured on the whole process: another thread
+allocating heavily during a script's run counts against it.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from __future__ import annotations
 import builtins
 import copy
 import datetime as _dt
+import reprlib
 import sys
 import time
 from collections.abc import Callable
@@ -51,24 +60,29 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine import script_limits
 from engine.errors import EngineError, ScriptError, ScriptTimeoutError, UnsafeScriptError
 from engine.script_check import (  # noqa: F401  (re-exported: the sandbox API)
     DENIED_ATTRIBUTES,
     DENIED_CALLS,
     MAX_CONST_EXPONENT,
+    MAX_INT_BITS,
+    MAX_ITEMS,
     SANDBOX_FILENAME,
     Mode,
-    _compile,
     check_source,
     lint_source,
 )
+from engine.script_limits import GUARDS, Limits, configure, guarded_code
 
 DEFAULT_TIMEOUT = 0.5
-MAX_RANGE = 1_000_000
+MAX_RANGE = MAX_ITEMS  # range() is bounded like every other sequence
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "MAX_RANGE",
+    "Limits",
+    "configure",
     "SAFE_BUILTINS",
     "SafeEnvironment",
     "SafeScriptEngine",
@@ -131,6 +145,7 @@ SAFE_BUILTINS: dict[str, Any] = {
         "LookupError",
     )
 }
+SAFE_BUILTINS.update(script_limits.GUARDED_BUILTINS)  # str, zip, map, sorted, sum, round: size-checked
 SAFE_BUILTINS.update(
     {
         "range": _bounded_range,
@@ -149,14 +164,17 @@ SAFE_BUILTINS.update(
 
 
 class _Deadline:
-    """A trace function that raises ScriptTimeoutError in sandbox frames after the deadline."""
+    """A trace function that raises ScriptTimeoutError in sandbox frames after the deadline, and
+    reads the memory meter every script_limits.METER_EVERY events."""
 
-    __slots__ = ("deadline", "timeout", "fired")
+    __slots__ = ("deadline", "timeout", "fired", "meter", "events")
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, meter: script_limits.Meter) -> None:
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self.fired = False
+        self.meter = meter
+        self.events = 0
 
     def _timeout(self, frame) -> ScriptTimeoutError:
         self.fired = True
@@ -175,8 +193,12 @@ class _Deadline:
         return self.local_trace
 
     def local_trace(self, frame, event, arg):
+        # inlined (one Python call per instruction is the sandbox's main cost)
         if time.monotonic() > self.deadline:
             raise self._timeout(frame)
+        self.events += 1
+        if not self.events % _METER_EVERY:
+            self.meter.check()
         return self.local_trace
 
 
@@ -196,29 +218,43 @@ def _source_line(source: str, line: int | None) -> str:
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
-def _run(source: str, mode: Mode, glb: dict, timeout: float | None) -> Any:
-    code = _compile(source, mode)
-    if timeout is None:
-        return eval(code, glb)  # noqa: S307 - checked source, restricted builtins
-    guard = _Deadline(timeout)
-    previous = sys.gettrace()
-    sys.settrace(guard.global_trace)
-    try:
-        result = eval(code, glb)  # noqa: S307 - checked source, restricted builtins (exec code too)
-    except ScriptTimeoutError:
-        raise
-    except BaseException as exc:
-        if guard.fired:  # the timeout was turned into another error on its way out
-            raise ScriptTimeoutError(
-                f"脚本执行超时 (script exceeded the time limit of {timeout:g} s)",
-                line=_sandbox_line(exc.__traceback__),
-            ) from exc
-        raise
-    finally:
-        sys.settrace(previous)
-    if guard.fired:  # swallowed by the script somehow: still a timeout
-        raise ScriptTimeoutError(f"脚本执行超时 (script exceeded the time limit of {timeout:g} s)")
-    return result
+_METER_EVERY = script_limits.METER_EVERY
+
+
+def _memory_error(meter: script_limits.Meter) -> UnsafeScriptError:
+    mb = (meter.limit or 0) // (1024 * 1024)
+    return UnsafeScriptError(f"脚本占用内存超过 {mb} MB 的限制 (the script allocated more than {mb} MB)")
+
+
+def _run(source: str, mode: Mode, glb: dict, timeout: float | None, limits: Limits) -> Any:
+    code = guarded_code(source, mode)
+    glb.update(GUARDS)  # after the task data: data can never shadow a guard
+    with script_limits.active(limits) as meter:
+        if timeout is None:
+            return eval(code, glb)  # noqa: S307 - checked source, restricted builtins
+        guard = _Deadline(timeout, meter)
+        previous = sys.gettrace()
+        sys.settrace(guard.global_trace)
+        try:
+            result = eval(code, glb)  # noqa: S307 - checked source, restricted builtins (exec code too)
+        except ScriptTimeoutError:
+            raise
+        except BaseException as exc:
+            if guard.fired:  # the timeout was turned into another error on its way out
+                raise ScriptTimeoutError(
+                    f"脚本执行超时 (script exceeded the time limit of {timeout:g} s)",
+                    line=_sandbox_line(exc.__traceback__),
+                ) from exc
+            if meter.fired and not isinstance(exc, UnsafeScriptError):
+                raise _memory_error(meter) from exc
+            raise
+        finally:
+            sys.settrace(previous)
+        if guard.fired:  # swallowed by the script somehow: still a timeout
+            raise ScriptTimeoutError(f"脚本执行超时 (script exceeded the time limit of {timeout:g} s)")
+        if meter.fired:
+            raise _memory_error(meter)
+        return result
 
 
 def _translate(exc: BaseException, source: str, element: str | None) -> EngineError:
@@ -242,8 +278,27 @@ def _translate(exc: BaseException, source: str, element: str | None) -> EngineEr
                 field=name,
             )
     if isinstance(exc, KeyError):
-        return ScriptError(f"键不存在 (KeyError: key {exc} not found){ctx}", element=element, line=line)
-    return ScriptError(f"脚本运行错误 ({type(exc).__name__}: {exc}){ctx}", element=element, line=line)
+        return ScriptError(
+            f"键不存在 (KeyError: key {_short(exc)} not found){ctx}", element=element, line=line
+        )
+    return ScriptError(f"脚本运行错误 ({type(exc).__name__}: {_short(exc)}){ctx}", element=element, line=line)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 200
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 10
+_REPR.maxlevel = 3
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's message without printing whatever huge value a script put in it."""
+    args = exc.args
+    if isinstance(exc, KeyError) and len(args) == 1:
+        return _REPR.repr(args[0])
+    if len(args) == 1 and isinstance(args[0], str):
+        text = args[0]
+        return text if len(text) <= 300 else text[:300] + "…"
+    return ", ".join(_REPR.repr(a) for a in args) if args else ""
 
 
 class SafeEnvironment(BasePythonScriptEngineEnvironment):
@@ -256,12 +311,23 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
     * ``timeout`` seconds (default 0.5; ``None`` disables) bounds each evaluation.
     """
 
-    def __init__(self, environment_globals: dict | None = None, timeout: float | None = DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        environment_globals: dict | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        limits: Limits | None = None,
+    ):
         super().__init__(environment_globals)
         for name in self.globals:
             if name.startswith("_"):
                 raise ValueError(f"environment global {name!r} must not start with '_'")
         self.timeout = timeout
+        self._limits = limits
+
+    @property
+    def limits(self) -> Limits:
+        """The limits given, else the process-wide ones (engine.script_limits.configure)."""
+        return self._limits or script_limits.default_limits()
 
     def _globals(self, external_context: dict | None) -> dict:
         glb = copy.copy(self.globals)
@@ -275,8 +341,11 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         glb = self._globals(external_context)
         glb.update(context)
         glb["__builtins__"] = SAFE_BUILTINS  # set last: task data must not override it
+        limits = self.limits
         try:
-            return _run(expression, "eval", glb, self.timeout)
+            result = _run(expression, "eval", glb, self.timeout, limits)
+            script_limits.check_result(result, "the condition's result", limits)
+            return result
         except EngineError as exc:
             raise _translate(exc, expression, element)  # noqa: B904 - re-raise ours unchanged
         except Exception as exc:
@@ -289,8 +358,11 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         self.check_for_overwrite(context, external_context or {})
         context.update(self._globals(external_context))
         context["__builtins__"] = SAFE_BUILTINS
+        limits = self.limits
         try:
-            _run(script, "exec", context, self.timeout)
+            _run(script, "exec", context, self.timeout, limits)
+            self._remove_globals_and_functions_from_context(context, external_context)
+            script_limits.check_result(context, "the script's data", limits)
         except EngineError as exc:
             raise _translate(exc, script, element)  # noqa: B904 - re-raise ours unchanged
         except Exception as exc:
@@ -303,6 +375,7 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         for k in list(context):
             if (
                 k == "__builtins__"
+                or k in GUARDS
                 or callable(context[k])
                 or k in self.globals
                 or (external_context and k in external_context)
@@ -329,10 +402,15 @@ class SafeScriptEngine(PythonScriptEngine):
     unwrapped (never ``WorkflowTaskException``), with ``element`` = the task's BPMN id.
     """
 
-    def __init__(self, environment: SafeEnvironment | None = None, timeout: float | None = DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        environment: SafeEnvironment | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        limits: Limits | None = None,
+    ):
         if environment is not None and not isinstance(environment, SafeEnvironment):
             raise TypeError("SafeScriptEngine needs a SafeEnvironment")
-        super().__init__(environment=environment or SafeEnvironment(timeout=timeout))
+        super().__init__(environment=environment or SafeEnvironment(timeout=timeout, limits=limits))
 
     def validate(self, expression: str) -> None:
         check_source(expression, "eval")

@@ -5,12 +5,21 @@ uses imports, ``global``/``nonlocal``, any identifier or attribute starting with
 frame/generator introspection attributes, calls to dangerous builtins, ``str.format``, class
 definitions, generators/async, bare ``except:``/``finally:``, or constant exponent bombs. Results are
 cached per ``(source, mode)``; :func:`lint_source` lists every finding for deploy-time lint.
+
+Sizes that can be known before running are bounded here too, so that deploy refuses them: sequence
+repetition and concatenation (``[1]*10**9``, ``'a'*10**9``), integer powers and shifts
+(``10**10**10``), ``%`` and f-string widths and precisions (``f"{x:>999999999}"``), padding widths
+(``s.ljust(10**9)``), ``range`` lengths and list/set/dict comprehension sizes (the product of the
+loops' lengths). What depends on data (``'a'*(5*a**b)``) is bounded at run time by
+engine.script_limits.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import math
+import re
 from typing import Literal
 
 from engine.errors import ScriptError, UnsafeScriptError
@@ -19,6 +28,11 @@ Mode = Literal["eval", "exec"]
 
 MAX_CONST_EXPONENT = 10_000
 SANDBOX_FILENAME = "<sandbox>"
+#: Largest sequence, string, formatted width, range or comprehension a script may make.
+MAX_ITEMS = 1_000_000
+#: Largest integer a script may compute, in bits (30,000 decimal digits).
+MAX_INT_BITS = 100_000
+PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
 
 #: Builtins that may never be called from a script (most are also absent from SAFE_BUILTINS).
 DENIED_CALLS = frozenset(
@@ -127,6 +141,78 @@ def _is_big_const(node: ast.AST) -> bool:
         and not isinstance(node.value, bool)
         and abs(node.value) > MAX_CONST_EXPONENT
     )
+
+
+def _const_int(node: ast.AST) -> int | None:
+    """The value of a constant integer expression, if it is one and small enough to compute."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, int) and not isinstance(node.value, bool) else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _const_int(node.operand)
+        return None if value is None else (-value if isinstance(node.op, ast.USub) else value)
+    if not isinstance(node, ast.BinOp):
+        return None
+    a, b = _const_int(node.left), _const_int(node.right)
+    if a is None or b is None:
+        return None
+    op = node.op
+    if isinstance(op, ast.Add):
+        return a + b
+    if isinstance(op, ast.Sub):
+        return a - b
+    if isinstance(op, ast.Mult):
+        return a * b if a.bit_length() + b.bit_length() <= MAX_INT_BITS else None
+    if isinstance(op, ast.Pow):
+        if b < 0:
+            return None
+        return a**b if abs(a) <= 1 or b * math.log2(abs(a)) <= MAX_INT_BITS else None
+    if isinstance(op, ast.LShift):
+        return a << b if 0 <= b and a.bit_length() + b <= MAX_INT_BITS else None
+    if isinstance(op, ast.FloorDiv | ast.Mod) and b != 0:
+        return a // b if isinstance(op, ast.FloorDiv) else a % b
+    return None
+
+
+def _seq_len(node: ast.AST) -> int | None:
+    """Items of a literal sequence expression once built (nested literals counted in full)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+        return len(node.value)
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        if any(isinstance(e, ast.Starred) for e in node.elts):
+            return None
+        return sum(max(1, _seq_len(e) or 1) for e in node.elts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for seq, count in ((node.left, node.right), (node.right, node.left)):
+            n, k = _seq_len(seq), _const_int(count)
+            if n is not None and k is not None:
+                return n * max(k, 0)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        a, b = _seq_len(node.left), _seq_len(node.right)
+        return None if a is None or b is None else a + b
+    return None
+
+
+def _range_len(node: ast.AST) -> int | None:
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"):
+        return None
+    args = [_const_int(a) for a in node.args]
+    if not args or len(args) > 3 or any(a is None for a in args) or node.keywords:
+        return None
+    try:
+        return len(range(*args))  # type: ignore[arg-type]
+    except (OverflowError, ValueError):
+        return MAX_ITEMS + 1
+
+
+def _iter_len(node: ast.AST) -> int | None:
+    return _range_len(node) if _range_len(node) is not None else _seq_len(node)
+
+
+_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\d+)?(?:\.(\d+))?[hlL]?[a-zA-Z%]")
+
+
+def _too_big(n: int) -> str:
+    return f"{n:,}" if n < 10**30 else "more than 10^30"
 
 
 class _Checker(ast.NodeVisitor):
@@ -242,6 +328,16 @@ class _Checker(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Name) and node.func.id in DENIED_CALLS:
             self.bad(node, f"不允许调用 {node.func.id}() (calling {node.func.id}() is not allowed)")
+        n = _range_len(node)
+        if n is not None and n > MAX_ITEMS:
+            self.bad(
+                node,
+                f"range() 元素过多：{_too_big(n)} 项 (range() of {_too_big(n)} items exceeds {MAX_ITEMS:,})",
+            )
+        if isinstance(node.func, ast.Attribute) and node.func.attr in PADDING_METHODS and node.args:
+            width = _const_int(node.args[0])
+            if width is not None and width > MAX_ITEMS:
+                self.bad(node, f"填充宽度过大：{_too_big(width)} (a padding width exceeds {MAX_ITEMS:,})")
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
@@ -254,6 +350,81 @@ class _Checker(ast.NodeVisitor):
             )
         ):
             self.bad(node, "指数或移位过大 (exponent or shift too large)")
+        elif isinstance(node.op, ast.Pow | ast.LShift | ast.Mult):
+            self._int_size(node)
+        if isinstance(node.op, ast.Mult | ast.Add):
+            n = _seq_len(node)
+            if n is not None and n > MAX_ITEMS:
+                self.bad(
+                    node,
+                    f"序列过大：{_too_big(n)} 项 (a sequence of {_too_big(n)} items exceeds the limit of {MAX_ITEMS:,})",
+                )
+        if (
+            isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.left.value, str)
+        ):
+            for width, precision in _PERCENT_WIDTH.findall(node.left.value):
+                for digits in (width, precision):
+                    if digits and (len(digits) > 12 or int(digits) > MAX_ITEMS):
+                        self.bad(
+                            node, f"格式宽度过大：{digits[:20]} (a %-format width exceeds {MAX_ITEMS:,})"
+                        )
+        self.generic_visit(node)
+
+    def _int_size(self, node: ast.BinOp) -> None:
+        a, b = _const_int(node.left), _const_int(node.right)
+        if a is None or b is None:
+            return
+        bits = 0.0
+        if isinstance(node.op, ast.Pow) and b > 0 and abs(a) > 1:
+            bits = b * math.log2(abs(a))
+        elif isinstance(node.op, ast.LShift) and a and b > 0:
+            bits = a.bit_length() + b
+        elif isinstance(node.op, ast.Mult):
+            bits = a.bit_length() + b.bit_length()
+        if bits > MAX_INT_BITS:
+            self.bad(
+                node,
+                f"整数结果过大：约 {bits:,.0f} 位 (the integer would have about {bits:,.0f} bits; limit {MAX_INT_BITS:,})",
+            )
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        for part in node.values:
+            spec = part.format_spec if isinstance(part, ast.FormattedValue) else None
+            if isinstance(spec, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in spec.values):
+                text = "".join(str(v.value) for v in spec.values)  # type: ignore[attr-defined]
+                for digits in re.findall(r"\d+", text):
+                    if len(digits) > 12 or int(digits) > MAX_ITEMS:
+                        self.bad(
+                            part,
+                            f"格式宽度或精度过大：{digits[:20]} (a format width or precision exceeds {MAX_ITEMS:,})",
+                        )
+        self.generic_visit(node)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp) -> None:
+        total = 1
+        for gen in node.generators:
+            n = _iter_len(gen.iter)
+            if n is None:
+                return
+            total *= n
+        if total > MAX_ITEMS:
+            self.bad(
+                node,
+                f"推导式元素过多：{_too_big(total)} 项 (a comprehension of {_too_big(total)} items exceeds {MAX_ITEMS:,})",
+            )
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node)
+        self.generic_visit(node)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._comprehension(node)
+        self.generic_visit(node)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node)
         self.generic_visit(node)
 
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 from flask import jsonify
 
 from app.api import bp
-from app.api.common import load_body
-from app.api.schemas import TokenRequest, TokenResponse
-from app.services.auth import issue_token
+from app.api.common import bearer_token, current_actor, load_body
+from app.api.schemas import PasswordChange, TokenRequest, TokenResponse
+from app.security import client_address
+from app.services.auth import issue_token, revoke_token
 from app.services.context import ctx
+from app.services.credentials import change_password
+from app.services.errors import Unauthorized
 
 
 @bp.post("/auth/token")
@@ -16,13 +19,53 @@ def create_token():
     post:
       tags: [auth]
       security: []
+      description: >-
+        Five wrong passwords in a row lock the account for 15 minutes (401 `account_locked`);
+        attempts per client address are rate limited together with the login page (429).
       requestBody: {content: {application/json: {schema: TokenRequest}}}
       responses:
         200: {content: {application/json: {schema: TokenResponse}}}
         401: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
+        429: {content: {application/json: {schema: ErrorOut}}}
     """
     body = load_body(TokenRequest())
-    token, actor = issue_token(body["username"], body["password"])
+    token, actor = issue_token(body["username"], body["password"], client=client_address())
     out = {"token": token, "expires_in": ctx().settings.token_ttl_hours * 3600, "user": actor}
     return jsonify(TokenResponse().dump(out))
+
+
+@bp.delete("/auth/token")
+def delete_token():
+    """Revoke the bearer token of this request (log out).
+    ---
+    delete:
+      tags: [auth]
+      responses:
+        204: {description: revoked}
+        401: {content: {application/json: {schema: ErrorOut}}}
+    """
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("需要令牌 / a bearer token is required", code="no_credentials")
+    actor = current_actor()
+    revoke_token(actor, token, client=client_address())
+    return "", 204
+
+
+@bp.post("/auth/password")
+def post_password():
+    """Change the caller's password; every session and bearer token of the caller ends (this one too).
+    ---
+    post:
+      tags: [auth]
+      requestBody: {content: {application/json: {schema: PasswordChange}}}
+      responses:
+        204: {description: changed; every token and session of the user is revoked}
+        401: {content: {application/json: {schema: ErrorOut}}}
+        422: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    body = load_body(PasswordChange())
+    change_password(actor, body["current_password"], body["new_password"], client=client_address())
+    return "", 204

@@ -7,8 +7,9 @@ from typing import Any
 from flask import g, request, session
 from marshmallow import Schema, ValidationError
 
-from app.services.auth import Actor, actor_by_id, actor_from_token
+from app.services.auth import Actor, actor_from_token
 from app.services.errors import Unauthorized, ValidationFailed
+from app.services.sessions import check_session
 
 
 def current_actor() -> Actor:
@@ -18,16 +19,21 @@ def current_actor() -> Actor:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         actor = actor_from_token(header[7:].strip())
-    elif session.get("user_id") and request.method in ("GET", "HEAD", "OPTIONS"):
+    elif session.get("sid") and request.method in ("GET", "HEAD", "OPTIONS"):
         # The browser session may read the API (pages' small scripts); changes need a bearer token,
         # so a forged cross-site form can never act through the session cookie.
-        actor = actor_by_id(int(session["user_id"]))
+        actor = check_session(session["sid"]).actor
         if actor is None:
             raise Unauthorized("会话已失效 / session expired", code="bad_session")
     else:
         raise Unauthorized("需要登录 / authentication required", code="no_credentials")
     g.actor = actor
     return actor
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
 
 
 def flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:

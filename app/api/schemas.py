@@ -19,6 +19,11 @@ class TokenRequest(Strict):
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
 
 
+class PasswordChange(Strict):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
 class UserOut(Schema):
     id = fields.Integer()
     username = fields.String()

@@ -6,10 +6,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import calendar, catalogue, db, demo, scheduler, sms
+    from app.cli import audit, backup, calendar, catalogue, db, demo, scheduler, sms, users
 
     app.cli.add_command(db.db_group)
+    app.cli.add_command(demo.seed)
     app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(users.command)
+    app.cli.add_command(audit.command)
+    app.cli.add_command(backup.command)
     app.cli.add_command(catalogue.validate_processes_cmd)
     app.cli.add_command(catalogue.list_items_cmd)
     app.cli.add_command(catalogue.deploy_item_cmd)

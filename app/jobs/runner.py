@@ -14,7 +14,7 @@ from typing import Any
 
 from app.jobs import lease
 from app.models import Session, utcnow
-from app.services import alerts, channels, notify, scheduled, supervision
+from app.services import alerts, audit, channels, notify, scheduled, supervision
 
 log = logging.getLogger("tongban.jobs")
 
@@ -43,6 +43,10 @@ def reminders(now: datetime) -> Any:
     return notify.dispatch_pending(now)
 
 
+def audit_seal(now: datetime) -> Any:
+    return {"sealed": audit.seal()}
+
+
 # name -> (function, interval in seconds); a pass runs them in this order.
 def deliver_messages(now: datetime) -> Any:
     """SMS and e-mail to applicants that are due (new, or waiting for a retry)."""
@@ -56,6 +60,8 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "orders": (orders, 900),
     "reminders": (reminders, 60),
     "deliver_messages": (deliver_messages, 60),
+    # chains new audit rows (app.services.audit): the window in which a row is not yet sealed
+    "audit_seal": (audit_seal, 10),
 }
 
 

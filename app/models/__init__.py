@@ -4,7 +4,7 @@ from app.models.base import Base, Session, bind_session, make_engine, utcnow
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.case import AuditEvent, Case, CaseDocument, CaseNotice, CaseTask, Material
 from app.models.catalogue import ProcessVersion, ServiceItem
-from app.models.org import ROLES, ApiToken, Department, User
+from app.models.org import ROLES, ApiToken, Department, User, UserSession
 
 __all__ = [
     "ROLES",
@@ -23,6 +23,7 @@ __all__ = [
     "ServiceItem",
     "Session",
     "User",
+    "UserSession",
     "bind_session",
     "make_engine",
     "utcnow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -80,7 +80,7 @@ class CaseTask(Base):
     __tablename__ = "case_task"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
     spiff_task_id: Mapped[str] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
@@ -123,7 +123,7 @@ class Material(Base):
     __tablename__ = "material"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -135,11 +135,18 @@ class Material(Base):
 
 
 class AuditEvent(Base):
+    """One entry of the append-only audit trail (app.services.audit).
+
+    Rows are written without ``seq``/``hash``; the sealer (app.services.audit.seal) gives each its
+    place in the chain and ``hash = SHA-256(previous hash, canonical row)``. On PostgreSQL a trigger
+    refuses every UPDATE and DELETE except that one sealing of an unsealed row.
+    """
+
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(
-        ForeignKey("case_file.id", ondelete="CASCADE"), index=True, default=None
+        ForeignKey("case_file.id", ondelete="RESTRICT"), index=True, default=None
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     actor_name: Mapped[str] = mapped_column(String(100))
@@ -149,6 +156,18 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     detail: Mapped[str | None] = mapped_column(Text, default=None)
+    seq: Mapped[int | None] = mapped_column(BigId, unique=True, default=None)
+    hash: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    __table_args__ = (
+        # The sealer's work list: rows not yet in the chain.
+        Index(
+            "ix_audit_event_unsealed",
+            "id",
+            postgresql_where=text("hash IS NULL"),
+            sqlite_where=text("hash IS NULL"),
+        ),
+    )
 
 
 class CaseDocument(Base):
@@ -157,7 +176,7 @@ class CaseDocument(Base):
     __tablename__ = "case_document"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(
         String(40)
     )  # acceptance_notice | refusal_decision | correction_notice | ...
@@ -181,7 +200,7 @@ class CaseNotice(Base):
     __tablename__ = "case_notice"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
     event: Mapped[str] = mapped_column(String(40))  # engine.events.EventKind value
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

@@ -63,7 +63,7 @@ class OutboundMessage(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True, default=None
     )
     case_id: Mapped[int | None] = mapped_column(
-        ForeignKey("case_file.id", ondelete="CASCADE"), index=True, default=None
+        ForeignKey("case_file.id", ondelete="RESTRICT"), index=True, default=None
     )
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(default=0)
@@ -93,7 +93,7 @@ class WindowIntake(Base):
     __tablename__ = "window_intake"
 
     case_id: Mapped[int] = mapped_column(
-        ForeignKey("case_file.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        ForeignKey("case_file.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
     )
     clerk_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)

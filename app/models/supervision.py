@@ -24,7 +24,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subject_kind: Mapped[str] = mapped_column(String(8))  # case | task
     subject_id: Mapped[int] = mapped_column(BigId)  # case_file.id or case_task.id
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
     level: Mapped[str] = mapped_column(String(8))  # yellow | red
     state: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
@@ -53,7 +53,7 @@ class SupervisionOrder(Base):
     __tablename__ = "supervision_order"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     instruction: Mapped[str] = mapped_column(Text)
@@ -86,7 +86,7 @@ class DepartmentCard(Base):
     rule: Mapped[str] = mapped_column(String(32))  # red_alert_unresolved | order_escalated
     source_kind: Mapped[str] = mapped_column(String(8))  # alert | order
     source_id: Mapped[int] = mapped_column(BigId)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), default=None)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), default=None)
     issued_on: Mapped[date]
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from app.models import ApplicantProfile, MobileVerification, Session, User, utcnow
+from app.models.vocab import Role
 from app.services import channels
 from app.services.auth import Actor, authenticate, hash_password
 from app.services.context import ctx
@@ -255,7 +256,7 @@ def register_applicant(payload: Any, now: datetime | None = None) -> Actor:
     return Actor.of(user)
 
 
-def authenticate_applicant(identifier: str, password: str) -> Actor:
+def authenticate_applicant(identifier: str, password: str, *, client: str | None = None) -> Actor:
     """The public login: mobile number, ID number / USCC, or username; applicants only."""
     ident = "".join((identifier or "").split())[:64]
     username = Session.scalar(
@@ -263,8 +264,8 @@ def authenticate_applicant(identifier: str, password: str) -> Actor:
         .join(ApplicantProfile, ApplicantProfile.user_id == User.id)
         .where(or_(ApplicantProfile.mobile == ident, ApplicantProfile.id_no == ident.upper()))
     )
-    actor = authenticate(username or ident, password)
-    if actor.role != "applicant":
+    actor = authenticate(username or ident, password, via="portal", client=client)
+    if actor.role != Role.APPLICANT:
         raise Unauthorized(
             "工作人员请从工作人员登录入口登录 / staff sign in at the staff login", code="not_an_applicant"
         )

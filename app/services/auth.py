@@ -1,20 +1,30 @@
-"""Authentication: passwords, bearer tokens, and the acting user passed to every service."""
+"""Authentication: passwords with lockout, bearer tokens, and the acting user passed to every service.
+
+Lockout: every attempt on a known account first *reserves* itself (``failed_logins + 1``, committed)
+and only then compares the password, so any number of concurrent guesses gets at most
+``lockout_threshold`` password comparisons before the account is locked for ``lockout_minutes``.
+A success resets the count. Every login, failure, lockout and logout is in the audit trail.
+Browser sessions live in app.services.sessions.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, case, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ApiToken, Session, User, utcnow
 from app.models.vocab import CASEWORKER_ROLES
+from app.services import audit
 from app.services.context import ctx
-from app.services.errors import Unauthorized
+from app.services.errors import Unauthorized, ValidationFailed
+from app.services.passwords import check_password
 
 # Equalises the time of "no such user" and "wrong password" (no username probing by timing).
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -38,26 +48,119 @@ class Actor:
         return self.role in CASEWORKER_ROLES
 
 
+class AccountLocked(Unauthorized):
+    code = "account_locked"
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def authenticate(username: str, password: str) -> Actor:
+def require_valid_password(password: str, username: str | None, field: str = "password") -> None:
+    """Raise ValidationFailed listing every policy problem of PASSWORD (the policy: app.services.passwords)."""
+    problems = check_password(password, username)
+    if problems:
+        raise ValidationFailed(
+            "密码不符合要求：" + "；".join(problems) + " / the password does not meet the policy",
+            [{"field": field, "message": p} for p in problems],
+            code="weak_password",
+        )
+
+
+def _locked_error(until: datetime, now: datetime) -> AccountLocked:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return AccountLocked(
+        f"连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试 / "
+        f"too many failed logins: the account is locked for {minutes} more minute(s)",
+        {"locked_until": until.isoformat()},
+    )
+
+
+def _bad_credentials() -> Unauthorized:
+    return Unauthorized("用户名或密码错误 / wrong username or password", code="bad_credentials")
+
+
+def authenticate(username: str, password: str, *, via: str = "web", client: str | None = None) -> Actor:
+    """The user with these credentials, or Unauthorized/AccountLocked; every outcome is audited."""
+    settings = ctx().settings
+    where = {"via": via, "client": client}
+    username = (username or "")[:64]
     user = Session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
-        raise Unauthorized("用户名或密码错误 / wrong username or password", code="bad_credentials")
-    if not check_password_hash(user.password_hash, password):
-        raise Unauthorized("用户名或密码错误 / wrong username or password", code="bad_credentials")
-    return Actor.of(user)
+        audit.record(
+            None,
+            "auth.login_failed",
+            None,
+            target=f"user:{username}",
+            after={**where, "reason": "unknown_user" if user is None else "inactive"},
+            actor_name=username or "(empty)",
+        )
+        Session.commit()
+        raise _bad_credentials()
+    now = utcnow()
+    user_id = user.id
+    actor = Actor.of(user)
+    # Reserve this attempt before the (slow) comparison, in one statement that also reads the lock
+    # (and forgets a lock that has run out), so concurrent guesses count and see the lock too.
+    attempt, locked_until = Session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(
+            failed_logins=case(
+                (and_(User.locked_until.is_not(None), User.locked_until <= now), 1),
+                else_=User.failed_logins + 1,
+            ),
+            locked_until=case((User.locked_until <= now, None), else_=User.locked_until),
+        )
+        .returning(User.failed_logins, User.locked_until)
+    ).one()
+    Session.commit()
+    threshold = settings.lockout_threshold
+    if (locked_until is not None and locked_until > now) or attempt > threshold:
+        # Locked, or more attempts in flight than the threshold (one of them is locking the account).
+        audit.record(
+            actor, "auth.login_refused", None, target=f"user:{username}", after={**where, "reason": "locked"}
+        )
+        Session.commit()
+        raise _locked_error(locked_until or now + timedelta(minutes=settings.lockout_minutes), now)
+    if check_password_hash(user.password_hash, password):
+        Session.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=None))
+        audit.record(actor, "auth.login", None, target=f"user:{username}", after=where)
+        Session.commit()
+        return actor
+    audit.record(
+        actor,
+        "auth.login_failed",
+        None,
+        target=f"user:{username}",
+        after={**where, "reason": "wrong_password", "attempt": attempt},
+    )
+    if attempt >= threshold:
+        until = now + timedelta(minutes=settings.lockout_minutes)
+        Session.execute(update(User).where(User.id == user_id).values(locked_until=until))
+        audit.record(
+            actor,
+            "auth.lockout",
+            None,
+            target=f"user:{username}",
+            after={**where, "failures": attempt, "locked_until": until.isoformat()},
+        )
+        Session.commit()
+        raise _locked_error(until, now)
+    Session.commit()
+    raise _bad_credentials()
+
+
+# -- bearer tokens -------------------------------------------------------------------------------
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(username: str, password: str) -> tuple[str, Actor]:
-    actor = authenticate(username, password)
+def issue_token(username: str, password: str, *, client: str | None = None) -> tuple[str, Actor]:
+    actor = authenticate(username, password, via="api", client=client)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     Session.execute(delete(ApiToken).where(ApiToken.user_id == actor.id, ApiToken.expires_at < now))
@@ -72,9 +175,27 @@ def issue_token(username: str, password: str) -> tuple[str, Actor]:
     return token, actor
 
 
+def revoke_token(actor: Actor, token: str, *, client: str | None = None) -> None:
+    """End the bearer token TOKEN of ACTOR (the API's "log out")."""
+    digest = _digest(token)
+    Session.execute(delete(ApiToken).where(ApiToken.token_hash == digest, ApiToken.user_id == actor.id))
+    _TOKEN_CACHE.pop(digest, None)
+    audit.record(actor, "auth.token_revoked", None, target=f"user:{actor.username}", after={"client": client})
+    Session.commit()
+
+
+def revoke_user_tokens(user_id: int) -> int:
+    """Delete every bearer token of a user (in the caller's transaction); returns how many."""
+    digests = list(Session.scalars(select(ApiToken.token_hash).where(ApiToken.user_id == user_id)))
+    Session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    for digest in digests:
+        _TOKEN_CACHE.pop(digest, None)
+    return len(digests)
+
+
 # token digest -> (actor, token expiry, cache expiry). A short cache spares one query per API call;
-# a deactivated user or an expired token is refused within TOKEN_CACHE_SECONDS at most.
-TOKEN_CACHE_SECONDS = 30
+# a revoked token, a deactivated user or an expired token is refused at once by the worker that
+# revoked it and by every other worker within settings.token_cache_seconds at most.
 _TOKEN_CACHE: dict[str, tuple[Actor, datetime, float]] = {}
 
 
@@ -91,7 +212,7 @@ def actor_from_token(token: str) -> Actor:
     actor = Actor.of(row.user)
     if len(_TOKEN_CACHE) > 10_000:
         _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[digest] = (actor, row.expires_at, time.monotonic() + TOKEN_CACHE_SECONDS)
+    _TOKEN_CACHE[digest] = (actor, row.expires_at, time.monotonic() + ctx().settings.token_cache_seconds)
     return actor
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.config import Settings
+from engine import script_limits
 from engine.definitions import ProcessCache
 
 
@@ -20,6 +21,12 @@ _CONTEXT: ServiceContext | None = None
 def configure(settings: Settings) -> ServiceContext:
     global _CONTEXT
     _CONTEXT = ServiceContext(settings=settings)
+    # the run-time bounds of BPMN scripts and conditions (engine.script_limits)
+    script_limits.configure(
+        script_limits.Limits(
+            max_items=settings.script_max_items, memory_bytes=settings.script_memory_mb * 1024 * 1024
+        )
+    )
     return _CONTEXT
 
 

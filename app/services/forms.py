@@ -64,11 +64,17 @@ def _message_of(error: Any) -> str:
         return f"至少 {error.validator_value} 项 / at least {error.validator_value}"
     if v in ("maxLength", "maxItems"):
         return f"至多 {error.validator_value} 项 / at most {error.validator_value}"
-    if v == "pattern":
-        return "格式不正确 / invalid format"
-    if v in ("minimum", "maximum"):
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"超出范围（{v} {error.validator_value}）/ out of range ({v} {error.validator_value})"
-    return error.message
+    if v == "pattern":
+        return "格式不正确 / does not have the required format"
+    if v == "format":
+        return f"不是有效的 {error.validator_value} / not a valid {error.validator_value}"
+    if v == "const":
+        return "取值不正确 / wrong value"
+    # jsonschema's own messages quote the submitted value: never echo more than a little of it
+    message = error.message
+    return message if len(message) <= 200 else message[:160] + "…"
 
 
 def validate_form(form: Mapping[str, Any], data: Any) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Files live under ``<data_dir>/files/<sha256[:2]>/<sha256>``; the same bytes are stored once. The
 format must be one the item lists for that material (item.yaml ``materials[].formats``), checked by
-extension and by the file's leading bytes; the size limit is ``settings.max_upload_mb``.
+extension, by the file's leading bytes and by sniffing its whole content (app.services.filesniff: the
+bytes must be that format and carry no HTML or script); the size limit is ``settings.max_upload_mb``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.context import ctx
 from app.services.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from app.services.filesniff import sniff
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -120,11 +122,17 @@ def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream
             tmp.close()
             os.unlink(tmp.name)
             raise
-    if size == 0 or not head.startswith(MAGIC.get(ext, (b"",))):
+    problem = "文件为空" if size == 0 else None
+    if problem is None and not head.startswith(MAGIC.get(ext, (b"",))):
+        problem = f"内容与声明的格式 {ext.upper()} 不符"
+    if problem is None:
+        problem = sniff(Path(tmp.name), ext)
+    if problem is not None:
         os.unlink(tmp.name)
         raise ValidationFailed(
-            "文件为空或内容与扩展名不符 / empty file or content does not match the extension",
-            [{"field": "file", "message": "内容与格式不符 / content does not match"}],
+            f"文件内容不符合 {ext.upper()} 格式：{problem} / the file's bytes are not a safe {ext.upper()} file",
+            [{"field": "file", "message": problem}],
+            code="file_content_mismatch",
         )
     sha = digest.hexdigest()
     target = path_of(sha)

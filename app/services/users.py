@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import Session, User
-from app.services.auth import Actor, hash_password
+from app.services.auth import Actor, hash_password, require_valid_password
 from app.services.catalogue import ensure_departments
-from app.services.errors import Forbidden
+from app.services.context import ctx
+from app.services.errors import DomainError, Forbidden
 
 # username, display name, role, department, resident ID (applicants only)
 DEMO_USERS = [
@@ -35,7 +36,13 @@ def list_users(actor: Actor) -> list[User]:
 
 
 def seed_demo_users(password: str) -> list[str]:
-    """Create the demo users (idempotent); every one gets ``password``."""
+    """Create the demo users (idempotent); every one gets ``password``. Never in production."""
+    if ctx().settings.production:
+        raise DomainError(
+            "生产环境不创建演示用户 / demo users are never created in production (TONGBAN_ENV=production)",
+            code="demo_users_in_production",
+        )
+    require_valid_password(password, None)
     ensure_departments()
     existing = set(Session.scalars(select(User.username)))
     hashed = hash_password(password)

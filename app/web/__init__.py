@@ -30,6 +30,7 @@ def _page_http_error(exc: HTTPException):
         404: gettext("页面不存在。"),
         405: gettext("不支持此操作。"),
         413: gettext("上传的文件过大。"),
+        429: gettext("登录尝试过于频繁，请稍后再试。"),
     }
     return render_template("error.html", status=exc.code, message=messages.get(exc.code, exc.name)), exc.code
 
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     app.config["TONGBAN_PAGE_ERROR"] = render_domain_error
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, _page_http_error)
     from app.web.designer import bp as designer_bp
 

@@ -1,5 +1,7 @@
-"""Session login for the pages, idle timeout, CSRF tokens, and the acting user of a request.
+"""Session login for the pages, server-side sessions, CSRF tokens, and the acting user of a request.
 
+The signed cookie carries only a random session token (``sid``); app.services.sessions keeps the
+session row (idle and absolute lifetime, revocation on logout and on a password change).
 The JSON API under /api/ authenticates with bearer tokens and is exempt from the CSRF check; every
 other unsafe request must carry the session's token (form field ``csrf_token`` or header
 ``X-CSRFToken``).
@@ -8,8 +10,9 @@ other unsafe request must carry the session's token (form field ``csrf_token`` o
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
-import time
+from datetime import datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,9 +32,12 @@ from flask import (
 )
 from flask_babel import gettext
 
+from app.models import utcnow
 from app.models.vocab import OVERSIGHT_ROLES, Role
-from app.services.auth import Actor, actor_by_id, authenticate
-from app.services.errors import Unauthorized
+from app.security import client_address
+from app.services import credentials, sessions
+from app.services.auth import AccountLocked, Actor, authenticate
+from app.services.errors import Unauthorized, ValidationFailed
 
 bp = Blueprint("auth", __name__)
 
@@ -47,10 +53,10 @@ def csrf_token() -> str:
 
 
 def web_actor() -> Actor | None:
-    """The logged-in user of this page request, or None."""
+    """The logged-in user of this page request, or None (the session is checked server side)."""
     if "web_actor" not in g:
-        user_id = session.get("user_id")
-        g.web_actor = actor_by_id(int(user_id)) if user_id else None
+        sid = session.get("sid")
+        g.web_actor = sessions.check_session(sid).actor if sid else None
     return g.web_actor
 
 
@@ -90,9 +96,36 @@ def _home(actor: Actor) -> str:
         return url_for("window.index")
     if actor.role in OVERSIGHT_ROLES and "supervision.cockpit" in current_app.view_functions:
         return url_for("supervision.cockpit")
-    if actor.role == "designer":
+    if actor.role == Role.DESIGNER:
         return url_for("designer.index")
     return url_for("cases.index")
+
+
+def _clear_session() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def begin_session(actor: Actor) -> None:
+    """A fresh server-side session for ``actor`` (staff login, applicant login and registration)."""
+    token = sessions.start_session(
+        actor, client=client_address(), user_agent=request.headers.get("User-Agent")
+    )
+    _clear_session()  # a fresh cookie: no session fixation
+    session.permanent = True
+    session["sid"] = token
+    g.web_actor = actor
+    csrf_token()
+
+
+def _locked_message(exc: AccountLocked) -> str:
+    until = (exc.details or {}).get("locked_until")
+    minutes = 15
+    if until:
+        minutes = max(1, math.ceil((datetime.fromisoformat(until) - utcnow()).total_seconds() / 60))
+    return gettext("连续登录失败次数过多，账户已锁定，请 %(minutes)s 分钟后再试。", minutes=minutes)
 
 
 def staff_home_redirect() -> Any:
@@ -111,31 +144,51 @@ def login():
         username = (request.form.get("username") or "").strip()[:64]
         password = request.form.get("password") or ""
         try:
-            actor = authenticate(username, password)
+            actor = authenticate(username, password, via="web", client=client_address())
+        except AccountLocked as exc:
+            error = _locked_message(exc)
         except Unauthorized:
             error = gettext("用户名或密码错误")
         else:
-            lang = session.get("lang")
-            session.clear()
-            session.permanent = True
-            session["user_id"] = actor.id
-            session["seen"] = int(time.time())
-            if lang:
-                session["lang"] = lang
-            csrf_token()
+            begin_session(actor)
             return redirect(_safe_next(request.args.get("next")) or _home(actor))
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username), status
 
 
+def end_session() -> None:
+    """Revoke this browser's server-side session (its cookie is worthless from now on)."""
+    sessions.end_session(session.get("sid"), client=client_address())
+    _clear_session()
+
+
 @bp.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    end_session()
     flash(gettext("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required()
+def change_password(actor: Actor):
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            credentials.change_password(
+                actor,
+                request.form.get("current_password") or "",
+                request.form.get("new_password") or "",
+                client=client_address(),
+            )
+        except ValidationFailed as exc:
+            errors = [d["message"] for d in exc.details or []] or [exc.message]
+        else:
+            # Every session of the user ended with the change, this one too: start a new one.
+            begin_session(actor)
+            flash(gettext("密码已修改，其他设备上的登录已全部退出。"), "success")
+            return redirect(_home(actor))
+    return render_template("auth/password.html", errors=errors), 422 if errors else 200
 
 
 @bp.route("/lang/<code>")
@@ -147,24 +200,25 @@ def set_language(code: str):
     return redirect(_safe_next(request.args.get("next")) or url_for("portal.home"))
 
 
-def _check_idle_timeout() -> Any:
-    if request.path.startswith(("/api/", "/static/")) or not session.get("user_id"):
+def _check_session() -> Any:
+    """End a cookie whose server-side session is over; tell the user why when it timed out."""
+    if request.path.startswith(("/api/", "/static/")):
         return None
-    minutes = current_app.config["TONGBAN"].session_minutes
-    now = int(time.time())
-    seen = int(session.get("seen") or 0)
-    if now - seen > minutes * 60:
-        lang = session.get("lang")
-        session.clear()
-        if lang:
-            session["lang"] = lang
-        flash(gettext("会话已超时，请重新登录。"), "warning")
-        if request.method in UNSAFE:
-            return render_template("error.html", status=401, message=gettext("会话已超时，请重新登录。")), 401
-        return redirect(url_for("auth.login", next=request.full_path))
-    if now - seen > 30:  # write the cookie at most every 30 s
-        session["seen"] = now
-    return None
+    sid = session.get("sid")
+    if not sid:
+        return None
+    check = sessions.check_session(sid)
+    g.web_actor = check.actor
+    if check.actor is not None:
+        return None
+    _clear_session()
+    if check.reason not in ("idle", "expired"):
+        return None  # logged out or revoked: simply not logged in any more
+    message = gettext("会话已超时，请重新登录。")
+    flash(message, "warning")
+    if request.method in UNSAFE:
+        return render_template("error.html", status=401, message=message), 401
+    return redirect(url_for("auth.login", next=request.full_path))
 
 
 def _check_csrf() -> Any:
@@ -179,7 +233,7 @@ def _check_csrf() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_check_idle_timeout)
+    app.before_request(_check_session)
     app.before_request(_check_csrf)
     app.jinja_env.globals.update(
         csrf_token=csrf_token,

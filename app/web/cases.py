@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext
 
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, TaskState
+from app.security import DOWNLOAD_CSP
 from app.services import cases as case_service
 from app.services import clocks
 from app.services import documents as document_service
@@ -96,16 +97,15 @@ def diagram(actor, case_no: str):
 @login_required(*VIEWERS)
 def material(actor, case_no: str, material_id: int):
     row, path = material_service.open_material(actor, case_no, material_id)
-    inline = (
-        row.content_type in ("application/pdf", "image/png", "image/jpeg")
-        and request.args.get("download") != "1"
-    )
-    return send_file(
+    # Always a download with the type checked at upload: an uploaded file is never a page of ours.
+    resp = send_file(
         path,
         mimetype=row.content_type,
-        as_attachment=not inline,
+        as_attachment=True,
         download_name=row.filename or f"{row.code}.bin",
     )
+    resp.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    return resp
 
 
 @bp.post("/<case_no>/materials")

@@ -44,7 +44,9 @@ def upgrade() -> None:
         sa.Column("document_id", BigId, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["case_file.id"], name=op.f("fk_case_notice_case_id_case_file")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["case_file.id"], name=op.f("fk_case_notice_case_id_case_file"), ondelete="RESTRICT"
+        ),
         sa.ForeignKeyConstraint(
             ["document_id"], ["case_document.id"], name=op.f("fk_case_notice_document_id_case_document")
         ),

@@ -1,7 +1,7 @@
 """portal: applicant accounts, mobile codes, applicant messages, SMS outbox, window intake, query code
 
 Revision ID: 0020
-Revises: 0004
+Revises: 0012
 Create Date: 2026-12-01 19:32:12.031792
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0004"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -86,7 +86,7 @@ def upgrade() -> None:
             ["case_id"],
             ["case_file.id"],
             name=op.f("fk_outbound_message_case_id_case_file"),
-            ondelete="CASCADE",
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -115,7 +115,7 @@ def upgrade() -> None:
         sa.Column("id_checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["case_id"], ["case_file.id"], name=op.f("fk_window_intake_case_id_case_file"), ondelete="CASCADE"
+            ["case_id"], ["case_file.id"], name=op.f("fk_window_intake_case_id_case_file"), ondelete="RESTRICT"
         ),
         sa.ForeignKeyConstraint(
             ["clerk_id"], ["user_account.id"], name=op.f("fk_window_intake_clerk_id_user_account")

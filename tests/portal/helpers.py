@@ -12,9 +12,33 @@ from engine.identity import org_code_check_char, resident_id_check_char, uscc_ch
 
 PASSWORD = "Portal-pass-1"
 _SEQ = itertools.count(random.randrange(1000, 9000) * 1000)
+
+
 # Minimal files whose leading bytes are their format (the store sniffs the content).
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+def _pdf() -> bytes:
+    from fpdf import FPDF
+
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("helvetica", size=12)
+    doc.cell(text="scanned material")
+    return bytes(doc.output())
+
+
+PDF = _pdf()  # a real, complete PDF: uploads are sniffed (app.services.filesniff)
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def fresh_mobile() -> str:

@@ -13,11 +13,11 @@ def test_a_strong_password_has_no_problems():
 
 def test_short_password_is_named_in_chinese():
     problems = check_password("Ab1-")
-    assert any("至少需要 8 个字符" in p for p in problems)
+    assert any("至少 8 个字符" in p for p in problems)
 
 
 def test_two_character_classes_are_not_enough():
-    assert check_password("abcdefgh12") == ["密码需包含小写字母、大写字母、数字、符号中的至少三类"]
+    assert check_password("abcdefgh12") == ["密码须包含大写字母、小写字母、数字、其他字符四类中的至少三类"]
     assert check_password("ABCDEFGH!!") != []
 
 

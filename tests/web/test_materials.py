@@ -151,7 +151,9 @@ def test_department_staff_and_supervisors_download_the_applicants_file(app, case
         assert resp.data == body and resp.mimetype == "application/pdf", user
         assert resp.headers["Content-Disposition"] == "attachment; filename=report.pdf", user
     page = as_user(app, "env_clerk").get(f"/cases/{case_no}").data.decode()
-    assert f"/cases/{case_no}/materials/{row.id}?download=1" in page
+    assert (
+        f"/cases/{case_no}/materials/{row.id}" in page
+    )  # a download link (materials are never shown inline)
 
 
 def test_another_applicant_and_another_department_get_404_for_the_file_and_the_upload(
@@ -188,8 +190,8 @@ WRONG = [
         lambda: image_bytes("JPEG"),
         "文件格式须为 pdf",
     ),
-    ("png bytes named .pdf", "eia_report", "报告表.pdf", lambda: image_bytes("PNG"), "内容与扩展名不符"),
-    ("a pdf named .png", "authorization_letter", "委托书.png", pdf_bytes, "内容与扩展名不符"),
+    ("png bytes named .pdf", "eia_report", "报告表.pdf", lambda: image_bytes("PNG"), "文件内容不符合"),
+    ("a pdf named .png", "authorization_letter", "委托书.png", pdf_bytes, "文件内容不符合"),
     ("an empty file", "eia_report", "报告表.pdf", lambda: b"", "文件为空"),
     ("no extension", "eia_report", "报告表", pdf_bytes, "文件格式须为 pdf"),
     ("a material the item does not have", "tax_return", "税单.pdf", pdf_bytes, "该事项没有这项材料"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
+import hashlib
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.models import AuditEvent, CaseDocument, CaseTask, Session
+from app.models import AuditEvent, CaseDocument, CaseTask, Session, UserSession, utcnow
 from tests.web.helpers import open_task_id, submit_case, web_login
 
 
@@ -61,7 +62,11 @@ def test_a_post_without_csrf_token_is_refused_and_changes_nothing(app, client, a
 def test_idle_session_times_out(app, client):
     web_login(client, "env_clerk")
     with client.session_transaction() as sess:
-        sess["seen"] = int(time.time()) - app.config["TONGBAN"].session_minutes * 60 - 5
+        digest = hashlib.sha256(sess["sid"].encode()).hexdigest()
+    Session.remove()
+    row = Session.get(UserSession, digest)
+    row.last_seen_at = utcnow() - timedelta(minutes=app.config["TONGBAN"].session_minutes, seconds=5)
+    Session.commit()
     resp = client.get("/inbox/")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
     assert client.get("/inbox/").status_code == 302

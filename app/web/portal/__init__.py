@@ -32,13 +32,23 @@ def applicant_required(view):
     return wrapped
 
 
+STAFF_LIMITED = ("/login",)  # the staff login keeps the workspace's look and the login message
+
+
 @bp.app_errorhandler(429)
 def _too_many(exc):
+    """One 429 answer for every limiter: JSON for the API, the workspace page for the staff login,
+    the portal page elsewhere; the limiter's own message where it has one (e.g. the login limit)."""
+    described = str(exc.description or "")
+    own = described if any("\u4e00" <= ch <= "\u9fff" for ch in described) else None
     if request.path.startswith("/api/"):
         from app.errors import error_body
 
-        return error_body("too_many_requests", str(exc.description)), 429
-    message = gettext("操作过于频繁，请稍后再试。")
+        return error_body("too_many_requests", own or gettext("操作过于频繁，请稍后再试。")), 429
+    if request.path in STAFF_LIMITED:
+        message = own or gettext("登录尝试过于频繁，请稍后再试。")
+        return render_template("error.html", status=429, message=message), 429
+    message = own or gettext("操作过于频繁，请稍后再试。")
     return render_template("portal/error.html", status=429, message=message), 429
 
 

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import time
-
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.limiter import account_limit
+from app.security import client_address
 from app.services import accounts
 from app.services.errors import DomainError, Unauthorized, ValidationFailed
-from app.web.auth import _safe_next, csrf_token, web_actor
+from app.web.auth import _safe_next, begin_session, end_session, web_actor
 from app.web.portal import bp
 
 FORM_FIELDS = ("kind", "name", "id_no", "mobile", "code", "legal_representative", "contact_name", "email")
-
-
-def start_session(actor) -> None:
-    lang = session.get("lang")
-    session.clear()
-    session.permanent = True
-    session["user_id"] = actor.id
-    session["seen"] = int(time.time())
-    if lang:
-        session["lang"] = lang
-    csrf_token()
 
 
 def _registration(values, errors=None, message=None, status=200):
@@ -60,7 +48,7 @@ def register():
         return _registration(values, errors, exc.message, 422)
     except DomainError as exc:
         return _registration(values, {}, exc.message, exc.status)
-    start_session(actor)
+    begin_session(actor)
     flash(gettext("注册成功，欢迎使用网上办事大厅。"), "success")
     return redirect(_safe_next(request.args.get("next")) or url_for("portal.my_cases"), code=303)
 
@@ -73,7 +61,9 @@ def login():
     if request.method == "POST":
         identifier = (request.form.get("identifier") or "").strip()[:64]
         try:
-            actor = accounts.authenticate_applicant(identifier, request.form.get("password") or "")
+            actor = accounts.authenticate_applicant(
+                identifier, request.form.get("password") or "", client=client_address()
+            )
         except Unauthorized as exc:
             error = (
                 gettext("工作人员请从工作人员入口登录。")
@@ -81,7 +71,7 @@ def login():
                 else gettext("账号或密码错误")
             )
         else:
-            start_session(actor)
+            begin_session(actor)
             return redirect(_safe_next(request.args.get("next")) or url_for("portal.my_cases"), code=303)
     elif web_actor() is not None and web_actor().role == "applicant":
         return redirect(url_for("portal.my_cases"))
@@ -91,9 +81,6 @@ def login():
 
 @bp.post("/account/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    end_session()
     flash(gettext("您已退出登录。"), "info")
     return redirect(url_for("portal.home"), code=303)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
+from app.security import DOWNLOAD_CSP
 from app.services import documents as document_service
 from app.services import materials as material_service
 from app.services import public_cases
@@ -33,6 +34,7 @@ def my_case(actor, case_no: str):
 def my_document(actor, case_no: str, document_id: int):
     doc, body = document_service.document_pdf(actor, case_no, document_id)
     resp = Response(body, mimetype="application/pdf")
+    resp.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     name = quote(f"{doc.title}-{case_no}.pdf", safe="")
     resp.headers["Content-Disposition"] = (
         f"attachment; filename=document-{doc.id}.pdf; filename*=UTF-8''{name}"
@@ -44,9 +46,11 @@ def my_document(actor, case_no: str, document_id: int):
 @applicant_required
 def my_material(actor, case_no: str, material_id: int):
     row, path = material_service.open_material(actor, case_no, material_id)
-    return send_file(
+    resp = send_file(
         path, mimetype=row.content_type, as_attachment=True, download_name=row.filename or row.code
     )
+    resp.headers["Content-Security-Policy"] = DOWNLOAD_CSP  # nothing in an uploaded file may run
+    return resp
 
 
 @bp.post("/my/cases/<case_no>/materials")
