@@ -22,7 +22,7 @@ class Alert(Base):
     __tablename__ = "alert"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(8))  # case | task
+    subject_kind: Mapped[str] = mapped_column(String(16))  # case | task | correction
     subject_id: Mapped[int] = mapped_column(BigId)  # case_file.id or case_task.id
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
     level: Mapped[str] = mapped_column(String(8))  # yellow | red
