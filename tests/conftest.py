@@ -16,9 +16,15 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests never assert wall-clock times (speed lives in bench/): no Hypothesis deadline, which turns a busy
+# machine into a failing property.
+hypothesis_settings.register_profile("tongban", deadline=None)
+hypothesis_settings.load_profile("tongban")
 DEMO_PASSWORD = "test-pass-123"  # passes the password policy (3 of 4 character classes)
 
 
