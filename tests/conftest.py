@@ -93,6 +93,7 @@ def app(database_url, tmp_path_factory):
 KEEP_TABLES = {
     "department",
     "user_account",
+    "user_role",
     "api_token",
     "service_item",
     "process_version",

@@ -2,11 +2,20 @@
 
 from app.models.base import Base, Session, bind_session, make_engine, utcnow
 from app.models.calendar import CalendarDay, CalendarYear
-from app.models.case import AuditEvent, Case, CaseDocument, CaseNotice, CaseTask, Material
+from app.models.case import (
+    AuditEvent,
+    Case,
+    CaseDocument,
+    CaseNotice,
+    CaseTask,
+    DocumentSequence,
+    Material,
+)
 from app.models.catalogue import ProcessVersion, ServiceItem
-from app.models.org import ROLES, ApiToken, Department, User
+from app.models.org import LEVELS, ROLES, ApiToken, Department, User, UserRole
 
 __all__ = [
+    "LEVELS",
     "ROLES",
     "ApiToken",
     "AuditEvent",
@@ -18,13 +27,22 @@ __all__ = [
     "Case",
     "CaseTask",
     "Department",
+    "DocumentSequence",
     "Material",
     "ProcessVersion",
     "ServiceItem",
     "Session",
     "User",
+    "UserRole",
     "bind_session",
     "make_engine",
     "utcnow",
 ]
-from app.models.supervision import Alert, DepartmentCard, Notification, SchedulerLease, SupervisionOrder  # noqa: E402, F401
+from app.models.supervision import (  # noqa: E402, F401
+    Alert,
+    DepartmentCard,
+    Notification,
+    SchedulerLease,
+    SupervisionEscalation,
+    SupervisionOrder,
+)

@@ -20,14 +20,15 @@ from app.services import audit
 from app.services.auth import Actor
 from app.services.clocks import recompute_open_clocks
 from app.services.errors import Forbidden, ValidationFailed
+from app.services.i18n import N_
 from app.services.workdays import get_calendar, invalidate
 
 PACKAGE_SOURCE = "chinese_calendar {version}（国务院办公厅节假日安排通知）"
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise Forbidden("仅管理员可维护工作日历 / administrators only", code="admin_only")
+    if not actor.is_admin:
+        raise Forbidden(N_("仅管理员可维护工作日历"), code="admin_only")
 
 
 def package_days() -> tuple[dict[date, tuple[bool, str]], set[int], str]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.models import AuditEvent, Case, Material, Session, utcnow
-from app.models.vocab import CASEWORKER_ROLES, CLOSED_STATUSES, OVERSIGHT_ROLES, CaseStatus, Role
+from app.models.vocab import CLOSED_STATUSES, CaseStatus, Role
 from app.services.advance import (
     DeliverMessage,
     Record,
@@ -25,6 +25,7 @@ from app.services.casenumbers import is_valid_case_no, make_case_no
 from app.services.catalogue import definition_for, forms_for, get_item
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.forms import validate_form
+from app.services.i18n import t
 from engine.errors import EngineError
 from engine.events import SpecialProcedureRenotified
 from engine.identity import validate_resident_id, validate_uscc
@@ -70,31 +71,35 @@ def validate_applicant(applicant: Any) -> dict[str, Any]:
 
 
 def can_view(actor: Actor, case: Case) -> bool:
-    if actor.role in OVERSIGHT_ROLES:
+    """Oversight sees every case; department staff their departments' cases; applicants their own."""
+    if actor.is_oversight:
         return True
-    if actor.role == Role.APPLICANT:
-        return case.applicant_user_id == actor.id
-    if actor.role in CASEWORKER_ROLES:
-        return case.department_code == actor.department_code
-    return False
+    if actor.is_applicant and case.applicant_user_id is not None and case.applicant_user_id == actor.id:
+        return True
+    return actor.holds_in(case.department_code)
+
+
+def may_file_for(actor: Actor, case: Case) -> bool:
+    """The case's applicant, or a clerk of its department acting for them at the window."""
+    return (
+        actor.is_applicant and case.applicant_user_id is not None and case.applicant_user_id == actor.id
+    ) or actor.may_act(Role.CLERK, case.department_code)
 
 
 def submit_application(
     actor: Actor, item_code: str, applicant: Any, data: Any, now: datetime | None = None
 ) -> Case:
     item = get_item(item_code)
-    if actor.role == Role.APPLICANT:
-        owner_id = actor.id
-    elif actor.role == Role.CLERK and actor.department_code == item.department_code:
+    if actor.may_act(Role.CLERK, item.department_code):
         owner_id = None  # filed at the window on the applicant's behalf
+    elif actor.is_applicant:
+        owner_id = actor.id
     else:
-        raise Forbidden(
-            "只有申请人或本部门窗口人员可以提交申请 / only applicants or the department's clerks may file"
-        )
+        raise Forbidden(t("只有申请人或本部门窗口人员可以提交申请"), code="not_allowed")
     if item.current_version is None:
-        raise Conflict(
-            f"事项 {item.code} 尚未部署流程 / item has no deployed process", code="item_not_deployed"
-        )
+        raise Conflict(t("事项 %(code)s 尚未部署流程", code=item.code), code="item_not_deployed")
+    if not item.accepting:
+        raise Conflict(t("事项 %(code)s 已暂停受理新申请", code=item.code), code="item_not_accepting")
     who = validate_applicant(applicant)
     forms = forms_for(item.current_version)
     if data is None:
@@ -171,11 +176,8 @@ def submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | Non
     """The applicant's corrected materials (补正): the case returns to acceptance."""
     with all_or_nothing():
         case = get_case(actor, case_no)
-        if not (
-            (actor.role == Role.APPLICANT and case.applicant_user_id == actor.id)
-            or (actor.role == Role.CLERK and actor.department_code == case.department_code)
-        ):
-            raise Forbidden("只有申请人或本部门窗口人员可以补正材料")
+        if not may_file_for(actor, case):
+            raise Forbidden(t("只有申请人或本部门窗口人员可以补正材料"), code="not_allowed")
         if case.waiting_for != "supplement":
             raise Conflict(f"办件 {case_no} 当前无需补正", code="not_correcting")
         forms = forms_for(case.process_version)
@@ -191,11 +193,8 @@ def withdraw_application(actor: Actor, case_no: str, reason: Any, now: datetime 
     """撤回申请: the applicant (or the window on their behalf) withdraws before a decision is made."""
     with all_or_nothing():
         case = get_case(actor, case_no)
-        if not (
-            (actor.role == Role.APPLICANT and case.applicant_user_id == actor.id)
-            or (actor.role == Role.CLERK and actor.department_code == case.department_code)
-        ):
-            raise Forbidden("只有申请人或本部门窗口人员可以撤回申请")
+        if not may_file_for(actor, case):
+            raise Forbidden(t("只有申请人或本部门窗口人员可以撤回申请"), code="not_allowed")
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
             raise ValidationFailed(
                 "请填写撤回理由（最长 1000 字）", [{"field": "reason", "message": "必填，最长 1000 字"}]
@@ -215,9 +214,9 @@ def renotify_special_procedure(
     """
     with all_or_nothing():
         case = get_case(actor, case_no)
-        if actor.role not in (Role.REVIEWER, Role.DECIDER) or actor.department_code != case.department_code:
+        if not actor.holds_in(case.department_code, Role.REVIEWER, Role.DECIDER):
             raise Forbidden(
-                "只有本部门审查或决定人员可以再次书面告知特殊程序所需时间", code="not_responsible"
+                t("只有本部门审查或决定人员可以再次书面告知特殊程序所需时间"), code="not_responsible"
             )
         if case.status != CaseStatus.SPECIAL_PROCEDURE:
             raise Conflict(f"办件 {case_no} 当前不在特殊程序中", code="no_special_procedure")

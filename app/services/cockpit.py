@@ -18,6 +18,7 @@ from app.models.base import UTCDateTime
 from app.models.vocab import OPEN_TASK_STATES, OVERSIGHT_ROLES, TaskState
 from app.services.auth import Actor
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.i18n import N_
 from app.services.projection import OPEN_STATUSES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -26,8 +27,8 @@ OVERSIGHT = tuple(OVERSIGHT_ROLES)
 
 
 def require_supervisor(actor: Actor) -> None:
-    if actor.role not in OVERSIGHT:
-        raise Forbidden("仅电子监察人员可查看 / supervisors only", code="not_supervisor")
+    if not actor.is_oversight:
+        raise Forbidden(N_("仅电子监察人员可查看"), code="not_supervisor")
 
 
 def day_start_utc(d: date) -> datetime:

@@ -25,9 +25,9 @@ from sqlalchemy import func, select
 
 from app.models import Case, CaseDocument, Session
 from app.models.vocab import SHANGHAI
+from app.services import org
 from app.services.auth import Actor
 from app.services.cases import get_case
-from app.services.catalogue import DEPARTMENTS
 from app.services.errors import NotFound
 from app.services.events import EventBus, EventContext
 from app.services.pdf import FONT_NAME, FontMissing, new_pdf
@@ -44,7 +44,6 @@ from engine.events import (
 )
 
 log = logging.getLogger("tongban.documents")
-DEPT_SHORT = {"env": "环", "transport": "交", "admin": "审"}
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (title, short name in the number)
     "acceptance_notice": ("受理通知书", "受"),
     "refusal_decision": ("不予受理决定书", "不受"),
@@ -203,7 +202,14 @@ def _number(case: Case, kind: str, issued) -> str:
         Session.scalar(select(func.count()).select_from(CaseDocument).where(CaseDocument.case_id == case.id))
         or 0
     ) + 1
-    return f"{DEPT_SHORT.get(case.department_code, '政')}{KINDS[kind][1]}〔{issued.year}〕第{case.id:06d}-{seq:02d}号"
+    info = org.department(case.department_code)
+    short = info.short_name if info is not None else "政"
+    return f"{short}{KINDS[kind][1]}〔{issued.year}〕第{case.id:06d}-{seq:02d}号"
+
+
+def _issuer(code: str) -> str:
+    info = org.department(code)
+    return info.header if info is not None else code
 
 
 def issue_document(
@@ -222,7 +228,7 @@ def issue_document(
         "case_no": case.case_no,
         "item": case.item.name_zh,
         "addressee": case.applicant_name,
-        "issuer": DEPARTMENTS.get(case.department_code, (case.department_code,))[0],
+        "issuer": _issuer(case.department_code),
         "paragraphs": paras,
         "items": items,
     }

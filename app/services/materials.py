@@ -19,7 +19,7 @@ from app.models import Case, Material, Session
 from app.models.vocab import TaskState
 from app.services import audit
 from app.services.auth import Actor
-from app.services.cases import get_case
+from app.services.cases import get_case, may_file_for
 from app.services.context import ctx
 from app.services.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 
@@ -68,9 +68,7 @@ def list_materials(actor: Actor, case_no: str) -> list[Material]:
 
 
 def _may_upload(actor: Actor, case: Case) -> bool:
-    if actor.role == "applicant":
-        return case.applicant_user_id == actor.id
-    return actor.role == "clerk" and actor.department_code == case.department_code
+    return may_file_for(actor, case)
 
 
 def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream: BinaryIO) -> Material:

@@ -19,11 +19,22 @@ from email.message import EmailMessage
 from http.client import HTTPMessage
 from typing import IO, Any, Protocol
 
-from sqlalchemy import CompoundSelect, Select, and_, func, literal, select, true, update
+from sqlalchemy import CompoundSelect, Select, and_, exists, func, literal, select, true, update
 from sqlalchemy.types import String
 
-from app.models import Alert, Case, Notification, ServiceItem, Session, SupervisionOrder, User
+from app.models import (
+    Alert,
+    Case,
+    Notification,
+    ServiceItem,
+    Session,
+    SupervisionEscalation,
+    SupervisionOrder,
+    User,
+    UserRole,
+)
 from app.models.base import UTCDateTime, dialect_insert, rowcount, table_of
+from app.services import org
 from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import NotFound
@@ -188,8 +199,11 @@ def queue(kind: str, recipients: Select | CompoundSelect, now: datetime) -> int:
 
 
 def department_users(dept_col: Any, roles: tuple[str, ...]) -> Any:
-    """Join condition: active users of the department in ``dept_col`` with one of ``roles``."""
-    return and_(User.department_code == dept_col, User.role.in_(roles), User.active.is_(True))
+    """Join condition: active users holding one of ``roles`` in the department in ``dept_col``."""
+    held = exists().where(
+        UserRole.user_id == User.id, UserRole.department_code == dept_col, UserRole.role.in_(roles)
+    )
+    return and_(User.active.is_(True), held)
 
 
 def queue_alerts(today: Any, now: datetime) -> int:
@@ -225,16 +239,26 @@ def render(row: Notification) -> tuple[str, str]:
             f"期限：{alert.deadline.isoformat() if alert.deadline else '—'}\n请及时处理。"
         )
         return subject, body
-    order = Session.get(SupervisionOrder, row.ref_id)
+    step = Session.get(SupervisionEscalation, row.ref_id) if row.kind == "escalation" else None
+    order = Session.get(SupervisionOrder, step.order_id if step is not None else row.ref_id)
     if order is None:
         return ("督办单已删除", "")
     case_no = order.case.case_no if order.case else ""
     titles = {"order": "督办通知", "order_reminder": "督办回复提醒", "escalation": "督办升级"}
     subject = f"【{titles.get(row.kind, row.kind)}】办件 {case_no}"
-    body = f"督办事项：{order.instruction}\n回复期限：{order.reply_due.isoformat()}\n"
-    if row.kind == "escalation":
-        body += f"原责任部门 {order.department_code} 逾期未回复，已升级至 {order.escalated_to}。\n"
+    due = step.reply_due if step is not None else order.reply_due
+    body = f"督办事项：{order.instruction}\n回复期限：{due.isoformat()}\n"
+    if step is not None:
+        body += (
+            f"{_dept_name(step.from_department)}逾期（{step.missed_due.isoformat()}）未回复，"
+            f"已升级至{_dept_name(step.to_department)}（第 {step.level} 级）。\n"
+        )
     return subject, body
+
+
+def _dept_name(code: str) -> str:
+    info = org.department(code)
+    return info.name_zh if info is not None else code
 
 
 # -- dispatch ------------------------------------------------------------------------------------

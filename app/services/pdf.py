@@ -77,3 +77,56 @@ def new_pdf(title: str, *, margins: float = 25) -> Any:
     pdf.add_page()
     pdf.set_font(FONT_NAME, size=12)
     return pdf
+
+
+SEAL_RED = (204, 0, 0, 230)
+
+
+def placeholder_seal(header: str, size: int = 420) -> bytes:
+    """A round demo seal (PNG, transparent): ring, star, the authority along the rim, 样章 below.
+
+    Demo data only — a real department's seal is an image its administrator uploads. Without a CJK
+    font the seal is drawn without its text.
+    """
+    import io
+    import math
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    c = size / 2
+    ring = size * 0.035
+    draw.ellipse((ring, ring, size - ring, size - ring), outline=SEAL_RED, width=int(ring))
+    r_star, r_inner = size * 0.15, size * 0.06
+    points = []
+    for k in range(10):
+        r = r_star if k % 2 == 0 else r_inner
+        angle = -math.pi / 2 + k * math.pi / 5
+        points.append((c + r * math.cos(angle), c + r * math.sin(angle)))
+    draw.polygon(points, fill=SEAL_RED)
+    try:
+        path = find_cjk_font()
+        font = ImageFont.truetype(path, int(size * 0.11), index=0)
+        small = ImageFont.truetype(path, int(size * 0.075), index=0)
+    except (FontMissing, OSError):
+        font = small = None
+    if font is not None and header:
+        chars = list(header)
+        span = min(250.0, 22.0 * len(chars))  # degrees of the upper arc the text covers
+        radius = size * 0.34
+        for i, ch in enumerate(chars):
+            deg = -90 - span / 2 + (span * (i + 0.5) / len(chars))
+            rad = math.radians(deg)
+            glyph = Image.new("RGBA", (int(size * 0.16), int(size * 0.16)), (0, 0, 0, 0))
+            ImageDraw.Draw(glyph).text(
+                (glyph.width / 2, glyph.height / 2), ch, font=font, fill=SEAL_RED, anchor="mm"
+            )
+            glyph = glyph.rotate(-(deg + 90), resample=Image.BICUBIC)
+            x = c + radius * math.cos(rad) - glyph.width / 2
+            y = c + radius * math.sin(rad) - glyph.height / 2
+            img.alpha_composite(glyph, (int(x), int(y)))
+        draw.text((c, c + size * 0.27), "样章", font=small, fill=SEAL_RED, anchor="mm")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

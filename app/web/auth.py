@@ -29,7 +29,6 @@ from flask import (
 )
 from flask_babel import gettext
 
-from app.models.vocab import OVERSIGHT_ROLES
 from app.services.auth import Actor, actor_by_id, authenticate
 from app.services.errors import Unauthorized
 
@@ -63,7 +62,7 @@ def login_required(*roles: str):
             actor = web_actor()
             if actor is None:
                 return redirect(url_for("auth.login", next=request.full_path))
-            if roles and actor.role not in roles:
+            if roles and not actor.has_role(*roles):
                 abort(403)
             return view(actor, *args, **kwargs)
 
@@ -84,7 +83,7 @@ def _safe_next(target: str | None) -> str | None:
 def _home(actor: Actor) -> str:
     if actor.is_staff:
         return url_for("inbox.index")
-    if actor.role in OVERSIGHT_ROLES and "supervision.cockpit" in current_app.view_functions:
+    if actor.is_oversight and "supervision.cockpit" in current_app.view_functions:
         return url_for("supervision.cockpit")
     return url_for("cases.index")
 

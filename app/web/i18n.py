@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext
 
-from app.services.catalogue import DEPARTMENTS
+from app.services import org
 
 LANGUAGES = (("zh_CN", "中文"), ("en", "English"))
 DEFAULT_LOCALE = "zh_CN"
@@ -48,8 +48,10 @@ def role_label(role: str) -> str:
     return {
         "applicant": gettext("申请人"),
         "clerk": gettext("窗口受理"),
+        "window": gettext("综合窗口"),
         "reviewer": gettext("审查"),
         "decider": gettext("决定"),
+        "head": gettext("部门负责人"),
         "supervisor": gettext("电子监察"),
         "designer": gettext("流程设计"),
         "admin": gettext("系统管理员"),
@@ -59,10 +61,10 @@ def role_label(role: str) -> str:
 def department_label(code: str | None) -> str:
     if not code:
         return ""
-    names = DEPARTMENTS.get(code)
-    if names is None:
+    info = org.department(code)
+    if info is None:
         return code
-    return names[1] if is_english() else names[0]
+    return info.name_en if is_english() else info.name_zh
 
 
 def light_label(light: str | None) -> str:

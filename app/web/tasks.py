@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from app.models.vocab import CASEWORKER_ROLES, OPEN_TASK_STATES
+from app.models.vocab import CASEWORKER_ROLES
 from app.services import clocks
 from app.services import materials as material_service
 from app.services import tasks as task_service
@@ -31,7 +31,7 @@ def _render(actor, row, form, raw, errors=None, message=None, status=200, row_co
     error_map = {e["html"]: e["message"] for e in errors or []}
     fields = build_fields(form, raw, error_map, pick, row_counts)
     materials = material_service.list_materials(actor, row.case.case_no)
-    editable = row.state in OPEN_TASK_STATES
+    editable = task_service.may_act(actor, row)
     return (
         render_template(
             "tasks/show.html",

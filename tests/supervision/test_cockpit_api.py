@@ -84,7 +84,15 @@ def test_the_cockpit_counts_lights_items_departments_and_unconfirmed_deadlines(k
         "hazardous_waste_licence": (0, 0, 0),
     }
     depts = {r["department_code"]: r["total"] for r in cockpit.by_department(sup)}
-    assert depts == {"admin": 0, "env": 4, "transport": 1}
+    assert depts == {
+        "admin": 0,
+        "centre": 0,
+        "env": 4,
+        "fj_env": 0,
+        "fj_transport": 0,
+        "transport": 1,
+        "xm_transport": 0,
+    }
     assert cockpit.unconfirmed_waiting(sup) == 1
 
 

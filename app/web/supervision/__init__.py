@@ -107,7 +107,7 @@ def alert_ack(actor, alert_id: int):
 def order_list(actor):
     rows = (
         supervision.list_orders(actor, request.args.get("state") or None)
-        if actor.role in OVERSIGHT or actor.is_staff
+        if actor.is_oversight or actor.is_staff
         else []
     )
     return render_template(
@@ -151,11 +151,7 @@ def order_create(actor):
 @login_required(*OVERSIGHT, *STAFF)
 def order_show(actor, order_id: int):
     order = supervision.get_order(actor, order_id)
-    may_reply = (
-        order.state == "open"
-        and actor.role in supervision.REPLY_ROLES
-        and actor.department_code in (order.department_code, order.escalated_to)
-    )
+    may_reply = supervision.may_reply(actor, order)
     return render_template(
         "supervision/order.html", order=supervision.order_dict(order), may_reply=may_reply, problems=[]
     )

@@ -1,0 +1,1 @@
+"""The audit-log viewer: filtered reading and export of the audit trail."""
