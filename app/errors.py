@@ -13,7 +13,9 @@ log = logging.getLogger("tongban")
 
 
 def error_body(code: str, message: str, details: object = None):
-    return {"error": {"code": code, "message": message, "details": details}}
+    from app.web.i18n import tr
+
+    return {"error": {"code": code, "message": tr(message), "details": tr(details)}}
 
 
 def wants_json() -> bool:

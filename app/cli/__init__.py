@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import calendar, catalogue, db, demo, scheduler
+    from app.cli import calendar, catalogue, db, demo, org, scheduler
 
     app.cli.add_command(db.db_group)
     app.cli.add_command(demo.seed_demo)
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalogue.deploy_item_cmd)
     app.cli.add_command(calendar.command)
     app.cli.add_command(scheduler.command)
+    app.cli.add_command(org.command)

@@ -38,7 +38,7 @@ def visible_cases(actor: Actor) -> Any | None:
     """Cases the actor may see; None: every case (oversight). ``false()`` when none."""
     if actor.is_oversight:
         return None
-    mine = []
+    mine: list[Any] = []
     depts = actor.departments()
     if depts:
         mine.append(Case.department_code.in_(sorted(depts)))

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models import ApiToken, Session, User, utcnow
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, Role
 from app.services.context import ctx
-from app.services.errors import Unauthorized
+from app.services.errors import Forbidden, Unauthorized
 from app.services.i18n import N_
 
 # Equalises the time of "no such user" and "wrong password" (no username probing by timing).
@@ -123,8 +123,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def authenticate_for_change(username: str, password: str) -> Actor:
+    """The user's own password proves who they are, also while a reset asks for a new password."""
+    return authenticate(username, password)
+
+
 def issue_token(username: str, password: str) -> tuple[str, Actor]:
     actor = authenticate(username, password)
+    if actor.must_change_password:
+        raise Forbidden(N_("管理员重置了您的密码，请先修改密码"), code="password_change_required")
     token = secrets.token_urlsafe(32)
     now = utcnow()
     Session.execute(delete(ApiToken).where(ApiToken.user_id == actor.id, ApiToken.expires_at < now))

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app.models import CalendarDay, CalendarYear, Session, utcnow
+from app.models import AuditEvent, CalendarDay, CalendarYear, Case, Session, utcnow
+from app.models.vocab import OPEN_STATUSES
 from app.services import audit
 from app.services.auth import Actor
 from app.services.clocks import recompute_open_clocks
@@ -24,6 +25,50 @@ from app.services.i18n import N_
 from app.services.workdays import get_calendar, invalidate
 
 PACKAGE_SOURCE = "chinese_calendar {version}（国务院办公厅节假日安排通知）"
+
+
+REDATED_LISTED = 500  # case numbers kept in the audit record of one calendar change
+
+
+def _open_deadlines() -> dict[int, tuple[str | None, date | None, date | None]]:
+    rows = Session.execute(
+        select(Case.id, Case.case_no, Case.deadline, Case.statutory_deadline).where(
+            Case.status.in_(OPEN_STATUSES)
+        )
+    ).all()
+    return {r.id: (r.case_no, r.deadline, r.statutory_deadline) for r in rows}
+
+
+def _redated(before: dict[int, tuple[str | None, date | None, date | None]]) -> list[dict[str, Any]]:
+    """Open cases whose deadline or statutory deadline moved, with both dates (for the audit record)."""
+    after = _open_deadlines()
+    out = []
+    for case_id, (case_no, deadline, statutory) in sorted(after.items()):
+        old = before.get(case_id)
+        if old is not None and (old[1], old[2]) != (deadline, statutory):
+            out.append(
+                {
+                    "case_no": case_no,
+                    "deadline_before": old[1].isoformat() if old[1] else None,
+                    "deadline_after": deadline.isoformat() if deadline else None,
+                    "statutory_before": old[2].isoformat() if old[2] else None,
+                    "statutory_after": statutory.isoformat() if statutory else None,
+                }
+            )
+    return out
+
+
+def recent_changes(actor: Actor, limit: int = 20) -> list[AuditEvent]:
+    """The latest imports and day edits, each with the open cases it re-dated."""
+    _require_admin(actor)
+    return list(
+        Session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(("calendar.import", "calendar.day", "calendar.seed")))
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def _require_admin(actor: Actor) -> None:
@@ -202,6 +247,7 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
     doc = parse_import(payload, fmt)
     year, days = doc["year"], doc["days"]
     before = year_view(year)
+    deadlines = _open_deadlines()
     Session.execute(
         delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
     )
@@ -214,6 +260,7 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
     Session.flush()
     invalidate()
     changed = recompute_open_clocks(commit=False)
+    redated = _redated(deadlines)
     audit.record(
         actor,
         "calendar.import",
@@ -225,6 +272,7 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
             "days": len(days),
             "source": doc["source"],
             "cases_redated": changed["cases_changed"],
+            "redated": redated[:REDATED_LISTED],
         },
     )
     Session.commit()
@@ -239,6 +287,7 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict
             "is_workday 必须是布尔值 / must be a boolean",
             [{"field": "is_workday", "message": "must be true or false"}],
         )
+    deadlines = _open_deadlines()
     row = Session.get(CalendarDay, day)
     before = {"is_workday": row.is_workday if row else day.weekday() < 5, "note": row.note if row else None}
     if row is None:
@@ -248,13 +297,19 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict
     Session.flush()
     invalidate()
     changed = recompute_open_clocks(commit=False)
+    redated = _redated(deadlines)
     audit.record(
         actor,
         "calendar.day",
         None,
         target=day.isoformat(),
         before=before,
-        after={"is_workday": is_workday, "note": note, "cases_redated": changed["cases_changed"]},
+        after={
+            "is_workday": is_workday,
+            "note": note,
+            "cases_redated": changed["cases_changed"],
+            "redated": redated[:REDATED_LISTED],
+        },
     )
     Session.commit()
     invalidate()

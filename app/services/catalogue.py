@@ -341,3 +341,23 @@ def set_accepting(actor: Actor, code: str, accepting: Any) -> ServiceItem:
         item.accepting = accepting
     Session.commit()
     return item
+
+
+_STEP_NAMES: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def step_names(version: str) -> dict[str, dict[str, str]]:
+    """Display names {zh, en} of every element of a process version people see: user tasks (the
+    title of their form, else the BPMN name), call activities, events and lanes by role are not here
+    (roles have their own labels). Cached per version (immutable)."""
+    hit = _STEP_NAMES.get(version)
+    if hit is not None:
+        return hit
+    definition = definition_for(version)
+    forms = forms_for(version)
+    out: dict[str, dict[str, str]] = {}
+    for task in definition.user_tasks.values():
+        title = (forms.get(task.form or "") or {}).get("title") or {}
+        zh = task.name or title.get("zh") or task.id
+        out[task.id] = {"zh": zh, "en": title.get("en") or zh}
+    return _STEP_NAMES.setdefault(version, out)

@@ -224,7 +224,7 @@ def _with_choices(out: InboxPage, actor: Actor) -> InboxPage:
         forms = forms_for(item.current_version)
         for task in definition_for(item.current_version).user_tasks.values():
             if task.lane in roles:
-                title = (forms.get(task.form) or {}).get("title") or {}
+                title = (forms.get(task.form or "") or {}).get("title") or {}
                 steps.setdefault(task.id, (title.get("zh") or task.name, title.get("en") or task.name))
     out.steps = sorted((k, zh, en) for k, (zh, en) in steps.items())
     return out

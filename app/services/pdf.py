@@ -105,6 +105,8 @@ def placeholder_seal(header: str, size: int = 420) -> bytes:
         angle = -math.pi / 2 + k * math.pi / 5
         points.append((c + r * math.cos(angle), c + r * math.sin(angle)))
     draw.polygon(points, fill=SEAL_RED)
+    font: Any = None
+    small: Any = None
     try:
         path = find_cjk_font()
         font = ImageFont.truetype(path, int(size * 0.11), index=0)
@@ -122,7 +124,7 @@ def placeholder_seal(header: str, size: int = 420) -> bytes:
             ImageDraw.Draw(glyph).text(
                 (glyph.width / 2, glyph.height / 2), ch, font=font, fill=SEAL_RED, anchor="mm"
             )
-            glyph = glyph.rotate(-(deg + 90), resample=Image.BICUBIC)
+            glyph = glyph.rotate(-(deg + 90), resample=Image.Resampling.BICUBIC)
             x = c + radius * math.cos(rad) - glyph.width / 2
             y = c + radius * math.sin(rad) - glyph.height / 2
             img.alpha_composite(glyph, (int(x), int(y)))

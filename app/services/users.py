@@ -52,13 +52,13 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, str | None]], str | None]] = [
 ]
 
 
-def _require_admin(actor: Actor) -> None:
+def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise Forbidden(t("仅管理员可管理用户"), code="admin_only")
 
 
 def list_users(actor: Actor, q: str | None = None, include_inactive: bool = True) -> list[User]:
-    _require_admin(actor)
+    require_admin(actor)
     stmt = select(User).order_by(User.username)
     term = (q or "").strip().replace("%", "").replace("_", "\\_")[:64]
     if term:
@@ -69,7 +69,7 @@ def list_users(actor: Actor, q: str | None = None, include_inactive: bool = True
 
 
 def get_user(actor: Actor, user_id: int) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     user = Session.get(User, user_id)
     if user is None:
         raise NotFound(t("用户 %(id)s 不存在", id=user_id), code="user_not_found")
@@ -161,7 +161,7 @@ def _view(user: User) -> dict[str, Any]:
 
 def create_user(actor: Actor, data: Any) -> User:
     """A new account: username, name, password (the policy applies), roles [{role, department}]."""
-    _require_admin(actor)
+    require_admin(actor)
     if not isinstance(data, dict):
         raise ValidationFailed(t("请求体必须是对象"), [{"field": "(body)", "message": t("必须是对象")}])
     problems: list[dict[str, Any]] = []

@@ -15,8 +15,10 @@ from app.services.errors import DomainError
 
 
 def render_domain_error(exc: DomainError):
+    from app.web.i18n import tr
+
     return render_template(
-        "error.html", status=exc.status, message=exc.message, details=exc.details
+        "error.html", status=exc.status, message=tr(exc.message), details=tr(exc.details)
     ), exc.status
 
 
@@ -35,12 +37,13 @@ def _page_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    from app.web import auth, cases, documents, i18n, inbox, supervision, tasks
+    from app.web import admin, auth, cases, documents, i18n, inbox, supervision, tasks
+    from app.web.admin import system, users  # noqa: F401  (routes register on admin.bp)
 
     i18n.init_app(app)
     auth.init_app(app)
     app.config["TONGBAN_PAGE_ERROR"] = render_domain_error
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, _page_http_error)
-    for blueprint in (inbox.bp, tasks.bp, cases.bp, documents.bp, supervision.bp):
+    for blueprint in (inbox.bp, tasks.bp, cases.bp, documents.bp, supervision.bp, admin.bp):
         app.register_blueprint(blueprint)

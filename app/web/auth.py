@@ -169,9 +169,52 @@ def _check_csrf() -> Any:
     return None
 
 
+# While an administrator's reset stands, these are the only pages a user may open.
+PASSWORD_CHANGE_OPEN = ("auth.password", "auth.logout", "auth.set_language", "static")
+
+
+def _check_password_change() -> Any:
+    if request.path.startswith("/api/") or not session.get("user_id"):
+        return None
+    actor = web_actor()
+    if actor is None or not actor.must_change_password or request.endpoint in PASSWORD_CHANGE_OPEN:
+        return None
+    return redirect(url_for("auth.password"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    from app.services.errors import ValidationFailed
+    from app.services.users import change_own_password
+    from app.web.i18n import tr
+
+    actor = web_actor()
+    if actor is None:
+        return redirect(url_for("auth.login", next=request.full_path))
+    problems: list[dict[str, Any]] = []
+    if request.method == "POST":
+        new = request.form.get("new_password") or ""
+        if new != (request.form.get("confirm_password") or ""):
+            problems.append({"field": "confirm_password", "message": gettext("两次输入的新密码不一致")})
+        else:
+            try:
+                change_own_password(actor, request.form.get("current_password") or "", new)
+            except ValidationFailed as exc:
+                problems = [
+                    {"field": d.get("field"), "message": tr(d.get("message"))} for d in exc.details or []
+                ]
+            else:
+                g.pop("web_actor", None)
+                flash(gettext("密码已修改。"), "success")
+                return redirect(_home(web_actor() or actor), code=303)
+    status = 422 if problems else 200
+    return render_template("auth/password.html", problems=problems, forced=actor.must_change_password), status
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_check_idle_timeout)
     app.before_request(_check_csrf)
+    app.before_request(_check_password_change)
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         current_actor=web_actor,

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, session
+from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext
 
 from app.services import org
+from app.services.i18n import localize
 
 LANGUAGES = (("zh_CN", "中文"), ("en", "English"))
 DEFAULT_LOCALE = "zh_CN"
@@ -20,7 +21,17 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 def select_locale() -> str:
     code = session.get("lang")
-    return code if code in dict(LANGUAGES) else DEFAULT_LOCALE
+    if code in dict(LANGUAGES):
+        return code
+    if request.path.startswith("/api/"):  # API clients ask with Accept-Language (zh-CN by default)
+        best = request.accept_languages.best_match(["zh_CN", "zh", "en"], default=DEFAULT_LOCALE)
+        return "en" if best == "en" else DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+def tr(value: Any) -> Any:
+    """Service text (zh msgids, :class:`app.services.i18n.Text`) in the page's language."""
+    return localize(value, gettext)
 
 
 def current_locale_code() -> str:
@@ -98,14 +109,9 @@ def task_state_label(state: str | None) -> str:
 
 
 def action_label(action: str) -> str:
-    return {
-        "case.submit": gettext("提交申请"),
-        "case.supplement": gettext("补正材料"),
-        "task.claim": gettext("签收"),
-        "task.release": gettext("退回组内"),
-        "task.complete": gettext("办理环节"),
-        "material.upload": gettext("上传材料"),
-    }.get(action, action)
+    from app.services.auditlog import ACTIONS
+
+    return tr(ACTIONS.get(action, action))
 
 
 def localtime(value: datetime | None) -> str:
@@ -119,6 +125,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["loc"] = pick
+    app.jinja_env.filters["tr"] = tr
     app.jinja_env.globals.update(
         available_languages=lambda: LANGUAGES,
         current_locale_code=current_locale_code,
