@@ -45,21 +45,30 @@ def _props(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     return schema.get("properties") or {}
 
 
+def _spelled(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
 def _conditional(schema: Mapping[str, Any]) -> dict[str, str]:
-    """Fields required only under an if/then: shown when the condition holds."""
-    out: dict[str, str] = {}
+    """Fields required only under an if/then: shown when the condition holds ("field=v1|v2")."""
+    values: dict[str, tuple[str, list[str]]] = {}
     for rule in schema.get("allOf") or []:
         cond = (rule.get("if") or {}).get("properties") or {}
         then = (rule.get("then") or {}).get("required") or []
         if len(cond) != 1:
             continue
         ((on, spec),) = cond.items()
-        if "const" not in spec:
+        if "const" in spec:
+            chosen = [_spelled(spec["const"])]
+        elif isinstance(spec.get("enum"), list):
+            chosen = [_spelled(v) for v in spec["enum"]]
+        else:
             continue
         for name in then:
-            value = spec["const"]
-            out.setdefault(name, f"{on}={'true' if value is True else 'false' if value is False else value}")
-    return out
+            field, seen = values.setdefault(name, (on, []))
+            if field == on:
+                seen.extend(v for v in chosen if v not in seen)
+    return {name: f"{on}={'|'.join(vals)}" for name, (on, vals) in values.items()}
 
 
 def _checklist_enum(item_schema: Mapping[str, Any]) -> str | None:
