@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.models import AuditEvent, Case, Material, Session, utcnow
+from app.models import AuditEvent, Case, Material, Session, User, utcnow
 from app.models.vocab import CLOSED_STATUSES, CaseStatus, Role
 from app.services.advance import (
     DeliverMessage,
@@ -164,6 +164,17 @@ def get_case(actor: Actor, case_no: str) -> Case:
         # Same answer as a missing case: no probing of other people's case numbers.
         raise NotFound(f"办件 {case_no} 不存在 / no case {case_no}", code="case_not_found")
     return case
+
+
+def people_of(case: Case, extra: list[Any] | None = None) -> dict[int, str]:
+    """Display names of the people who worked the case (and of ``extra`` user ids)."""
+    ids = {t.completed_by_id for t in case.tasks} | {t.assignee_id for t in case.tasks}
+    ids |= {i for i in extra or [] if isinstance(i, int)}
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = Session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 def case_history(case: Case) -> list[AuditEvent]:

@@ -13,9 +13,10 @@ from app.services import clocks
 from app.services import documents as document_service
 from app.services import inbox as inbox_service
 from app.services import materials as material_service
-from app.services.catalogue import definition_for, forms_for
+from app.services.catalogue import definition_for
 from app.services.errors import PayloadTooLarge, ValidationFailed
 from app.services.projection import OPEN_STATES
+from app.web import casefile
 from app.web.auth import login_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -41,12 +42,15 @@ def show(actor, case_no: str):
 
 def _case_page(actor, case_no: str, status: int = 200):
     case = case_service.get_case(actor, case_no)
-    application = forms_for(case.process_version).get("application.json") or {}
     definition = definition_for(case.process_version)
+    summary, full = casefile.application(case)
     return render_template(
         "cases/show.html",
         case=case,
-        application=application,
+        summary=summary,
+        full=full,
+        opinions=casefile.opinions(case),
+        send_backs=casefile.send_backs(case),
         materials=material_service.list_materials(actor, case_no),
         documents=document_service.list_documents(actor, case_no),
         history=case_service.case_history(case),

@@ -358,7 +358,9 @@ def test_a_decider_sends_the_case_back_to_review_with_a_reason():
     run = CaseRun.start(definition, {"application": {}})
     step(run, definition, "accept", {"accept_outcome": "accept"})
     step(run, definition, "review", {"review_conclusion": "compliant", "review_opinion": "符合"})
-    events = step(run, definition, "decide", {"decision": "send_back", "send_back_reason": "请核实车辆检测结论"})
+    events = step(
+        run, definition, "decide", {"decision": "send_back", "send_back_reason": "请核实车辆检测结论"}
+    )
     assert kinds(events) == ["SentBack", "CaseAdvanced"]
     assert events[0] == SentBack(task="decide", to_step="review", reason="请核实车辆检测结论")
     assert [t.task_id for t in run.ready_tasks()] == ["review"]
