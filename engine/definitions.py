@@ -65,6 +65,7 @@ class ProcessDefinition:
     user_tasks: Mapping[str, UserTaskDef]
     call_activities: Mapping[str, Mapping[str, str]]  # id -> properties (special procedures)
     warnings: tuple[Problem, ...] = ()
+    element_names: Mapping[str, str] = field(default_factory=dict)  # id -> name of every named element
 
     def bpmn_xml(self) -> str:
         """The main diagram (for the viewer)."""
@@ -170,8 +171,11 @@ def parse_definition(
 
     user_tasks: dict[str, UserTaskDef] = {}
     call_activities: dict[str, Mapping[str, str]] = {}
+    names: dict[str, str] = {}
     for proc in all_specs:
         for ts in proc.task_specs.values():
+            if getattr(ts, "bpmn_id", None) and getattr(ts, "bpmn_name", None):
+                names.setdefault(ts.bpmn_id, ts.bpmn_name)
             props = dict(ts.extensions.get("properties", {}) or {}) if hasattr(ts, "extensions") else {}
             if isinstance(ts, UserTaskMixin):
                 user_tasks[ts.bpmn_id] = UserTaskDef(
@@ -194,6 +198,7 @@ def parse_definition(
         user_tasks=user_tasks,
         call_activities=call_activities,
         warnings=tuple(problems),
+        element_names=names,
     )
 
 

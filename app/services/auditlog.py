@@ -39,7 +39,7 @@ ACTIONS: dict[str, str] = {
     "case.deemed_accepted": N_("视为受理"),
     "case.timer": N_("定时事件"),
     "task.claim": N_("签收"),
-    "task.release": N_("退回组内"),
+    "task.release": N_("放回组内"),
     "task.complete": N_("办理环节"),
     "material.upload": N_("上传材料"),
     "alert.raised": N_("发出预警"),

@@ -69,6 +69,7 @@ class InboxRow:
     item_code: str
     item_name_zh: str
     item_name_en: str
+    process_version: str
 
     @property
     def mine(self) -> bool:
@@ -142,6 +143,7 @@ def _columns() -> Select:
             ServiceItem.code,
             ServiceItem.name_zh,
             ServiceItem.name_en,
+            Case.process_version,
         )
         .select_from(CaseTask)
         .join(Case, Case.id == CaseTask.case_id)

@@ -169,6 +169,13 @@ def _check_csrf() -> Any:
     return None
 
 
+def _unread() -> int:
+    from app.services.notify import unread_count
+
+    actor = web_actor()
+    return unread_count(actor) if actor is not None else 0
+
+
 # While an administrator's reset stands, these are the only pages a user may open.
 PASSWORD_CHANGE_OPEN = ("auth.password", "auth.logout", "auth.set_language", "static")
 
@@ -218,6 +225,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         current_actor=web_actor,
+        unread_notifications=_unread,
         has_endpoint=lambda name: name in current_app.view_functions,
     )
     app.register_blueprint(bp)

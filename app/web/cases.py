@@ -8,15 +8,15 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext
 
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, Role, TaskState
+from app.services import auditlog, clocks
 from app.services import cases as case_service
-from app.services import clocks
 from app.services import documents as document_service
 from app.services import inbox as inbox_service
 from app.services import materials as material_service
 from app.services.catalogue import definition_for
 from app.services.errors import PayloadTooLarge, ValidationFailed
 from app.services.projection import OPEN_STATES
-from app.web import casefile
+from app.web import casefile, words
 from app.web.auth import login_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -44,6 +44,7 @@ def _case_page(actor, case_no: str, status: int = 200):
     case = case_service.get_case(actor, case_no)
     definition = definition_for(case.process_version)
     summary, full = casefile.application(case)
+    history = case_service.case_history(case)
     return render_template(
         "cases/show.html",
         case=case,
@@ -53,7 +54,9 @@ def _case_page(actor, case_no: str, status: int = 200):
         send_backs=casefile.send_backs(case),
         materials=material_service.list_materials(actor, case_no),
         documents=document_service.list_documents(actor, case_no),
-        history=case_service.case_history(case),
+        history=history,
+        targets=auditlog.describe_targets(history),
+        people=case_service.people_of(case, extra=[e.actor_id for e in history]),
         clocks=clocks.case_clocks(case),
         open_tasks=[t for t in case.tasks if t.state in OPEN_STATES],
         all_tasks=case.tasks,
@@ -93,7 +96,7 @@ def diagram(actor, case_no: str):
         (name for name, body in files.items() if f'id="{definition.process_id}"'.encode() in body),
         next(iter(files)),
     )
-    return Response(files[main], mimetype="application/xml")
+    return Response(words.labelled_diagram(case, files[main]), mimetype="application/xml")
 
 
 @bp.get("/<case_no>/materials/<int:material_id>")

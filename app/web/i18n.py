@@ -78,6 +78,15 @@ def department_label(code: str | None) -> str:
     return info.name_en if is_english() else info.name_zh
 
 
+def level_label(level: str | None) -> str:
+    return {
+        "province": gettext("省级"),
+        "city": gettext("市级"),
+        "county": gettext("县区级"),
+        "centre": gettext("政务服务中心"),
+    }.get(level or "", "")
+
+
 def light_label(light: str | None) -> str:
     return {
         "red": gettext("红灯"),
@@ -93,6 +102,7 @@ def status_label(status: str | None) -> str:
         "correcting": gettext("补正中"),
         "in_progress": gettext("办理中"),
         "special_procedure": gettext("特殊程序"),
+        "decided": gettext("已决定，待送达"),
         "completed": gettext("已办结"),
         "refused": gettext("不予受理"),
         "withdrawn": gettext("已撤回"),
@@ -139,3 +149,16 @@ def init_app(app: Flask) -> None:
         has_vendor=lambda name: (Path(app.static_folder or "") / "vendor" / name).is_file(),
     )
     app.jinja_env.filters["localtime"] = localtime
+    from app.web import words
+
+    app.jinja_env.globals.update(
+        step_label=words.step_label,
+        step_of=words.step_of,
+        outcome_label=words.outcome_label,
+        special_label=words.special_label,
+        pause_label=words.pause_label,
+        document_title=words.document_title,
+        deadline_kind_label=words.deadline_kind_label,
+        change_lines=words.change_lines,
+        level_label=level_label,
+    )

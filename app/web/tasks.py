@@ -17,6 +17,7 @@ from app.web import casefile
 from app.web.auth import login_required
 from app.web.formrender import build_fields, field_label, parse_form, raw_from_data, raw_from_posted
 from app.web.i18n import pick, tr
+from app.web.words import step_label
 from engine.events import Meaning, task_meanings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -104,5 +105,12 @@ def complete(actor, task_id: int):
     except DomainError as exc:
         row, form = task_service.get_task(actor, task_id)
         return _render(actor, row, form, raw, message=tr(exc.message), status=exc.status)
-    flash(gettext("已办理：%(case)s %(step)s", case=done.case.case_no, step=done.name), "success")
+    flash(
+        gettext(
+            "已办理：%(case)s %(step)s",
+            case=done.case.case_no,
+            step=step_label(done.case, done.bpmn_id, done.name),
+        ),
+        "success",
+    )
     return redirect(url_for("cases.show", case_no=done.case.case_no), code=303)

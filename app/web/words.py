@@ -1,0 +1,180 @@
+"""The domain's words for people, in the page's language: steps, outcomes, pause reasons, special
+procedures, document titles, audit changes, and the BPMN diagram's labels (lanes by role, tasks by
+step, every other element through the translation catalogue, where its Chinese name is a msgid).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from lxml import etree
+
+from app.models import Case
+from app.services.catalogue import definition_for, step_names
+from app.services.i18n import N_
+from app.web.i18n import department_label, is_english, pick, role_label, status_label, task_state_label
+from engine.xmlsafe import parse_xml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+# Ends of the catalogue's processes (the BPMN names them in Chinese; these are their msgids).
+OUTCOMES = {
+    "approved": N_("准予许可"),
+    "denied": N_("不予许可"),
+    "refused": N_("不予受理"),
+    "issued": N_("已补发"),
+}
+DOCUMENT_TITLES = {
+    "acceptance_notice": N_("受理通知书"),
+    "refusal_decision": N_("不予受理决定书"),
+    "correction_notice": N_("补正材料通知书"),
+    "special_procedure_notice": N_("特殊程序时间告知书"),
+    "extension_notice": N_("延期告知书"),
+    "approval_decision": N_("准予行政许可决定书"),
+    "denial_decision": N_("不予行政许可决定书"),
+    "service_refusal": N_("不予办理告知书"),
+    "delivery_receipt": N_("送达回证"),
+    "termination_notice": N_("终止办理告知书"),
+}
+DEADLINE_KINDS = {
+    "acceptance": N_("受理时限"),
+    "promised": N_("承诺办结时限"),
+    "statutory": N_("法定办结时限"),
+    "delivery": N_("送达时限"),
+    "special_procedure": N_("特殊程序时限"),
+}
+SPECIAL_PROCEDURES = {
+    "expert_review": N_("专家评审"),
+    "site_inspection": N_("现场勘察"),
+    "testing": N_("检验检测"),
+    "hearing": N_("听证"),
+    "quarantine": N_("检疫"),
+    "appraisal": N_("鉴定"),
+}
+
+
+def step_label(case: Case, bpmn_id: str, fallback: str = "") -> str:
+    return step_of(case.process_version, bpmn_id, fallback)
+
+
+def step_of(version: str, bpmn_id: str, fallback: str = "") -> str:
+    """A step's name in the page's language (its form's title in English)."""
+    return pick(step_names(version).get(bpmn_id), fallback or bpmn_id)
+
+
+def outcome_label(case: Case) -> str:
+    if not case.outcome:
+        return ""
+    if case.outcome in OUTCOMES:
+        return gettext(OUTCOMES[case.outcome])
+    name = definition_for(case.process_version).element_names.get(case.outcome)
+    return gettext(name) if name else ""
+
+
+def special_label(code: str | None, case: Case | None = None) -> str:
+    if not code:
+        return ""
+    for p in ((case.item.definition or {}).get("special_procedures") or []) if case is not None else []:
+        if isinstance(p, dict) and p.get("code") == code:
+            return pick(p.get("name"), code)
+    return gettext(SPECIAL_PROCEDURES[code]) if code in SPECIAL_PROCEDURES else gettext("特殊程序")
+
+
+def pause_label(reason: str | None, case: Case | None = None) -> str:
+    """Why a clock stood still: the correction wait, or a special procedure by its name."""
+    if not reason:
+        return ""
+    if reason == "correction":
+        return gettext("等待补正")
+    if reason.startswith("special:"):
+        return gettext("特殊程序：%(name)s", name=special_label(reason.split(":", 1)[1], case))
+    return gettext("暂停")
+
+
+def document_title(doc: Any) -> str:
+    title = DOCUMENT_TITLES.get(doc.kind)
+    if title is None:
+        return doc.title
+    text = gettext(title)
+    if (doc.content or {}).get("deemed"):
+        text += gettext("（视为受理）")
+    if (doc.content or {}).get("renotice"):
+        text += gettext("（再次告知）")
+    return text
+
+
+def deadline_kind_label(kind: str | None) -> str:
+    return gettext(DEADLINE_KINDS[kind]) if kind in DEADLINE_KINDS else ""
+
+
+def change_lines(case: Case | None, entry: Any) -> list[str]:
+    """An audit entry's before → after in words (status, current steps, outcome, what happened)."""
+    before, after = entry.before or {}, entry.after or {}
+    out = []
+    if "status" in after and before.get("status") != after.get("status"):
+        out.append(
+            gettext(
+                "状态：%(a)s → %(b)s",
+                a=status_label(before.get("status")) or "—",
+                b=status_label(after["status"]),
+            )
+        )
+    if case is not None and ("open_tasks" in after or "open_tasks" in before):
+        old = [step_label(case, s) for s in before.get("open_tasks") or []]
+        new = [step_label(case, s) for s in after.get("open_tasks") or []]
+        if old != new:
+            out.append(gettext("当前环节：%(a)s → %(b)s", a="、".join(old) or "—", b="、".join(new) or "—"))
+    if case is not None and after.get("outcome") and after.get("outcome") != before.get("outcome"):
+        saved = case.outcome
+        case.outcome = after["outcome"]
+        out.append(gettext("结果：%(r)s", r=outcome_label(case)))
+        case.outcome = saved
+    if "state" in after and before.get("state") != after.get("state"):
+        out.append(
+            gettext(
+                "环节状态：%(a)s → %(b)s",
+                a=task_state_label(before.get("state")) or "—",
+                b=task_state_label(after["state"]),
+            )
+        )
+    if after.get("reason"):
+        out.append(gettext("理由：%(r)s", r=after["reason"]))
+    if case is not None and entry.action == "case.sent_back" and after.get("step"):
+        out.append(gettext("退回至：%(s)s", s=step_label(case, after["step"])))
+    if after.get("reply"):
+        out.append(gettext("回复：%(r)s", r=after["reply"]))
+    if after.get("instruction"):
+        out.append(gettext("督办事项：%(r)s", r=after["instruction"]))
+    if after.get("department") and entry.action.startswith("supervision."):
+        out.append(gettext("部门：%(d)s", d=department_label(after["department"])))
+    return out
+
+
+def _label_lanes_and_tasks(root: Any, names: dict[str, dict[str, str]], participant: str | None) -> None:
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        if lane.get("name"):
+            lane.set("name", role_label(lane.get("name")))
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag.endswith("}lane"):
+            continue
+        ident, name = el.get("id"), el.get("name")
+        if el.tag.endswith("}participant") and participant:
+            el.set("name", participant)
+        elif ident in names:
+            el.set("name", pick(names[ident], name or ident))
+        elif name and el.tag.startswith(f"{{{BPMN_NS}}}") and not el.tag.endswith(("}message", "}property")):
+            el.set("name", gettext(name))
+
+
+def labelled_diagram(case: Case, xml: bytes) -> bytes:
+    """The BPMN of the case's diagram with people's words: lanes by role label, steps by name, the
+    other elements translated, the pool as 'department · item' — for the viewer only (the stored
+    process is unchanged)."""
+    root = parse_xml(xml, "diagram.bpmn").getroot()
+    item = case.item
+    participant = (
+        f"{department_label(case.department_code)} · {item.name_en if is_english() else item.name_zh}"
+    )
+    _label_lanes_and_tasks(root, step_names(case.process_version), participant)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
