@@ -21,7 +21,7 @@ from app.services import audit
 from app.services.auth import Actor
 from app.services.clocks import recompute_open_clocks
 from app.services.errors import Forbidden, ValidationFailed
-from app.services.i18n import N_
+from app.services.i18n import N_, t
 from app.services.workdays import get_calendar, invalidate
 
 PACKAGE_SOURCE = "chinese_calendar {version}（国务院办公厅节假日安排通知）"
@@ -161,7 +161,7 @@ def _parse_date(value: Any, field: str, problems: list[dict[str, str]]) -> date 
     try:
         return date.fromisoformat(str(value))
     except (TypeError, ValueError):
-        problems.append({"field": field, "message": f"不是有效日期 YYYY-MM-DD / not a date: {value!r}"})
+        problems.append({"field": field, "message": t("不是有效日期 YYYY-MM-DD")})
         return None
 
 
@@ -187,19 +187,15 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
             doc["year"] = (rows[0].get("date") or "")[:4]
         payload = doc
     if not isinstance(payload, dict):
-        raise ValidationFailed(
-            "导入内容必须是对象 / import must be an object", [{"field": "(body)", "message": "not an object"}]
-        )
+        raise ValidationFailed(t("导入内容必须是对象"), [{"field": "(body)", "message": "not an object"}])
     try:
         year = int(payload.get("year"))  # type: ignore[arg-type]  # TypeError is handled below
     except (TypeError, ValueError):
         year = 0
-        problems.append({"field": "year", "message": "必填，四位年份 / required, a four-digit year"})
+        problems.append({"field": "year", "message": t("必填，四位年份")})
     source = str(payload.get("source") or "").strip()
     if not source:
-        problems.append(
-            {"field": "source", "message": "必填：国务院通知文号 / required: the State Council notice"}
-        )
+        problems.append({"field": "source", "message": t("必填：国务院通知文号")})
     days: dict[date, tuple[bool, str]] = {}
     for key, work in (("holidays", False), ("workdays", True)):
         entries = payload.get(key) or []
@@ -227,17 +223,15 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
                 span = [d] if d else []
             for d in span:
                 if year and d.year != year:
-                    problems.append({"field": field, "message": f"{d} 不在 {year} 年 / not in {year}"})
+                    problems.append({"field": field, "message": t("%(d)s 不在 %(year)s 年", d=d, year=year)})
                 elif d in days and days[d][0] != work:
-                    problems.append(
-                        {"field": field, "message": f"{d} 同时是节假日和工作日 / both holiday and workday"}
-                    )
+                    problems.append({"field": field, "message": t("%(d)s 同时是节假日和工作日", d=d)})
                 else:
                     days[d] = (work, name)
     if year and not any(not w for w, _ in days.values()):
-        problems.append({"field": "holidays", "message": "至少一个节假日 / at least one holiday"})
+        problems.append({"field": "holidays", "message": t("至少一个节假日")})
     if problems:
-        raise ValidationFailed("日历导入有误 / invalid calendar import", problems)
+        raise ValidationFailed(t("日历导入有误"), problems)
     return {"year": year, "source": source, "days": days}
 
 
@@ -284,7 +278,7 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict
     _require_admin(actor)
     if not isinstance(is_workday, bool):
         raise ValidationFailed(
-            "is_workday 必须是布尔值 / must be a boolean",
+            t("is_workday 必须是布尔值"),
             [{"field": "is_workday", "message": "must be true or false"}],
         )
     deadlines = _open_deadlines()

@@ -45,13 +45,9 @@ def validate_applicant(applicant: Any) -> dict[str, Any]:
     id_no: str = applicant["id_no"] if isinstance(applicant.get("id_no"), str) else ""
     phone = applicant.get("phone")
     if kind not in ("person", "entity"):
-        problems.append(
-            {"field": "applicant.kind", "message": "必须是 person 或 entity / must be person or entity"}
-        )
+        problems.append({"field": "applicant.kind", "message": t("必须是 person 或 entity")})
     if not name or len(name) > 200:
-        problems.append(
-            {"field": "applicant.name", "message": "必填，最长 200 字 / required, at most 200 characters"}
-        )
+        problems.append({"field": "applicant.name", "message": t("必填，最长 200 字")})
     normalised = id_no
     try:
         if kind == "person":
@@ -61,12 +57,12 @@ def validate_applicant(applicant: Any) -> dict[str, Any]:
     except ValueError as exc:
         problems.append({"field": "applicant.id_no", "message": str(exc)})
     if phone not in (None, "") and (not isinstance(phone, str) or not PHONE_RE.match(phone)):
-        problems.append({"field": "applicant.phone", "message": "电话号码格式不正确 / invalid phone number"})
+        problems.append({"field": "applicant.phone", "message": t("电话号码格式不正确")})
     extra = set(applicant) - {"kind", "name", "id_no", "phone"}
     for key in sorted(extra):
-        problems.append({"field": f"applicant.{key}", "message": "不允许的字段 / field not allowed"})
+        problems.append({"field": f"applicant.{key}", "message": t("不允许的字段")})
     if problems:
-        raise ValidationFailed("申请人信息有误 / invalid applicant", problems)
+        raise ValidationFailed(t("申请人信息有误"), problems)
     return {"kind": kind, "name": name, "id_no": normalised, "phone": phone or None}
 
 
@@ -150,11 +146,11 @@ def submit_application(
 
 def load_case(case_no: str) -> Case:
     if not is_valid_case_no(case_no):
-        raise NotFound(f"办件编号 {case_no} 格式不正确或不存在 / no case {case_no}", code="case_not_found")
+        raise NotFound(t("办件编号 %(case_no)s 格式不正确或不存在", case_no=case_no), code="case_not_found")
     stmt = select(Case).where(Case.case_no == case_no).options(selectinload(Case.tasks))
     case = Session.scalar(stmt)
     if case is None:
-        raise NotFound(f"办件 {case_no} 不存在 / no case {case_no}", code="case_not_found")
+        raise NotFound(t("办件 %(case_no)s 不存在", case_no=case_no), code="case_not_found")
     return case
 
 
@@ -162,7 +158,7 @@ def get_case(actor: Actor, case_no: str) -> Case:
     case = load_case(case_no)
     if not can_view(actor, case):
         # Same answer as a missing case: no probing of other people's case numbers.
-        raise NotFound(f"办件 {case_no} 不存在 / no case {case_no}", code="case_not_found")
+        raise NotFound(t("办件 %(case_no)s 不存在", case_no=case_no), code="case_not_found")
     return case
 
 
@@ -208,7 +204,7 @@ def withdraw_application(actor: Actor, case_no: str, reason: Any, now: datetime 
             raise Forbidden(t("只有申请人或本部门窗口人员可以撤回申请"), code="not_allowed")
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
             raise ValidationFailed(
-                "请填写撤回理由（最长 1000 字）", [{"field": "reason", "message": "必填，最长 1000 字"}]
+                t("请填写撤回理由（最长 1000 字）"), [{"field": "reason", "message": t("必填，最长 1000 字")}]
             )
         if case.decided_on is not None or case.status in CLOSED_STATUSES:
             raise Conflict(f"办件 {case_no} 已作出决定或已办结，不能撤回", code="already_decided")
@@ -233,10 +229,10 @@ def renotify_special_procedure(
             raise Conflict(f"办件 {case_no} 当前不在特殊程序中", code="no_special_procedure")
         if isinstance(notified_wd, bool) or not isinstance(notified_wd, int):
             raise ValidationFailed(
-                "所需时间必须是整数个工作日", [{"field": "notified_wd", "message": "整数"}]
+                t("所需时间必须是整数个工作日"), [{"field": "notified_wd", "message": t("整数")}]
             )
         if not isinstance(reason, str):
-            raise ValidationFailed("请写明理由", [{"field": "reason", "message": "必填"}])
+            raise ValidationFailed(t("请写明理由"), [{"field": "reason", "message": t("必填")}])
         open_codes = [
             s["code"] for s in (case.clock_inputs or {}).get("special", []) if s.get("stopped_on") is None
         ]

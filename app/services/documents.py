@@ -30,6 +30,7 @@ from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.errors import NotFound
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from app.services.pdf import FONT_NAME, FontMissing, new_pdf
 from engine.events import (
     Accepted,
@@ -285,7 +286,7 @@ def document_pdf(actor: Actor, case_no: str, document_id: int) -> tuple[CaseDocu
     case = get_case(actor, case_no)
     doc = Session.get(CaseDocument, document_id)
     if doc is None or doc.case_id != case.id:
-        raise NotFound(f"文书 {document_id} 不存在 / no document {document_id}", code="document_not_found")
+        raise NotFound(t("文书 %(document_id)s 不存在", document_id=document_id), code="document_not_found")
     if doc.pdf is None:
         try:
             doc.pdf = render_pdf(doc.content)

@@ -22,6 +22,7 @@ from app.services import access
 from app.services.auth import Actor
 from app.services.catalogue import definition_for, forms_for
 from app.services.errors import ValidationFailed
+from app.services.i18n import t
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIGHTS = ("red", "yellow", "green")
@@ -102,7 +103,7 @@ def parse_filters(args: dict[str, Any]) -> InboxFilters:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            problems.append({"field": key, "message": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"})
+            problems.append({"field": key, "message": t("日期格式应为 YYYY-MM-DD")})
             return None
 
     item_raw = (args.get("item") or "").strip()
@@ -111,15 +112,15 @@ def parse_filters(args: dict[str, Any]) -> InboxFilters:
         if item_raw.isdigit():
             item_id = int(item_raw)
         else:
-            problems.append({"field": "item", "message": "事项无效 / unknown item"})
+            problems.append({"field": "item", "message": t("事项无效")})
     light = (args.get("light") or "").strip() or None
     if light is not None and light not in LIGHTS:
-        problems.append({"field": "light", "message": "灯色无效 / unknown light"})
+        problems.append({"field": "light", "message": t("灯色无效")})
     step = (args.get("step") or "").strip()[:100] or None
     q = (args.get("q") or "").strip()[:100] or None
     filters = InboxFilters(item_id, light, step, _date("from"), _date("to"), q)
     if problems:
-        raise ValidationFailed("筛选条件有误 / invalid filters", problems)
+        raise ValidationFailed(t("筛选条件有误"), problems)
     return filters
 
 

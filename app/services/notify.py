@@ -38,6 +38,7 @@ from app.services import org
 from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import NotFound
+from app.services.i18n import t
 
 log = logging.getLogger("tongban.notify")
 
@@ -377,7 +378,7 @@ def mark_read(actor: Actor, notification_id: int, now: datetime) -> None:
     row = Session.get(Notification, notification_id)
     if row is None or row.user_id != actor.id or row.channel != "inapp":
         raise NotFound(
-            f"通知 {notification_id} 不存在 / no notification {notification_id}",
+            t("通知 %(notification_id)s 不存在", notification_id=notification_id),
             code="notification_not_found",
         )
     if row.read_at is None:

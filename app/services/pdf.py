@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.services.errors import DomainError
+from app.services.i18n import t
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
@@ -36,7 +37,7 @@ def find_cjk_font() -> str:
     if override:
         if Path(override).is_file():
             return override
-        raise FontMissing(f"TONGBAN_CJK_FONT 指定的字体文件不存在：{override}")
+        raise FontMissing(t("TONGBAN_CJK_FONT 指定的字体文件不存在：%(override)s", override=override))
     return _system_font()
 
 
@@ -55,8 +56,10 @@ def _system_font() -> str:
             if path.endswith((".ttf", ".ttc", ".otf")):
                 return path
     raise FontMissing(
-        "生成 PDF 需要中文字体：请安装 Debian 软件包 fonts-noto-cjk（或 fonts-wqy-microhei），"
-        "或用 TONGBAN_CJK_FONT 指定 .ttf/.ttc 文件"
+        t(
+            "生成 PDF 需要中文字体：请安装 Debian 软件包 fonts-noto-cjk（或 fonts-wqy-microhei），"
+            "或用 TONGBAN_CJK_FONT 指定 .ttf/.ttc 文件"
+        )
     )
 
 

@@ -355,7 +355,7 @@ def issue_alert_cards(today: date, now: datetime) -> int:
         literal(now, UTCDateTime()),
         literal("红灯预警 #", String())
         + cast(a.c.id, String())
-        + literal(f" 超过 {RED_ALERT_CARD_WD} 个工作日未解除", String()),
+        + literal(f" 超过 {RED_ALERT_CARD_WD} 个工作日未解除", String()),  # card_reason() translates it
     ).where(
         a.c.level == "red",
         a.c.state != "resolved",
@@ -391,6 +391,21 @@ def list_cards(actor: Actor, department: str | None = None, limit: int = 500) ->
     return list(Session.scalars(stmt))
 
 
+def card_reason(card: DepartmentCard) -> str:
+    """Why the card was issued, as a translatable sentence (the stored reason is its Chinese text)."""
+    if card.source_kind == "alert":
+        return t("红灯预警 #%(id)s 超过 %(n)s 个工作日未解除", id=card.source_id, n=RED_ALERT_CARD_WD)
+    if card.source_kind == "escalation":
+        step = Session.get(SupervisionEscalation, card.source_id)
+        if step is not None:
+            return t(
+                "督办单 #%(id)s 逾期（%(due)s）未回复，已升级至上级部门",
+                id=step.order_id,
+                due=step.missed_due.isoformat(),
+            )
+    return card.reason
+
+
 def card_dict(card: DepartmentCard) -> dict[str, Any]:
     return {
         "id": card.id,
@@ -400,5 +415,5 @@ def card_dict(card: DepartmentCard) -> dict[str, Any]:
         "source_kind": card.source_kind,
         "source_id": card.source_id,
         "issued_on": card.issued_on.isoformat(),
-        "reason": card.reason,
+        "reason": card_reason(card),
     }

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext
 
-from app.services import org
+from app.services import labels, org
 from app.services.i18n import localize
 
 LANGUAGES = (("zh_CN", "中文"), ("en", "English"))
@@ -56,17 +56,7 @@ def pick(value: Any, default: str = "") -> str:
 
 
 def role_label(role: str) -> str:
-    return {
-        "applicant": gettext("申请人"),
-        "clerk": gettext("窗口受理"),
-        "window": gettext("综合窗口"),
-        "reviewer": gettext("审查"),
-        "decider": gettext("决定"),
-        "head": gettext("部门负责人"),
-        "supervisor": gettext("电子监察"),
-        "designer": gettext("流程设计"),
-        "admin": gettext("系统管理员"),
-    }.get(role, role)
+    return labels.word(labels.ROLES, role, gettext)
 
 
 def department_label(code: str | None) -> str:
@@ -74,54 +64,30 @@ def department_label(code: str | None) -> str:
         return ""
     info = org.department(code)
     if info is None:
-        return code
+        return "—"
     return info.name_en if is_english() else info.name_zh
 
 
 def level_label(level: str | None) -> str:
-    return {
-        "province": gettext("省级"),
-        "city": gettext("市级"),
-        "county": gettext("县区级"),
-        "centre": gettext("政务服务中心"),
-    }.get(level or "", "")
+    return labels.word(labels.LEVELS, level, gettext) if level else ""
 
 
 def light_label(light: str | None) -> str:
-    return {
-        "red": gettext("红灯"),
-        "yellow": gettext("黄灯"),
-        "green": gettext("绿灯"),
-    }.get(light or "", gettext("无"))
+    return labels.word(labels.LIGHTS, light, gettext) if light in labels.LIGHTS else gettext("无")
 
 
 def status_label(status: str | None) -> str:
-    return {
-        "received": gettext("已收件"),
-        "accepting": gettext("受理中"),
-        "correcting": gettext("补正中"),
-        "in_progress": gettext("办理中"),
-        "special_procedure": gettext("特殊程序"),
-        "decided": gettext("已决定，待送达"),
-        "completed": gettext("已办结"),
-        "refused": gettext("不予受理"),
-        "withdrawn": gettext("已撤回"),
-    }.get(status or "", status or "")
+    return labels.word(labels.STATUSES, status, gettext) if status else ""
 
 
 def task_state_label(state: str | None) -> str:
-    return {
-        "ready": gettext("待签收"),
-        "claimed": gettext("已签收"),
-        "completed": gettext("已完成"),
-        "cancelled": gettext("已取消"),
-    }.get(state or "", state or "")
+    return labels.word(labels.TASK_STATES, state, gettext) if state else ""
 
 
 def action_label(action: str) -> str:
     from app.services.auditlog import ACTIONS
 
-    return tr(ACTIONS.get(action, action))
+    return tr(ACTIONS[action]) if action in ACTIONS else gettext("其他操作")
 
 
 def localtime(value: datetime | None) -> str:
@@ -161,4 +127,5 @@ def init_app(app: Flask) -> None:
         deadline_kind_label=words.deadline_kind_label,
         change_lines=words.change_lines,
         level_label=level_label,
+        word=lambda table, code: labels.word(getattr(labels, table), code, gettext),
     )

@@ -12,6 +12,7 @@ from app.models.vocab import OPEN_STATUSES, OPEN_TASK_STATES, ClockKind
 from app.services.auth import Actor
 from app.services.clocks.model import DECISION_CLOCKS, LABELS, compute_case, pauses, special_end, step_values
 from app.services.errors import Forbidden
+from app.services.i18n import t
 from app.services.workdays import get_calendar, today
 from engine.clocks import ClockState
 
@@ -159,7 +160,7 @@ def task_clock(task: CaseTask, on: date | None = None) -> dict[str, Any] | None:
 def unconfirmed_open_cases(actor: Actor, limit: int = 500) -> list[Case]:
     """Open cases whose running deadline lies on days of a year without an official arrangement."""
     if not (actor.is_oversight or actor.is_staff):
-        raise Forbidden("无权查看", code="forbidden")
+        raise Forbidden(t("无权查看"), code="forbidden")
     stmt = select(Case).where(Case.status.in_(OPEN_STATUSES), Case.deadline_confirmed.is_(False))
     if not actor.is_oversight:
         stmt = stmt.where(Case.department_code.in_(sorted(actor.departments())))

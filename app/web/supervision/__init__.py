@@ -13,6 +13,7 @@ from app.services.catalogue import list_items
 from app.services.errors import DomainError, ValidationFailed
 from app.services.workdays import today
 from app.web.auth import login_required
+from app.web.i18n import is_english, tr
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -80,7 +81,7 @@ def alert_list(actor):
     try:
         rows = alerts.list_alerts(actor, state=state, level=level, limit=500)
     except ValidationFailed as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         rows = alerts.list_alerts(actor, state="unresolved", limit=500)
     return render_template(
         "supervision/alerts.html",
@@ -98,7 +99,7 @@ def alert_ack(actor, alert_id: int):
         alerts.acknowledge_alert(actor, alert_id, request.form.get("note") or None)
         flash(gettext("预警已确认"), "success")
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
     return redirect(url_for("supervision.alert_list"), code=303)
 
 
@@ -141,7 +142,7 @@ def order_create(actor):
             problems=exc.details,
         ), 422
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return redirect(url_for("supervision.order_list", case_no=form.get("case_no", "")), code=303)
     flash(gettext("督办单已下达，回复期限 %(due)s", due=order.reply_due.isoformat()), "success")
     return redirect(url_for("supervision.order_show", order_id=order.id), code=303)
@@ -171,7 +172,7 @@ def order_reply(actor, order_id: int):
             problems=exc.details,
         ), 422
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return redirect(url_for("supervision.order_show", order_id=order_id), code=303)
     flash(gettext("已回复督办单"), "success")
     return redirect(url_for("supervision.order_show", order_id=order_id), code=303)
@@ -208,7 +209,9 @@ def heatmap_xml(actor, item_code: str):
 @bp.get("/export/<name>.xlsx")
 @login_required(*OVERSIGHT)
 def export(actor, name: str):
-    filename, body = reports.export_xlsx(actor, name, request.args.to_dict())
+    filename, body = reports.export_xlsx(
+        actor, name, request.args.to_dict(), tr, "en" if is_english() else "zh"
+    )
     return Response(
         body,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -219,7 +222,9 @@ def export(actor, name: str):
 @bp.get("/report.pdf")
 @login_required(*OVERSIGHT)
 def report_pdf(actor):
-    filename, body = reports.monthly_report_pdf(actor, request.args.get("month") or None, today(), utcnow())
+    filename, body = reports.monthly_report_pdf(
+        actor, request.args.get("month") or None, today(), utcnow(), tr, "en" if is_english() else "zh"
+    )
     return Response(
         body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
     )
