@@ -33,7 +33,11 @@ def case_link(case_no: str | None) -> str | None:
 
 @bp.app_context_processor
 def _helpers():
-    return {"case_link": case_link}
+    return {"case_link": case_link, "item_names": _item_names}
+
+
+def _item_names() -> dict[str, dict[str, str]]:
+    return {i.code: {"zh": i.name_zh, "en": i.name_en} for i in list_items()}
 
 
 @bp.get("/", endpoint="cockpit")
