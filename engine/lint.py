@@ -208,14 +208,20 @@ def _check_send_backs(tasks: dict[tuple[str, str], dict[str, str]]) -> Iterable[
                 yield Problem(element, f"{PROP_SEND_BACK_TO} is given but no outcome means 'sent_back'")
             continue
         if not target:
-            yield Problem(element, f"meaning 'sent_back' needs {PROP_SEND_BACK_TO} (the step the case returns to)")
+            yield Problem(
+                element, f"meaning 'sent_back' needs {PROP_SEND_BACK_TO} (the step the case returns to)"
+            )
             continue
         if target == element:
-            yield Problem(element, f"{PROP_SEND_BACK_TO}={target!r}: a step cannot send a case back to itself")
+            yield Problem(
+                element, f"{PROP_SEND_BACK_TO}={target!r}: a step cannot send a case back to itself"
+            )
             continue
         target_props = tasks.get((process, target))
         if target_props is None:
-            yield Problem(element, f"{PROP_SEND_BACK_TO}={target!r} is not a user task of process {process!r}")
+            yield Problem(
+                element, f"{PROP_SEND_BACK_TO}={target!r} is not a user task of process {process!r}"
+            )
             continue
         barred = sorted(m.value for m in task_meanings(target_props) & NO_RETURN_TO)
         if barred:

@@ -7,6 +7,7 @@ from the web layer. A code missing here is shown as "—" by :func:`word`, never
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from app.services.i18n import N_
 
@@ -59,7 +60,7 @@ ITEM_KINDS = {"promised": N_("承诺件"), "immediate": N_("即办件")}
 YES_NO = {True: N_("是"), False: N_("否")}
 
 
-def word(table: Mapping[object, str], code: object, tr: Callable[[str], str] = lambda s: s) -> str:
+def word(table: Mapping[Any, str], code: Any, tr: Callable[[str], str] = lambda s: s) -> str:
     """The display name of ``code`` in ``table``, translated by ``tr``; "—" for an unknown code."""
     text = table.get(code)
     return tr(text) if text else "—"
