@@ -44,6 +44,47 @@ DEADLINE_KINDS = {
     "delivery": N_("送达时限"),
     "special_procedure": N_("特殊程序时限"),
 }
+# English names of the catalogue's BPMN elements other than steps (gateways, events, flows, pools):
+# the BPMN names them in Chinese; steps take their form's English title instead.
+BPMN_EN = {
+    "不予受理": "Not accepted",
+    "不予补发": "Reissue refused",
+    "专家评审完成": "Expert review done",
+    "作出决定": "Decision",
+    "决定": "Decision",
+    "制发审批意见": "Issue the approval decision",
+    "危险废物经营许可证核发": "Hazardous waste business licence",
+    "危险废物经营设施现场核查": "Site inspection of the facilities",
+    "受理审查": "Acceptance check",
+    "启动专家评审": "Expert review starts",
+    "启动现场核查": "Site inspection starts",
+    "审批延期": "Approve extension",
+    "审查": "Review",
+    "审查完毕": "Review done",
+    "审核并补发": "Check and reissue",
+    "延期": "Extend",
+    "建设项目环境影响报告表专家评审": "Expert review of the EIA report form",
+    "建设项目环境影响报告表审批": "Approval of the EIA report form",
+    "技术审查": "Technical review",
+    "收到申请材料": "Materials received",
+    "收到补发申请": "Reissue application received",
+    "是否专家评审": "Expert review?",
+    "是否受理": "Accept?",
+    "是否补发": "Reissue?",
+    "材料审查": "Review of materials",
+    "核发许可证": "Issue the licence",
+    "核发道路运输经营许可证": "Issue the road transport business licence",
+    "现场核查": "Site inspection",
+    "现场核查完成": "Site inspection done",
+    "等待申请人补正": "Waiting for the applicant to correct",
+    "组织专家评审": "Organise the expert review",
+    "补发": "Reissue",
+    "补正": "Correct",
+    "记录专家评审意见": "Record the experts’ opinion",
+    "退回审查": "Send back to review",
+    "道路货物运输经营许可": "Road freight transport business permit",
+    "道路运输证补发": "Reissue of a road transport certificate",
+}
 SPECIAL_PROCEDURES = {
     "expert_review": N_("专家评审"),
     "site_inspection": N_("现场勘察"),
@@ -69,7 +110,7 @@ def outcome_label(case: Case) -> str:
     if case.outcome in OUTCOMES:
         return gettext(OUTCOMES[case.outcome])
     name = definition_for(case.process_version).element_names.get(case.outcome)
-    return gettext(name) if name else ""
+    return element_name(name) if name else ""
 
 
 def special_label(code: str | None, case: Case | None = None) -> str:
@@ -164,7 +205,12 @@ def _label_lanes_and_tasks(root: Any, names: dict[str, dict[str, str]], particip
         elif ident in names:
             el.set("name", pick(names[ident], name or ident))
         elif name and el.tag.startswith(f"{{{BPMN_NS}}}") and not el.tag.endswith(("}message", "}property")):
-            el.set("name", gettext(name))
+            el.set("name", element_name(name))
+
+
+def element_name(name: str) -> str:
+    """A BPMN element's name in the page's language (the glossary above, else as written)."""
+    return BPMN_EN.get(name, name) if is_english() else name
 
 
 def labelled_diagram(case: Case, xml: bytes) -> bytes:
