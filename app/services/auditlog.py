@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 
 from app.models import AuditEvent, Case, CaseTask, ServiceItem, Session, User
 from app.models.vocab import SHANGHAI
+from app.services import labels, org
 from app.services.auth import Actor
 from app.services.casenumbers import is_valid_case_no
-from app.services.catalogue import step_names
+from app.services.catalogue import definition_for, step_names
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.i18n import N_, t
 
@@ -194,7 +195,14 @@ def export(
             t("导出格式须为 xlsx 或 csv"), [{"field": "format", "message": t("须为 xlsx 或 csv")}]
         )
     rows = _export_rows(actor, filters)
-    labels = describe_targets([e for e, _ in rows])
+    targets = describe_targets([e for e, _ in rows])
+    cases = cases_of([e for e, _ in rows])
+    ids = {e.actor_id for e, _ in rows if e.actor_id is not None}
+    names = (
+        dict(Session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    )
+    system = tr(N_("系统"))
+    # the words first; the stored record (before/after as JSON) last, for auditors and tools
     headers = [
         tr(h)
         for h in (
@@ -204,22 +212,28 @@ def export(
             N_("操作"),
             N_("办件编号"),
             N_("对象"),
-            N_("变更前"),
-            N_("变更后"),
-            N_("说明"),
+            N_("变更"),
+            N_("原始记录"),
         )
     ]
     table = [
         [
             e.id,
             e.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-            e.actor_name,
-            tr(ACTIONS.get(e.action, e.action)),
+            names.get(e.actor_id, e.actor_name) if e.actor_id is not None else system,
+            tr(ACTIONS[e.action]) if e.action in ACTIONS else tr(N_("其他操作")),
             case_no or "",
-            _target(labels.get(e.id), e.target, lang),
-            _plain(e.before),
-            _plain(e.after),
-            e.detail or "",
+            _target(targets.get(e.id), e.target, lang),
+            "；".join(describe_change(e, cases.get(e.case_id) if e.case_id else None, tr, lang)),
+            _plain(
+                {
+                    "action": e.action,
+                    "target": e.target,
+                    "before": e.before,
+                    "after": e.after,
+                    "detail": e.detail,
+                }
+            ),
         ]
         for e, case_no in rows
     ]
@@ -287,4 +301,63 @@ def describe_targets(entries: list[AuditEvent]) -> dict[int, dict[str, str]]:
             out[e.id] = {"zh": f"环节：{label['zh']}", "en": f"Step: {label['en']}"}
         elif target in items:
             out[e.id] = {"zh": items[target].name_zh, "en": items[target].name_en}
+    return out
+
+
+def cases_of(entries: list[AuditEvent]) -> dict[int, Case]:
+    """The cases the entries belong to (their changes are described with the case's step names)."""
+    ids = {e.case_id for e in entries if e.case_id is not None}
+    return {c.id: c for c in Session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
+
+
+def describe_change(
+    entry: AuditEvent, case: Case | None, tr: Callable[[str], str] = lambda s: s, lang: str = "zh"
+) -> list[str]:
+    """An entry's before → after in words: status, current steps, outcome, task state, reasons, replies,
+    departments — never the stored codes (the raw record stays in the export's last column)."""
+    before, after = entry.before or {}, entry.after or {}
+    en = lang == "en"
+    out: list[str] = []
+
+    def step(bpmn_id: str) -> str:
+        names = step_names(case.process_version).get(bpmn_id) if case is not None else None
+        return (names["en"] if en else names["zh"]) if names else "—"
+
+    def dept(code: Any) -> str:
+        info = org.department(code) if isinstance(code, str) else None
+        return (info.name_en if en else info.name_zh) if info else "—"
+
+    def say(msgid: str, **values: Any) -> None:
+        out.append(tr(msgid) % values)
+
+    if "status" in after and before.get("status") != after.get("status"):
+        say(
+            N_("状态：%(a)s → %(b)s"),
+            a=labels.word(labels.STATUSES, before.get("status"), tr),
+            b=labels.word(labels.STATUSES, after.get("status"), tr),
+        )
+    if case is not None and ("open_tasks" in after or "open_tasks" in before):
+        old = [step(s) for s in before.get("open_tasks") or []]
+        new = [step(s) for s in after.get("open_tasks") or []]
+        if old != new:
+            say(N_("当前环节：%(a)s → %(b)s"), a="、".join(old) or "—", b="、".join(new) or "—")
+    if case is not None and after.get("outcome") and after.get("outcome") != before.get("outcome"):
+        name = definition_for(case.process_version).element_names.get(after["outcome"], "")
+        say(N_("结果：%(r)s"), r=tr(name) if name else "—")
+    if "state" in after and before.get("state") != after.get("state"):
+        say(
+            N_("环节状态：%(a)s → %(b)s"),
+            a=labels.word(labels.TASK_STATES, before.get("state"), tr),
+            b=labels.word(labels.TASK_STATES, after.get("state"), tr),
+        )
+    if isinstance(after.get("reason"), str) and after["reason"]:
+        say(N_("理由：%(r)s"), r=after["reason"])
+    if entry.action == "case.sent_back" and after.get("step"):
+        say(N_("退回至：%(s)s"), s=step(after["step"]))
+    if isinstance(after.get("reply"), str) and after["reply"]:
+        say(N_("回复：%(r)s"), r=after["reply"])
+    if isinstance(after.get("instruction"), str) and after["instruction"]:
+        say(N_("督办事项：%(r)s"), r=after["instruction"])
+    if after.get("department") and entry.action.startswith("supervision."):
+        say(N_("部门：%(d)s"), d=dept(after["department"]))
     return out

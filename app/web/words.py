@@ -13,7 +13,7 @@ from lxml import etree
 from app.models import Case
 from app.services.catalogue import definition_for, step_names
 from app.services.i18n import N_
-from app.web.i18n import department_label, is_english, pick, role_label, status_label, task_state_label
+from app.web.i18n import department_label, is_english, pick, role_label
 from engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -150,46 +150,10 @@ def deadline_kind_label(kind: str | None) -> str:
 
 
 def change_lines(case: Case | None, entry: Any) -> list[str]:
-    """An audit entry's before → after in words (status, current steps, outcome, what happened)."""
-    before, after = entry.before or {}, entry.after or {}
-    out = []
-    if "status" in after and before.get("status") != after.get("status"):
-        out.append(
-            gettext(
-                "状态：%(a)s → %(b)s",
-                a=status_label(before.get("status")) or "—",
-                b=status_label(after["status"]),
-            )
-        )
-    if case is not None and ("open_tasks" in after or "open_tasks" in before):
-        old = [step_label(case, s) for s in before.get("open_tasks") or []]
-        new = [step_label(case, s) for s in after.get("open_tasks") or []]
-        if old != new:
-            out.append(gettext("当前环节：%(a)s → %(b)s", a="、".join(old) or "—", b="、".join(new) or "—"))
-    if case is not None and after.get("outcome") and after.get("outcome") != before.get("outcome"):
-        saved = case.outcome
-        case.outcome = after["outcome"]
-        out.append(gettext("结果：%(r)s", r=outcome_label(case)))
-        case.outcome = saved
-    if "state" in after and before.get("state") != after.get("state"):
-        out.append(
-            gettext(
-                "环节状态：%(a)s → %(b)s",
-                a=task_state_label(before.get("state")) or "—",
-                b=task_state_label(after["state"]),
-            )
-        )
-    if after.get("reason"):
-        out.append(gettext("理由：%(r)s", r=after["reason"]))
-    if case is not None and entry.action == "case.sent_back" and after.get("step"):
-        out.append(gettext("退回至：%(s)s", s=step_label(case, after["step"])))
-    if after.get("reply"):
-        out.append(gettext("回复：%(r)s", r=after["reply"]))
-    if after.get("instruction"):
-        out.append(gettext("督办事项：%(r)s", r=after["instruction"]))
-    if after.get("department") and entry.action.startswith("supervision."):
-        out.append(gettext("部门：%(d)s", d=department_label(after["department"])))
-    return out
+    """An audit entry's before → after in words, in the page's language (app.services.auditlog)."""
+    from app.services.auditlog import describe_change
+
+    return describe_change(entry, case, gettext, "en" if is_english() else "zh")
 
 
 def _label_lanes_and_tasks(root: Any, names: dict[str, dict[str, str]], participant: str | None) -> None:

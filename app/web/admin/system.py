@@ -179,6 +179,7 @@ def audit(actor):
         result=result,
         actions=auditlog.ACTIONS,
         targets=auditlog.describe_targets([e for e, _ in result.rows]),
+        cases=auditlog.cases_of([e for e, _ in result.rows]),
         problems=problems,
     ), 422 if problems else 200
 
