@@ -18,6 +18,7 @@ from app.services.errors import PayloadTooLarge, ValidationFailed
 from app.services.projection import OPEN_STATES
 from app.web import casefile, words
 from app.web.auth import login_required
+from app.web.i18n import tr
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -127,7 +128,7 @@ def upload(actor, case_no: str):
         material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
     except (ValidationFailed, PayloadTooLarge) as exc:
         # the case page again, with the reason and the error status; nothing was stored
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return _case_page(actor, case_no, status=exc.status)
     flash(gettext("材料已上传。"), "success")
     return redirect(url_for("cases.show", case_no=case_no) + "#materials", code=303)
