@@ -22,7 +22,7 @@ class Alert(Base):
     __tablename__ = "alert"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(8))  # case | task
+    subject_kind: Mapped[str] = mapped_column(String(16))  # case | task | correction
     subject_id: Mapped[int] = mapped_column(BigId)  # case_file.id or case_task.id
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
     level: Mapped[str] = mapped_column(String(8))  # yellow | red
@@ -108,7 +108,7 @@ class DepartmentCard(Base):
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
     color: Mapped[str] = mapped_column(String(8))  # yellow | red
     rule: Mapped[str] = mapped_column(String(32))  # red_alert_unresolved | order_escalated
-    source_kind: Mapped[str] = mapped_column(String(8))  # alert | order
+    source_kind: Mapped[str] = mapped_column(String(16))  # alert | order | escalation
     source_id: Mapped[int] = mapped_column(BigId)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), default=None)
     issued_on: Mapped[date]

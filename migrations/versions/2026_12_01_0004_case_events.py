@@ -51,10 +51,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_notice")),
     )
     op.create_index(op.f("ix_case_notice_case_id"), "case_notice", ["case_id"], unique=False)
+    with op.batch_alter_table("alert") as batch:  # alerts on a correction deadline: subject_kind 'correction'
+        batch.alter_column("subject_kind", type_=sa.String(length=16), existing_type=sa.String(length=8))
     _rename_clock("decision", "promised")
 
 
 def downgrade() -> None:
     _rename_clock("promised", "decision")
+    with op.batch_alter_table("alert") as batch:
+        batch.alter_column("subject_kind", type_=sa.String(length=8), existing_type=sa.String(length=16))
     op.drop_index(op.f("ix_case_notice_case_id"), table_name="case_notice")
     op.drop_table("case_notice")

@@ -78,6 +78,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("supervision_order", schema=None) as batch_op:
         batch_op.add_column(sa.Column("escalation_level", sa.Integer(), server_default="0", nullable=False))
+    # cards of an escalation level: source_kind 'escalation' needs more than 8 characters
+    with op.batch_alter_table("department_card", schema=None) as batch_op:
+        batch_op.alter_column("source_kind", type_=sa.String(length=16), existing_type=sa.String(length=8))
     op.execute("UPDATE supervision_order SET escalation_level = 1 WHERE escalated_at IS NOT NULL")
 
     op.create_table(
@@ -116,6 +119,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("department_card", schema=None) as batch_op:
+        batch_op.alter_column("source_kind", type_=sa.String(length=8), existing_type=sa.String(length=16))
     op.drop_index(op.f("ix_supervision_escalation_order_id"), table_name="supervision_escalation")
     op.drop_table("supervision_escalation")
     with op.batch_alter_table("supervision_order", schema=None) as batch_op:

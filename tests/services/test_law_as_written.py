@@ -144,7 +144,9 @@ def test_a_further_written_notice_moves_the_end_of_the_pause(people):
     assert (
         docs(case)[-1] == "special_procedure_notice" and notices(case)[-1] == "special_procedure_renotified"
     )
-    renotice = Session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()[-1]
+    renotice = Session.scalars(
+        select(CaseDocument).where(CaseDocument.case_id == case.id).order_by(CaseDocument.id.desc())
+    ).first()
     assert any("一名专家回避" in p for p in renotice.content["paragraphs"])
 
 
