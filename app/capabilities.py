@@ -7,7 +7,7 @@ applicant's notices (they link the document just issued), and supervision last.
 
 from __future__ import annotations
 
-from app.services import alerts, clocks, corrections, documents, intake, notices, status
+from app.services import alerts, clocks, corrections, documents, intake, notices, sendback, status
 from app.services.events import EventBus
 
 
@@ -16,6 +16,7 @@ def register(bus: EventBus) -> None:
     corrections.subscribe(bus)
     status.subscribe(bus)
     clocks.subscribe(bus)
+    sendback.subscribe(bus)
     documents.subscribe(bus)
     notices.subscribe(bus)
     intake.subscribe(bus)

@@ -43,7 +43,9 @@ def bounded(value: object, depth: int = 0) -> object:
 
 
 def error_body(code: str, message: str, details: object = None):
-    return {"error": {"code": code, "message": bounded(message), "details": bounded(details)}}
+    from app.web.i18n import tr
+
+    return {"error": {"code": code, "message": bounded(tr(message)), "details": bounded(tr(details))}}
 
 
 def wants_json() -> bool:

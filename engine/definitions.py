@@ -75,6 +75,8 @@ class ProcessDefinition:
             if props.get(PROP_SPECIAL) and ca in self.called
         )
 
+    element_names: Mapping[str, str] = field(default_factory=dict)  # id -> name of every named element
+
     def bpmn_xml(self) -> str:
         """The main diagram (for the viewer)."""
         main = f"{self.slug}.bpmn"
@@ -180,8 +182,11 @@ def parse_definition(
     user_tasks: dict[str, UserTaskDef] = {}
     call_activities: dict[str, Mapping[str, str]] = {}
     called: dict[str, str] = {}
+    names: dict[str, str] = {}
     for proc in all_specs:
         for ts in proc.task_specs.values():
+            if getattr(ts, "bpmn_id", None) and getattr(ts, "bpmn_name", None):
+                names.setdefault(ts.bpmn_id, ts.bpmn_name)
             props = dict(ts.extensions.get("properties", {}) or {}) if hasattr(ts, "extensions") else {}
             if isinstance(ts, UserTaskMixin):
                 user_tasks[ts.bpmn_id] = UserTaskDef(
@@ -207,6 +212,7 @@ def parse_definition(
         call_activities=call_activities,
         warnings=tuple(problems),
         called=called,
+        element_names=names,
     )
 
 

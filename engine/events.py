@@ -33,6 +33,7 @@ class Meaning(StrEnum):
     EXTENSION_APPROVED = "extension_approved"
     EXTENSION_REFUSED = "extension_refused"
     DELIVERED = "delivered"
+    SENT_BACK = "sent_back"  # 退回: the case returns to an earlier step (``send_back_to``) with a reason
     NONE = "none"
 
 
@@ -52,6 +53,7 @@ class EventKind(StrEnum):
     DECIDED = "decided"
     DELIVERED = "delivered"
     WITHDRAWN = "withdrawn"
+    SENT_BACK = "sent_back"
     COMPLETED = "completed"
     CASE_ADVANCED = "case_advanced"
 
@@ -62,6 +64,7 @@ PROP_OUTCOME_FIELD = "outcome_field"
 PROP_OUTCOME_PREFIX = "outcome."
 PROP_SPECIAL = "special_procedure"
 PROP_NOTICE_FIELD = "notice_field"
+PROP_SEND_BACK_TO = "send_back_to"
 DEFAULT_NOTICE_FIELD = "expected_duration_wd"
 DELIVERY_METHODS = ("window", "post", "electronic")
 
@@ -72,6 +75,7 @@ PAYLOAD_FIELDS: dict[Meaning, tuple[tuple[str, bool], ...]] = {
     Meaning.DENIED: (("deny_reason", False), ("refuse_reason", False)),
     Meaning.EXTENSION_REQUESTED: (("extension_days", True), ("extension_reason", True)),
     Meaning.DELIVERED: (("delivery_method", False), ("delivered_on", False), ("recipient", False)),
+    Meaning.SENT_BACK: (("send_back_reason", True),),
 }
 # Meanings that exclude each other on one completion.
 EXCLUSIVE = frozenset(
@@ -84,6 +88,7 @@ EXCLUSIVE = frozenset(
         Meaning.EXTENSION_REQUESTED,
         Meaning.EXTENSION_APPROVED,
         Meaning.EXTENSION_REFUSED,
+        Meaning.SENT_BACK,
     }
 )
 
@@ -199,6 +204,15 @@ class Withdrawn(CaseEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SentBack(CaseEvent):
+    """退回: the step ``task`` returned the case to the earlier step ``to_step`` (``send_back_to``)."""
+
+    kind: ClassVar[EventKind] = EventKind.SENT_BACK
+    to_step: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Completed(CaseEvent):
     kind: ClassVar[EventKind] = EventKind.COMPLETED
     end_event: str | None = None
@@ -229,6 +243,7 @@ EVENT_TYPES: tuple[type[CaseEvent], ...] = (
     Decided,
     Delivered,
     Withdrawn,
+    SentBack,
     Completed,
     CaseAdvanced,
 )
@@ -314,7 +329,9 @@ def _date(value: Any) -> date | None:
     return None
 
 
-def _meaning_event(meaning: Meaning, task: str, data: Mapping[str, Any], deemed: bool) -> CaseEvent | None:
+def _meaning_event(
+    meaning: Meaning, task: str, data: Mapping[str, Any], deemed: bool, properties: Mapping[str, str]
+) -> CaseEvent | None:
     if meaning is Meaning.ACCEPTED:
         return Accepted(task=task, deemed=deemed)
     if meaning is Meaning.CORRECTION_REQUESTED:
@@ -340,6 +357,10 @@ def _meaning_event(meaning: Meaning, task: str, data: Mapping[str, Any], deemed:
         return ExtensionApproved(task=task, opinion=_text(data, "extension_opinion"))
     if meaning is Meaning.EXTENSION_REFUSED:
         return ExtensionRefused(task=task, opinion=_text(data, "extension_opinion"))
+    if meaning is Meaning.SENT_BACK:
+        return SentBack(
+            task=task, to_step=properties.get(PROP_SEND_BACK_TO, ""), reason=_text(data, "send_back_reason")
+        )
     if meaning is Meaning.DELIVERED:
         method = data.get("delivery_method")
         return Delivered(
@@ -393,7 +414,7 @@ def translate(
     events: list[CaseEvent] = list(first)
     if completed_task is not None:
         for meaning in declared_meanings(task_properties or {}, data):
-            event = _meaning_event(meaning, completed_task, data, deemed)
+            event = _meaning_event(meaning, completed_task, data, deemed, task_properties or {})
             if event is not None:
                 events.append(event)
     if message == "supplement":

@@ -27,6 +27,7 @@ from engine.events import (
     PROP_NOTICE_FIELD,
     PROP_OUTCOME_FIELD,
     PROP_OUTCOME_PREFIX,
+    PROP_SEND_BACK_TO,
     PROP_SPECIAL,
     Meaning,
     split_meanings,
@@ -191,6 +192,48 @@ def _check_meanings(element: str, props: dict[str, str], form: Mapping[str, Any]
                 )
 
 
+# Steps a case may not be sent back to: once accepted, acceptance is over — the one-time notice of
+# everything missing belonged to it (行政许可法 第三十二条), so no later step may reopen it.
+NO_RETURN_TO = frozenset({Meaning.ACCEPTED, Meaning.CORRECTION_REQUESTED, Meaning.REFUSED})
+
+
+def _check_send_backs(tasks: dict[tuple[str, str], dict[str, str]]) -> Iterable[Problem]:
+    """``sent_back`` needs ``send_back_to`` naming an earlier user task of the same process that a
+    case may lawfully return to; a step after the decision (delivery) cannot send a case back."""
+    for (process, element), props in tasks.items():
+        meanings = task_meanings(props)
+        target = props.get(PROP_SEND_BACK_TO)
+        if Meaning.SENT_BACK not in meanings:
+            if target:
+                yield Problem(element, f"{PROP_SEND_BACK_TO} is given but no outcome means 'sent_back'")
+            continue
+        if not target:
+            yield Problem(
+                element, f"meaning 'sent_back' needs {PROP_SEND_BACK_TO} (the step the case returns to)"
+            )
+            continue
+        if target == element:
+            yield Problem(
+                element, f"{PROP_SEND_BACK_TO}={target!r}: a step cannot send a case back to itself"
+            )
+            continue
+        target_props = tasks.get((process, target))
+        if target_props is None:
+            yield Problem(
+                element, f"{PROP_SEND_BACK_TO}={target!r} is not a user task of process {process!r}"
+            )
+            continue
+        barred = sorted(m.value for m in task_meanings(target_props) & NO_RETURN_TO)
+        if barred:
+            yield Problem(
+                element,
+                f"{PROP_SEND_BACK_TO}={target!r}: a case cannot be sent back to acceptance ({', '.join(barred)}) "
+                "once accepted (行政许可法 第三十二条)",
+            )
+        if Meaning.DELIVERED in meanings:
+            yield Problem(element, "a step after the decision (it records delivery) cannot send a case back")
+
+
 def _check_call_activity(element: str, props: dict[str, str]) -> Iterable[Problem]:
     if props.get(PROP_SPECIAL) and props.get("time_limit_wd") in (None, ""):
         yield Problem(
@@ -214,6 +257,7 @@ def lint_specs(
     problems: list[Problem] = []
     meanings: set[Meaning] = set()
     main_process: str | None = None
+    user_tasks: dict[tuple[str, str], dict[str, str]] = {}
     for proc in specs:
         main_process = main_process or getattr(proc, "name", None)
         for ts in proc.task_specs.values():
@@ -233,6 +277,7 @@ def lint_specs(
                     problems.append(Problem(element, f"no form file {element}.json for this user task"))
                 problems.extend(_check_meanings(element, props, form_map.get(f"{element}.json")))
                 meanings |= task_meanings(props)
+                user_tasks[(str(getattr(proc, "name", "")), element)] = props
             elif type(ts).__name__ in CALL_ACTIVITY_TYPES:
                 problems.extend(_check_call_activity(element, props))
             for condition in _conditions(ts):
@@ -248,6 +293,7 @@ def lint_specs(
                 timer_msg = _timer_problem(event_definition.expression)
                 if timer_msg:
                     problems.append(Problem(element, timer_msg))
+    problems.extend(_check_send_backs(user_tasks))
     if Meaning.APPROVED in meanings and Meaning.DELIVERED not in meanings and main_process:
         problems.append(
             Problem(

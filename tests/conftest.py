@@ -102,6 +102,7 @@ def app(database_url, tmp_path_factory):
 KEEP_TABLES = {
     "department",
     "user_account",
+    "user_role",
     "api_token",
     "service_item",
     "process_version",
@@ -121,6 +122,21 @@ def clean_cases(request):
 
 def delete_case_data(app) -> None:
     empty_case_tables(app)
+
+
+def delete_test_users(like: str) -> None:
+    """Remove the users a test created (username LIKE ``like``) with what refers to them: sessions,
+    tokens, grants. Call after ``empty_case_tables`` (audit rows and cases name users too)."""
+    from sqlalchemy import delete, select
+
+    from app.models import ApiToken, Session, User, UserRole, UserSession
+
+    ids = list(Session.scalars(select(User.id).where(User.username.like(like, escape="\\"))))
+    if ids:
+        for model in (UserSession, ApiToken, UserRole):
+            Session.execute(delete(model).where(model.user_id.in_(ids)))
+        Session.execute(delete(User).where(User.id.in_(ids)))
+    Session.commit()
 
 
 def empty_case_tables(app) -> None:

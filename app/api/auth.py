@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from app.api import bp
 from app.api.common import bearer_token, current_actor, load_body
 from app.api.schemas import PasswordChange, TokenRequest, TokenResponse
 from app.security import client_address
-from app.services.auth import issue_token, revoke_token
+from app.services import users
+from app.services.auth import authenticate_for_change, issue_token, revoke_token
 from app.services.context import ctx
-from app.services.credentials import change_password
-from app.services.errors import Unauthorized
+from app.services.errors import Unauthorized, ValidationFailed
+from app.services.i18n import N_
 
 
 @bp.post("/auth/token")
@@ -55,17 +56,25 @@ def delete_token():
 
 @bp.post("/auth/password")
 def post_password():
-    """Change the caller's password; every session and bearer token of the caller ends (this one too).
+    """Change one's own password; every session and bearer token of the user ends (this one too).
+    With a bearer token the token says who; without one (after an administrator's reset no token is
+    issued until the password is changed) give ``username`` and the current password.
     ---
     post:
       tags: [auth]
+      security: [{bearer: []}, {}]
       requestBody: {content: {application/json: {schema: PasswordChange}}}
       responses:
         204: {description: changed; every token and session of the user is revoked}
         401: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
-    actor = current_actor()
     body = load_body(PasswordChange())
-    change_password(actor, body["current_password"], body["new_password"], client=client_address())
+    if request.headers.get("Authorization"):
+        actor = current_actor()
+    else:
+        if not body["username"]:
+            raise ValidationFailed(N_("请填写用户名"), [{"field": "username", "message": N_("必填")}])
+        actor = authenticate_for_change(body["username"], body["current_password"], client=client_address())
+    users.change_own_password(actor, body["current_password"], body["new_password"], client=client_address())
     return "", 204

@@ -10,6 +10,7 @@ from app.api.schemas import DayUpdate
 from app.services import calendar as calendar_service
 from app.services.clocks import unconfirmed_open_cases
 from app.services.errors import ValidationFailed
+from app.services.i18n import t
 
 
 def _date_arg(name: str) -> date:
@@ -18,7 +19,7 @@ def _date_arg(name: str) -> date:
         return date.fromisoformat(raw or "")
     except ValueError as exc:
         raise ValidationFailed(
-            f"参数 {name} 必须是 YYYY-MM-DD / {name} must be a date",
+            t("参数 %(name)s 必须是 YYYY-MM-DD", name=name),
             [{"field": name, "message": f"not a date: {raw!r}"}],
         ) from exc
 
@@ -27,7 +28,12 @@ def _in_range(cal, *days: date) -> None:
     for d in days:
         if not (cal.first_year <= d.year <= cal.last_year):
             raise ValidationFailed(
-                f"日期 {d} 超出日历范围 {cal.first_year}–{cal.last_year} / out of range",
+                t(
+                    "日期 %(d)s 超出日历范围 %(first_year)s–%(last_year)s",
+                    d=d,
+                    first_year=cal.first_year,
+                    last_year=cal.last_year,
+                ),
                 [{"field": "date", "message": f"{d} outside {cal.first_year}..{cal.last_year}"}],
             )
 
@@ -57,7 +63,7 @@ def calendar_year(year: int):
     cal = calendar_service.get_calendar()
     if not (cal.first_year <= year <= cal.last_year):
         raise ValidationFailed(
-            f"年份 {year} 超出范围 / year out of range",
+            t("年份 %(year)s 超出范围", year=year),
             [{"field": "year", "message": f"{cal.first_year}..{cal.last_year}"}],
         )
     return jsonify(calendar_service.year_view(year))
@@ -78,7 +84,7 @@ def calendar_set_day(day: str):
         d = date.fromisoformat(day)
     except ValueError as exc:
         raise ValidationFailed(
-            "日期格式 YYYY-MM-DD / date must be YYYY-MM-DD",
+            t("日期格式 YYYY-MM-DD"),
             [{"field": "date", "message": f"not a date: {day!r}"}],
         ) from exc
     _in_range(calendar_service.get_calendar(), d)
@@ -105,7 +111,7 @@ def calendar_import():
     payload = request.get_json(silent=True)
     if payload is None:
         raise ValidationFailed(
-            "请求体必须是 JSON 或 CSV / body must be JSON or CSV",
+            t("请求体必须是 JSON 或 CSV"),
             [{"field": "(body)", "message": "invalid body"}],
         )
     return jsonify(calendar_service.import_year(actor, payload))
@@ -127,7 +133,7 @@ def calendar_add_workdays():
     days = request.args.get("days", type=int)
     if days is None or days < 0 or days > 3650:
         raise ValidationFailed(
-            "days 必须是 0–3650 的整数 / days must be 0..3650",
+            t("days 必须是 0–3650 的整数"),
             [{"field": "days", "message": "integer 0..3650"}],
         )
     cal = calendar_service.get_calendar()

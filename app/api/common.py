@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError
 
 from app.services.auth import Actor, actor_from_token
 from app.services.errors import Unauthorized, ValidationFailed
+from app.services.i18n import t
 from app.services.sessions import check_session
 
 
@@ -24,9 +25,9 @@ def current_actor() -> Actor:
         # so a forged cross-site form can never act through the session cookie.
         actor = check_session(session["sid"]).actor
         if actor is None:
-            raise Unauthorized("会话已失效 / session expired", code="bad_session")
+            raise Unauthorized(t("会话已失效"), code="bad_session")
     else:
-        raise Unauthorized("需要登录 / authentication required", code="no_credentials")
+        raise Unauthorized(t("需要登录"), code="no_credentials")
     g.actor = actor
     return actor
 
@@ -55,7 +56,7 @@ def load_body(schema: Schema) -> dict[str, Any]:
     payload = request.get_json(silent=True)
     if payload is None:
         raise ValidationFailed(
-            "请求体必须是 JSON 对象 / the body must be a JSON object",
+            t("请求体必须是 JSON 对象"),
             [{"field": "(body)", "message": "invalid or missing JSON"}],
             code="bad_json",
         )
@@ -64,7 +65,7 @@ def load_body(schema: Schema) -> dict[str, Any]:
     except ValidationError as exc:
         details = flatten(exc.messages)
         raise ValidationFailed(
-            "请求有误 / invalid request: " + ", ".join(d["field"] for d in details), details
+            t("请求有误：%(fields)s", fields=", ".join(d["field"] for d in details)), details
         ) from exc
 
 

@@ -19,17 +19,76 @@ class TokenRequest(Strict):
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
 
 
-class PasswordChange(Strict):
-    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
-    new_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+class GrantOut(Schema):
+    role = fields.String(
+        metadata={
+            "description": "applicant | clerk | window | reviewer | decider | head | supervisor | designer | admin"
+        }
+    )
+    department = fields.String(
+        allow_none=True, metadata={"description": "department code (none for applicants)"}
+    )
 
 
 class UserOut(Schema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
-    role = fields.String()
+    role = fields.String(metadata={"description": "the primary role (the first of roles)"})
     department_code = fields.String(allow_none=True)
+    roles = fields.Method("_roles", metadata={"description": "every role-in-department grant"})
+    email = fields.String(allow_none=True)
+    active = fields.Boolean()
+    must_change_password = fields.Boolean()
+
+    def _roles(self, obj):
+        grants = getattr(obj, "grants", None)
+        if grants and not isinstance(grants[0], tuple):
+            return [{"role": g.role, "department": g.department_code} for g in grants]
+        return [{"role": r, "department": d} for r, d in (grants or ())]
+
+
+class GrantIn(Strict):
+    role = fields.String(required=True)
+    department = fields.String(allow_none=True, load_default=None)
+
+
+class UserCreate(Strict):
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    email = fields.String(allow_none=True)
+    roles = fields.List(fields.Nested(GrantIn), required=True)
+    must_change_password = fields.Boolean(load_default=False)
+
+
+class UserPatch(Strict):
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    roles = fields.List(fields.Nested(GrantIn))
+    active = fields.Boolean()
+
+
+class PasswordReset(Strict):
+    password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class PasswordChange(Strict):
+    # With a bearer token the token says who; without one (a reset password gets no token) the username.
+    username = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    current_password = fields.String(required=True, validate=validate.Length(max=256))
+    new_password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class DepartmentOut(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    level = fields.String(metadata={"description": "province | city | county | centre"})
+    parent = fields.String(allow_none=True, metadata={"description": "code of the department one level up"})
+    short_name = fields.String(metadata={"description": "机关代字 used in document numbers"})
+    header = fields.String(metadata={"description": "the authority as written on its documents"})
+    has_seal = fields.Boolean()
 
 
 class TokenResponse(Schema):

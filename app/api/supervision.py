@@ -11,6 +11,7 @@ from app.api.schemas import Strict
 from app.models import utcnow
 from app.services import alerts, cockpit, notify, supervision
 from app.services.errors import ValidationFailed
+from app.services.i18n import t
 from app.services.workdays import today
 
 
@@ -40,7 +41,7 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
         value = lo - 1
     if not lo <= value <= hi:
         raise ValidationFailed(
-            f"参数 {name} 应为 {lo}–{hi} 的整数 / {name} must be an integer {lo}..{hi}",
+            t("参数 %(name)s 应为 %(lo)s–%(hi)s 的整数", name=name, lo=lo, hi=hi),
             [{"field": name, "message": f"integer {lo}..{hi}"}],
         )
     return value

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import audit, backup, calendar, catalogue, db, demo, scheduler, sms, users
+    from app.cli import audit, backup, calendar, catalogue, db, demo, org, scheduler, sms, users
 
     app.cli.add_command(db.db_group)
     app.cli.add_command(demo.seed)
@@ -20,3 +20,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(calendar.command)
     app.cli.add_command(scheduler.command)
     app.cli.add_command(sms.command)
+    app.cli.add_command(org.command)

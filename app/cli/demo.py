@@ -8,13 +8,16 @@ from flask import current_app
 from app.services.calendar import seed_from_package
 from app.services.catalogue import load_catalogue
 from app.services.errors import DomainError
+from app.services.org import load_departments
 from app.services.users import seed_demo_users
 
 
 def _seed_reference_data() -> None:
     years = seed_from_package()
+    depts = load_departments(None)
     slugs = load_catalogue()
     click.echo(f"calendar years seeded: {years[0]}–{years[-1]}" if years else "calendar: already seeded")
+    click.echo(f"departments loaded or updated: {', '.join(depts) or '(unchanged)'}")
     click.echo(f"catalogue: {', '.join(slugs)}")
 
 

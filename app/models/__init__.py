@@ -2,11 +2,20 @@
 
 from app.models.base import Base, Session, bind_session, make_engine, utcnow
 from app.models.calendar import CalendarDay, CalendarYear
-from app.models.case import AuditEvent, Case, CaseDocument, CaseNotice, CaseTask, Material
+from app.models.case import (
+    AuditEvent,
+    Case,
+    CaseDocument,
+    CaseNotice,
+    CaseTask,
+    DocumentSequence,
+    Material,
+)
 from app.models.catalogue import ProcessVersion, ServiceItem
-from app.models.org import ROLES, ApiToken, Department, User, UserSession
+from app.models.org import LEVELS, ROLES, ApiToken, Department, User, UserRole, UserSession
 
 __all__ = [
+    "LEVELS",
     "ROLES",
     "ApiToken",
     "AuditEvent",
@@ -18,11 +27,13 @@ __all__ = [
     "Case",
     "CaseTask",
     "Department",
+    "DocumentSequence",
     "Material",
     "ProcessVersion",
     "ServiceItem",
     "Session",
     "User",
+    "UserRole",
     "UserSession",
     "bind_session",
     "make_engine",
@@ -30,4 +41,11 @@ __all__ = [
 ]
 from app.models.designer import CaseMigration, ProcessDraft, ProcessVersionItem  # noqa: E402, F401
 from app.models.portal import ApplicantProfile, MobileVerification, OutboundMessage, SmsOutbox, WindowIntake  # noqa: E402, F401
-from app.models.supervision import Alert, DepartmentCard, Notification, SchedulerLease, SupervisionOrder  # noqa: E402, F401
+from app.models.supervision import (  # noqa: E402, F401
+    Alert,
+    DepartmentCard,
+    Notification,
+    SchedulerLease,
+    SupervisionEscalation,
+    SupervisionOrder,
+)

@@ -208,3 +208,14 @@ class CaseNotice(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("case_document.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DocumentSequence(Base):
+    """The last number used for one kind of document of one department in one year (文号序列)."""
+
+    __tablename__ = "document_sequence"
+
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -25,6 +25,8 @@ class ServiceItem(Base):
     promised_wd: Mapped[int]
     definition: Mapped[dict[str, Any]]  # the whole item.yaml, for the service guide
     current_version: Mapped[str | None] = mapped_column(String(16), default=None)
+    # an administrator may stop new applications (the guide stays; running cases go on)
+    accepting: Mapped[bool] = mapped_column(default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -66,13 +66,37 @@ class SupervisionOrder(Base):
     reply: Mapped[str | None] = mapped_column(Text, default=None)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     replied_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the level the order sits at now: 0 = the responsible department, n = n escalations up the chain;
+    # escalated_to is the department that must answer now, reply_due its deadline
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_to: Mapped[str | None] = mapped_column(ForeignKey("department.code"), default=None)
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case = relationship("Case", lazy="joined")
+    escalations: Mapped[list[SupervisionEscalation]] = relationship(
+        lazy="selectin", order_by="SupervisionEscalation.level", viewonly=True
+    )
 
     __table_args__ = (Index("ix_supervision_order_state_due", "state", "reply_due"),)
+
+
+class SupervisionEscalation(Base):
+    """One step of an order up the chain: from the department that missed its reply to its parent."""
+
+    __tablename__ = "supervision_escalation"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("supervision_order.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int]  # 1 = the first escalation
+    from_department: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    to_department: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    missed_due: Mapped[date]  # the reply deadline the lower level missed
+    reply_due: Mapped[date]  # the new level's own reply deadline
+    reply_due_confirmed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("order_id", "level"),)
 
 
 class DepartmentCard(Base):
@@ -84,7 +108,7 @@ class DepartmentCard(Base):
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
     color: Mapped[str] = mapped_column(String(8))  # yellow | red
     rule: Mapped[str] = mapped_column(String(32))  # red_alert_unresolved | order_escalated
-    source_kind: Mapped[str] = mapped_column(String(8))  # alert | order
+    source_kind: Mapped[str] = mapped_column(String(16))  # alert | order | escalation
     source_id: Mapped[int] = mapped_column(BigId)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), default=None)
     issued_on: Mapped[date]

@@ -26,6 +26,7 @@ from app.services.auth import Actor
 from app.services.catalogue import definition_for
 from app.services.errors import Conflict, DomainError
 from app.services.events import BUS, EventContext
+from app.services.i18n import t
 from app.services.projection import apply_snapshot, case_summary
 from engine.errors import EngineError, MessageNotExpectedError
 from engine.events import CaseEvent, Submitted, Withdrawn, translate
@@ -88,7 +89,9 @@ def engine_error(exc: EngineError) -> DomainError:
         return Conflict(exc.message, code=exc.code)
     if exc.code in ("task_not_ready", "task_unknown"):
         return Conflict(exc.message, code=exc.code)
-    return DomainError(f"流程执行出错：{exc}", details={"element": exc.element}, code="process_error")
+    return DomainError(
+        t("流程执行出错：%(exc)s", exc=exc), details={"element": exc.element}, code="process_error"
+    )
 
 
 @contextmanager

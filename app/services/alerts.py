@@ -16,7 +16,6 @@ from sqlalchemy import Date, String, exists, func, literal, select, true, union_
 from app.models import Alert, AuditEvent, Case, CaseTask, Session
 from app.models.base import UTCDateTime, dialect_insert, table_of
 from app.models.vocab import (
-    CASEWORKER_ROLES,
     CLOSED_STATUSES,
     OPEN_STATUSES,
     OPEN_TASK_STATES,
@@ -28,6 +27,7 @@ from app.services import audit, clocks, notify, supervision
 from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from engine.events import CaseAdvanced, Completed, Withdrawn
 from engine.workcal import local_date
 
@@ -212,18 +212,15 @@ def alerts_query(
 ):
     if state is not None and state not in ("open", "acknowledged", "resolved", "unresolved"):
         raise ValidationFailed(
-            "state 取值无效 / invalid state",
-            [{"field": "state", "message": "open|acknowledged|resolved|unresolved"}],
+            t("状态取值无效"), [{"field": "state", "message": t("须为待处理、已确认、已解除或未解除")}]
         )
     if level is not None and level not in ALERT_LEVELS:
-        raise ValidationFailed(
-            "level 取值无效 / invalid level", [{"field": "level", "message": "yellow|red"}]
-        )
+        raise ValidationFailed(t("级别取值无效"), [{"field": "level", "message": t("须为黄灯或红灯")}])
     stmt = select(Alert)
-    if actor.role not in OVERSIGHT:
-        if actor.role not in CASEWORKER_ROLES:
-            raise Forbidden("无权查看预警 / not allowed to see alerts", code="not_supervisor")
-        stmt = stmt.where(Alert.department_code == actor.department_code)
+    if not actor.is_oversight:
+        if not actor.is_staff:
+            raise Forbidden(t("无权查看预警"), code="not_supervisor")
+        stmt = stmt.where(Alert.department_code.in_(sorted(actor.departments())))
     if state == "unresolved":
         stmt = stmt.where(Alert.state != "resolved")
     elif state:
@@ -274,21 +271,17 @@ def acknowledge_alert(
 ) -> Alert:
     """The responsible department (or a supervisor) acknowledges an alert: it stays open until the subject closes."""
     alert = Session.get(Alert, alert_id)
-    if alert is None:
-        raise NotFound(f"预警 {alert_id} 不存在 / no alert {alert_id}", code="alert_not_found")
-    if actor.role not in OVERSIGHT and not (
-        actor.is_staff and actor.department_code == alert.department_code
-    ):
-        raise NotFound(f"预警 {alert_id} 不存在 / no alert {alert_id}", code="alert_not_found")
+    if alert is None or not (actor.is_oversight or actor.holds_in(alert.department_code)):
+        raise NotFound(t("预警 %(id)s 不存在", id=alert_id), code="alert_not_found")
     if note is not None and (not isinstance(note, str) or len(note) > 1000):
-        raise ValidationFailed(
-            "备注最长 1000 字 / note too long", [{"field": "note", "message": "at most 1000 characters"}]
-        )
+        raise ValidationFailed(t("备注最长 1000 字"), [{"field": "note", "message": t("最长 1000 字")}])
     if alert.state != "open":
-        raise Conflict(
-            f"预警 {alert_id} 已{'确认' if alert.state == 'acknowledged' else '解除'} / alert is {alert.state}",
-            code="alert_not_open",
+        message = (
+            t("预警 %(id)s 已确认", id=alert_id)
+            if alert.state == "acknowledged"
+            else t("预警 %(id)s 已解除", id=alert_id)
         )
+        raise Conflict(message, code="alert_not_open")
     at = now or datetime.now().astimezone()
     alert.state, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", at, actor.id
     alert.note = note or alert.note

@@ -15,19 +15,65 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app.models import CalendarDay, CalendarYear, Session, utcnow
+from app.models import AuditEvent, CalendarDay, CalendarYear, Case, Session, utcnow
+from app.models.vocab import OPEN_STATUSES
 from app.services import audit
 from app.services.auth import Actor
 from app.services.clocks import recompute_open_clocks
 from app.services.errors import Forbidden, ValidationFailed
+from app.services.i18n import N_, t
 from app.services.workdays import get_calendar, invalidate
 
 PACKAGE_SOURCE = "chinese_calendar {version}（国务院办公厅节假日安排通知）"
 
 
+REDATED_LISTED = 500  # case numbers kept in the audit record of one calendar change
+
+
+def _open_deadlines() -> dict[int, tuple[str | None, date | None, date | None]]:
+    rows = Session.execute(
+        select(Case.id, Case.case_no, Case.deadline, Case.statutory_deadline).where(
+            Case.status.in_(OPEN_STATUSES)
+        )
+    ).all()
+    return {r.id: (r.case_no, r.deadline, r.statutory_deadline) for r in rows}
+
+
+def _redated(before: dict[int, tuple[str | None, date | None, date | None]]) -> list[dict[str, Any]]:
+    """Open cases whose deadline or statutory deadline moved, with both dates (for the audit record)."""
+    after = _open_deadlines()
+    out = []
+    for case_id, (case_no, deadline, statutory) in sorted(after.items()):
+        old = before.get(case_id)
+        if old is not None and (old[1], old[2]) != (deadline, statutory):
+            out.append(
+                {
+                    "case_no": case_no,
+                    "deadline_before": old[1].isoformat() if old[1] else None,
+                    "deadline_after": deadline.isoformat() if deadline else None,
+                    "statutory_before": old[2].isoformat() if old[2] else None,
+                    "statutory_after": statutory.isoformat() if statutory else None,
+                }
+            )
+    return out
+
+
+def recent_changes(actor: Actor, limit: int = 20) -> list[AuditEvent]:
+    """The latest imports and day edits, each with the open cases it re-dated."""
+    _require_admin(actor)
+    return list(
+        Session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(("calendar.import", "calendar.day", "calendar.seed")))
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise Forbidden("仅管理员可维护工作日历 / administrators only", code="admin_only")
+    if not actor.is_admin:
+        raise Forbidden(N_("仅管理员可维护工作日历"), code="admin_only")
 
 
 def package_days() -> tuple[dict[date, tuple[bool, str]], set[int], str]:
@@ -115,7 +161,7 @@ def _parse_date(value: Any, field: str, problems: list[dict[str, str]]) -> date 
     try:
         return date.fromisoformat(str(value))
     except (TypeError, ValueError):
-        problems.append({"field": field, "message": f"不是有效日期 YYYY-MM-DD / not a date: {value!r}"})
+        problems.append({"field": field, "message": t("不是有效日期 YYYY-MM-DD")})
         return None
 
 
@@ -141,19 +187,15 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
             doc["year"] = (rows[0].get("date") or "")[:4]
         payload = doc
     if not isinstance(payload, dict):
-        raise ValidationFailed(
-            "导入内容必须是对象 / import must be an object", [{"field": "(body)", "message": "not an object"}]
-        )
+        raise ValidationFailed(t("导入内容必须是对象"), [{"field": "(body)", "message": "not an object"}])
     try:
         year = int(payload.get("year"))  # type: ignore[arg-type]  # TypeError is handled below
     except (TypeError, ValueError):
         year = 0
-        problems.append({"field": "year", "message": "必填，四位年份 / required, a four-digit year"})
+        problems.append({"field": "year", "message": t("必填，四位年份")})
     source = str(payload.get("source") or "").strip()
     if not source:
-        problems.append(
-            {"field": "source", "message": "必填：国务院通知文号 / required: the State Council notice"}
-        )
+        problems.append({"field": "source", "message": t("必填：国务院通知文号")})
     days: dict[date, tuple[bool, str]] = {}
     for key, work in (("holidays", False), ("workdays", True)):
         entries = payload.get(key) or []
@@ -181,17 +223,15 @@ def parse_import(payload: Any, fmt: str = "json") -> dict[str, Any]:
                 span = [d] if d else []
             for d in span:
                 if year and d.year != year:
-                    problems.append({"field": field, "message": f"{d} 不在 {year} 年 / not in {year}"})
+                    problems.append({"field": field, "message": t("%(d)s 不在 %(year)s 年", d=d, year=year)})
                 elif d in days and days[d][0] != work:
-                    problems.append(
-                        {"field": field, "message": f"{d} 同时是节假日和工作日 / both holiday and workday"}
-                    )
+                    problems.append({"field": field, "message": t("%(d)s 同时是节假日和工作日", d=d)})
                 else:
                     days[d] = (work, name)
     if year and not any(not w for w, _ in days.values()):
-        problems.append({"field": "holidays", "message": "至少一个节假日 / at least one holiday"})
+        problems.append({"field": "holidays", "message": t("至少一个节假日")})
     if problems:
-        raise ValidationFailed("日历导入有误 / invalid calendar import", problems)
+        raise ValidationFailed(t("日历导入有误"), problems)
     return {"year": year, "source": source, "days": days}
 
 
@@ -201,6 +241,7 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
     doc = parse_import(payload, fmt)
     year, days = doc["year"], doc["days"]
     before = year_view(year)
+    deadlines = _open_deadlines()
     Session.execute(
         delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
     )
@@ -213,6 +254,7 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
     Session.flush()
     invalidate()
     changed = recompute_open_clocks(commit=False)
+    redated = _redated(deadlines)
     audit.record(
         actor,
         "calendar.import",
@@ -224,6 +266,7 @@ def import_year(actor: Actor, payload: Any, fmt: str = "json") -> dict[str, Any]
             "days": len(days),
             "source": doc["source"],
             "cases_redated": changed["cases_changed"],
+            "redated": redated[:REDATED_LISTED],
         },
     )
     Session.commit()
@@ -235,9 +278,10 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict
     _require_admin(actor)
     if not isinstance(is_workday, bool):
         raise ValidationFailed(
-            "is_workday 必须是布尔值 / must be a boolean",
+            t("is_workday 必须是布尔值"),
             [{"field": "is_workday", "message": "must be true or false"}],
         )
+    deadlines = _open_deadlines()
     row = Session.get(CalendarDay, day)
     before = {"is_workday": row.is_workday if row else day.weekday() < 5, "note": row.note if row else None}
     if row is None:
@@ -247,13 +291,19 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None) -> dict
     Session.flush()
     invalidate()
     changed = recompute_open_clocks(commit=False)
+    redated = _redated(deadlines)
     audit.record(
         actor,
         "calendar.day",
         None,
         target=day.isoformat(),
         before=before,
-        after={"is_workday": is_workday, "note": note, "cases_redated": changed["cases_changed"]},
+        after={
+            "is_workday": is_workday,
+            "note": note,
+            "cases_redated": changed["cases_changed"],
+            "redated": redated[:REDATED_LISTED],
+        },
     )
     Session.commit()
     invalidate()

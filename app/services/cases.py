@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.models import AuditEvent, Case, Material, Session, utcnow
-from app.models.vocab import CASEWORKER_ROLES, CLOSED_STATUSES, OVERSIGHT_ROLES, CaseStatus, Role
+from app.models import AuditEvent, Case, Material, Session, User, utcnow
+from app.models.vocab import CLOSED_STATUSES, CaseStatus, Role
 from app.services import intake, receipts
 from app.services.advance import (
     DeliverMessage,
@@ -26,6 +26,7 @@ from app.services.casenumbers import is_valid_case_no, make_case_no
 from app.services.catalogue import definition_for, forms_for, get_item
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.forms import validate_form
+from app.services.i18n import t
 from engine.errors import EngineError
 from engine.events import SpecialProcedureRenotified
 from engine.identity import validate_resident_id, validate_uscc
@@ -45,13 +46,9 @@ def validate_applicant(applicant: Any) -> dict[str, Any]:
     id_no: str = applicant["id_no"] if isinstance(applicant.get("id_no"), str) else ""
     phone = applicant.get("phone")
     if kind not in ("person", "entity"):
-        problems.append(
-            {"field": "applicant.kind", "message": "必须是 person 或 entity / must be person or entity"}
-        )
+        problems.append({"field": "applicant.kind", "message": t("必须是 person 或 entity")})
     if not name or len(name) > 200:
-        problems.append(
-            {"field": "applicant.name", "message": "必填，最长 200 字 / required, at most 200 characters"}
-        )
+        problems.append({"field": "applicant.name", "message": t("必填，最长 200 字")})
     normalised = id_no
     try:
         if kind == "person":
@@ -61,43 +58,47 @@ def validate_applicant(applicant: Any) -> dict[str, Any]:
     except ValueError as exc:
         problems.append({"field": "applicant.id_no", "message": str(exc)})
     if phone not in (None, "") and (not isinstance(phone, str) or not PHONE_RE.match(phone)):
-        problems.append({"field": "applicant.phone", "message": "电话号码格式不正确 / invalid phone number"})
+        problems.append({"field": "applicant.phone", "message": t("电话号码格式不正确")})
     extra = set(applicant) - {"kind", "name", "id_no", "phone"}
     for key in sorted(extra):
-        problems.append({"field": f"applicant.{key}", "message": "不允许的字段 / field not allowed"})
+        problems.append({"field": f"applicant.{key}", "message": t("不允许的字段")})
     if problems:
-        raise ValidationFailed("申请人信息有误 / invalid applicant", problems)
+        raise ValidationFailed(t("申请人信息有误"), problems)
     return {"kind": kind, "name": name, "id_no": normalised, "phone": phone or None}
 
 
 def can_view(actor: Actor, case: Case) -> bool:
-    if actor.role in OVERSIGHT_ROLES:
+    """Oversight sees every case; department staff their departments' cases; applicants their own."""
+    if actor.is_oversight:
         return True
-    if actor.role == Role.APPLICANT:
-        return case.applicant_user_id == actor.id
-    if actor.role in CASEWORKER_ROLES:
-        return case.department_code == actor.department_code
-    if actor.role == intake.WINDOW_ROLE:
-        return intake.registered_by_window(actor, case)
-    return False
+    if actor.is_applicant and case.applicant_user_id is not None and case.applicant_user_id == actor.id:
+        return True
+    if intake.registered_by_window(actor, case):
+        return True  # the comprehensive window keeps sight of the cases it registered
+    return actor.holds_in(case.department_code)
+
+
+def may_file_for(actor: Actor, case: Case) -> bool:
+    """The case's applicant, or a clerk of its department acting for them at the window."""
+    return (
+        actor.is_applicant and case.applicant_user_id is not None and case.applicant_user_id == actor.id
+    ) or actor.may_act(Role.CLERK, case.department_code)
 
 
 def submit_application(
     actor: Actor, item_code: str, applicant: Any, data: Any, now: datetime | None = None
 ) -> Case:
     item = get_item(item_code)
-    if actor.role == Role.APPLICANT:
+    if intake.may_file_for_others(actor, item):
+        owner_id = None  # filed at a window (the department's own, or a comprehensive one) for the applicant
+    elif actor.is_applicant:
         owner_id = actor.id
-    elif intake.may_file_for_others(actor, item):
-        owner_id = None  # filed at a window on the applicant's behalf
     else:
-        raise Forbidden(
-            "只有申请人或本部门窗口人员可以提交申请 / only applicants or the department's clerks may file"
-        )
+        raise Forbidden(t("只有申请人或本部门窗口人员可以提交申请"), code="not_allowed")
     if item.current_version is None:
-        raise Conflict(
-            f"事项 {item.code} 尚未部署流程 / item has no deployed process", code="item_not_deployed"
-        )
+        raise Conflict(t("事项 %(code)s 尚未部署流程", code=item.code), code="item_not_deployed")
+    if not item.accepting:
+        raise Conflict(t("事项 %(code)s 已暂停受理新申请", code=item.code), code="item_not_accepting")
     who = validate_applicant(applicant)
     forms = forms_for(item.current_version)
     if data is None:
@@ -149,11 +150,11 @@ def submit_application(
 
 def load_case(case_no: str) -> Case:
     if not is_valid_case_no(case_no):
-        raise NotFound(f"办件编号 {case_no} 格式不正确或不存在 / no case {case_no}", code="case_not_found")
+        raise NotFound(t("办件编号 %(case_no)s 格式不正确或不存在", case_no=case_no), code="case_not_found")
     stmt = select(Case).where(Case.case_no == case_no).options(selectinload(Case.tasks))
     case = Session.scalar(stmt)
     if case is None:
-        raise NotFound(f"办件 {case_no} 不存在 / no case {case_no}", code="case_not_found")
+        raise NotFound(t("办件 %(case_no)s 不存在", case_no=case_no), code="case_not_found")
     return case
 
 
@@ -161,8 +162,19 @@ def get_case(actor: Actor, case_no: str) -> Case:
     case = load_case(case_no)
     if not can_view(actor, case):
         # Same answer as a missing case: no probing of other people's case numbers.
-        raise NotFound(f"办件 {case_no} 不存在 / no case {case_no}", code="case_not_found")
+        raise NotFound(t("办件 %(case_no)s 不存在", case_no=case_no), code="case_not_found")
     return case
+
+
+def people_of(case: Case, extra: list[Any] | None = None) -> dict[int, str]:
+    """Display names of the people who worked the case (and of ``extra`` user ids)."""
+    ids = {t.completed_by_id for t in case.tasks} | {t.assignee_id for t in case.tasks}
+    ids |= {i for i in extra or [] if isinstance(i, int)}
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = Session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 def case_history(case: Case) -> list[AuditEvent]:
@@ -175,11 +187,8 @@ def submit_supplement(actor: Actor, case_no: str, data: Any, now: datetime | Non
     """The applicant's corrected materials (补正): the case returns to acceptance."""
     with all_or_nothing():
         case = get_case(actor, case_no)
-        if not (
-            (actor.role == Role.APPLICANT and case.applicant_user_id == actor.id)
-            or (actor.role == Role.CLERK and actor.department_code == case.department_code)
-        ):
-            raise Forbidden("只有申请人或本部门窗口人员可以补正材料")
+        if not may_file_for(actor, case):
+            raise Forbidden(t("只有申请人或本部门窗口人员可以补正材料"), code="not_allowed")
         if case.waiting_for != "supplement":
             raise Conflict(f"办件 {case_no} 当前无需补正", code="not_correcting")
         forms = forms_for(case.process_version)
@@ -195,14 +204,11 @@ def withdraw_application(actor: Actor, case_no: str, reason: Any, now: datetime 
     """撤回申请: the applicant (or the window on their behalf) withdraws before a decision is made."""
     with all_or_nothing():
         case = get_case(actor, case_no)
-        if not (
-            (actor.role == Role.APPLICANT and case.applicant_user_id == actor.id)
-            or (actor.role == Role.CLERK and actor.department_code == case.department_code)
-        ):
-            raise Forbidden("只有申请人或本部门窗口人员可以撤回申请")
+        if not may_file_for(actor, case):
+            raise Forbidden(t("只有申请人或本部门窗口人员可以撤回申请"), code="not_allowed")
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
             raise ValidationFailed(
-                "请填写撤回理由（最长 1000 字）", [{"field": "reason", "message": "必填，最长 1000 字"}]
+                t("请填写撤回理由（最长 1000 字）"), [{"field": "reason", "message": t("必填，最长 1000 字")}]
             )
         if case.decided_on is not None or case.status in CLOSED_STATUSES:
             raise Conflict(f"办件 {case_no} 已作出决定或已办结，不能撤回", code="already_decided")
@@ -219,18 +225,18 @@ def renotify_special_procedure(
     """
     with all_or_nothing():
         case = get_case(actor, case_no)
-        if actor.role not in (Role.REVIEWER, Role.DECIDER) or actor.department_code != case.department_code:
+        if not actor.holds_in(case.department_code, Role.REVIEWER, Role.DECIDER):
             raise Forbidden(
-                "只有本部门审查或决定人员可以再次书面告知特殊程序所需时间", code="not_responsible"
+                t("只有本部门审查或决定人员可以再次书面告知特殊程序所需时间"), code="not_responsible"
             )
         if case.status != CaseStatus.SPECIAL_PROCEDURE:
             raise Conflict(f"办件 {case_no} 当前不在特殊程序中", code="no_special_procedure")
         if isinstance(notified_wd, bool) or not isinstance(notified_wd, int):
             raise ValidationFailed(
-                "所需时间必须是整数个工作日", [{"field": "notified_wd", "message": "整数"}]
+                t("所需时间必须是整数个工作日"), [{"field": "notified_wd", "message": t("整数")}]
             )
         if not isinstance(reason, str):
-            raise ValidationFailed("请写明理由", [{"field": "reason", "message": "必填"}])
+            raise ValidationFailed(t("请写明理由"), [{"field": "reason", "message": t("必填")}])
         open_codes = [
             s["code"] for s in (case.clock_inputs or {}).get("special", []) if s.get("stopped_on") is None
         ]

@@ -10,13 +10,15 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from app.models import Department, ProcessVersion, ServiceItem, Session
-from app.services import audit
+from app.models import ProcessVersion, ServiceItem, Session
+from app.services import audit, org
 from app.services.auth import Actor
 from app.services.context import ctx
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.services.forms import read_forms
+from app.services.i18n import t
 from app.services.itemcheck import check_item
+from app.services.org import department_codes, ensure_departments, read_departments_file
 from engine.definitions import (
     ProcessDefinition,
     UserTaskDef,
@@ -26,14 +28,6 @@ from engine.definitions import (
 )
 from engine.errors import EngineError
 from engine.events import Meaning
-
-DEPARTMENTS = {
-    "admin": ("行政审批服务局", "Administrative Approval Bureau"),
-    "env": ("生态环境局", "Ecology and Environment Bureau"),
-    # 《道路运输条例》第二十四条: ordinary road freight is licensed at county level (a district here).
-    "transport": ("湖里区交通运输局", "Huli District Transport Bureau"),
-    "centre": ("政务服务中心", "Government Service Centre"),  # comprehensive windows (综合窗口)
-}
 
 REQUIRED_KEYS = ("code", "slug", "process_id", "name", "department", "kind", "limits", "materials")
 KINDS = ("promised", "immediate")
@@ -49,7 +43,7 @@ class ItemCheck:
     version: str | None = None
 
 
-def read_item_yaml(folder: Path) -> dict[str, Any]:
+def read_item_yaml(folder: Path, departments: dict[str, str] | None = None) -> dict[str, Any]:
     path = folder / "item.yaml"
     try:
         item = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -62,7 +56,7 @@ def read_item_yaml(folder: Path) -> dict[str, Any]:
     missing = [k for k in REQUIRED_KEYS if k not in item]
     if missing:
         raise DomainError(f"{path}: missing keys {', '.join(missing)}", code="item_invalid")
-    problems = item_problems(item)
+    problems = item_problems(item, departments)
     if problems:
         raise DomainError(f"{path}: " + "; ".join(problems), details=problems, code="item_invalid")
     return item
@@ -80,8 +74,12 @@ def _bilingual(value: Any, where: str) -> list[str]:
     ]
 
 
-def item_problems(item: dict[str, Any]) -> list[str]:
-    """What is wrong with an item.yaml's shape, each naming its key (empty: fine)."""
+def item_problems(item: dict[str, Any], departments: dict[str, str] | None = None) -> list[str]:
+    """What is wrong with an item.yaml's shape, each naming its key (empty: fine).
+
+    ``departments`` maps department codes to their level (default: the organisation data file); the
+    item's ``authority_level``, where given, must be its department's level.
+    """
     out = _bilingual(item["name"], "name")
     for key in ("fees",):
         if key in item:
@@ -98,8 +96,14 @@ def item_problems(item: dict[str, Any]) -> list[str]:
                 out.append(f"{key}[{i}] must be a mapping with a code")
                 continue
             out += _bilingual(entry.get("name"), f"{key}[{i}].name")
-    if item["department"] not in DEPARTMENTS:
-        out.append(f"department {item['department']!r} is not one of {', '.join(DEPARTMENTS)}")
+    known = departments if departments is not None else _file_departments()
+    if item["department"] not in known:
+        out.append(f"department {item['department']!r} is not one of {', '.join(sorted(known))}")
+    elif item.get("authority_level") and item["authority_level"] != known[item["department"]]:
+        out.append(
+            f"authority_level {item['authority_level']!r} is not the level of department "
+            f"{item['department']!r} ({known[item['department']]})"
+        )
     if item["kind"] not in KINDS:
         out.append(f"kind {item['kind']!r} is not one of {', '.join(KINDS)}")
     limits = item["limits"]
@@ -188,9 +192,9 @@ def design_warnings(
 
 
 def check_item_folder(
-    folder: Path, forms_dir: Path
+    folder: Path, forms_dir: Path, departments: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], ProcessDefinition, dict[str, Any]]:
-    item = read_item_yaml(folder)
+    item = read_item_yaml(folder, departments)
     forms = read_forms(forms_dir, item["slug"])
     files = read_process_files(folder)
     definition = parse_definition(item["slug"], item["process_id"], files, forms)
@@ -210,7 +214,7 @@ def validate_processes(processes_dir: Path | None = None, forms_dir: Path | None
         except (DomainError, EngineError) as exc:
             results.append(ItemCheck(folder.name, False, [str(exc)]))
             continue
-        fields = check_item(item, set(DEPARTMENTS))  # the designer's item form applies the same checks
+        fields = check_item(item, department_codes())  # the designer's item form applies the same checks
         errors = [f"item.yaml {f.element_id}: {f.message}" for f in fields if f.severity == "error"]
         warnings = [str(w) for w in definition.warnings] + design_warnings(item, definition)
         warnings += [f"item.yaml {f.element_id}: {f.message}" for f in fields if f.severity == "warning"]
@@ -218,15 +222,12 @@ def validate_processes(processes_dir: Path | None = None, forms_dir: Path | None
     return results
 
 
-def ensure_departments() -> None:
-    existing = {d.code: d for d in Session.scalars(select(Department))}
-    for code, (zh, en) in DEPARTMENTS.items():
-        row = existing.get(code)
-        if row is None:
-            Session.add(Department(code=code, name_zh=zh, name_en=en))
-        elif (row.name_zh, row.name_en) != (zh, en):
-            row.name_zh, row.name_en = zh, en
-    Session.flush()
+def _file_departments() -> dict[str, str]:
+    return {d["code"]: d["level"] for d in read_departments_file()}
+
+
+def _db_departments() -> dict[str, str]:
+    return {d.code: d.level for d in org.departments()}
 
 
 def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tuple[ServiceItem, bool]:
@@ -234,7 +235,8 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
 
     Everything is checked before anything is written: an invalid folder raises and changes nothing.
     """
-    item_def, definition, forms = check_item_folder(folder, forms_dir)
+    ensure_departments()
+    item_def, definition, forms = check_item_folder(folder, forms_dir, _db_departments())
     clash = Session.scalar(
         select(ServiceItem.slug).where(
             ServiceItem.code == str(item_def["code"]), ServiceItem.slug != item_def["slug"]
@@ -245,7 +247,6 @@ def deploy_item(folder: Path, forms_dir: Path, actor: Actor | None = None) -> tu
             f"{folder / 'item.yaml'}: code {item_def['code']} is already used by item {clash}",
             code="item_invalid",
         )
-    ensure_departments()
     limits = item_def["limits"]
     item = Session.scalar(select(ServiceItem).where(ServiceItem.slug == item_def["slug"]))
     if item is None:
@@ -349,5 +350,61 @@ def list_items() -> list[ServiceItem]:
 def get_item(code: str) -> ServiceItem:
     item = Session.scalar(select(ServiceItem).where((ServiceItem.code == code) | (ServiceItem.slug == code)))
     if item is None:
-        raise NotFound(f"事项 {code} 不存在 / service item {code} not found", code="item_not_found")
+        raise NotFound(t("事项 %(code)s 不存在", code=code), code="item_not_found")
     return item
+
+
+def item_versions(code: str) -> list[ProcessVersion]:
+    """The deployed versions of an item, newest first (their content is frozen)."""
+    item = get_item(code)
+    return list(
+        Session.scalars(
+            select(ProcessVersion)
+            .where(ProcessVersion.item_id == item.id)
+            .order_by(ProcessVersion.deployed_at.desc())
+        )
+    )
+
+
+def set_accepting(actor: Actor, code: str, accepting: Any) -> ServiceItem:
+    """Open or close an item to new applications (running cases go on; the guide stays readable)."""
+    if not actor.is_admin:
+        raise Forbidden(t("仅管理员可维护事项目录"), code="admin_only")
+    if not isinstance(accepting, bool):
+        raise ValidationFailed(
+            t("accepting 必须是 true 或 false"),
+            [{"field": "accepting", "message": t("必须是 true 或 false")}],
+        )
+    item = get_item(code)
+    if item.accepting != accepting:
+        audit.record(
+            actor,
+            "catalogue.accepting",
+            None,
+            target=item.slug,
+            before={"accepting": item.accepting},
+            after={"accepting": accepting},
+        )
+        item.accepting = accepting
+    Session.commit()
+    return item
+
+
+_STEP_NAMES: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def step_names(version: str) -> dict[str, dict[str, str]]:
+    """Display names {zh, en} of every element of a process version people see: user tasks (the
+    title of their form, else the BPMN name), call activities, events and lanes by role are not here
+    (roles have their own labels). Cached per version (immutable)."""
+    hit = _STEP_NAMES.get(version)
+    if hit is not None:
+        return hit
+    definition = definition_for(version)
+    forms = forms_for(version)
+    out: dict[str, dict[str, str]] = {}
+    for task in definition.user_tasks.values():
+        title = (forms.get(task.form or "") or {}).get("title") or {}
+        zh = task.name or title.get("zh") or task.id
+        out[task.id] = {"zh": zh, "en": title.get("en") or zh}
+    return _STEP_NAMES.setdefault(version, out)

@@ -18,6 +18,7 @@ from app.models.base import UTCDateTime
 from app.models.vocab import OPEN_TASK_STATES, OVERSIGHT_ROLES, TaskState
 from app.services.auth import Actor
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.i18n import N_, t
 from app.services.projection import OPEN_STATUSES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -26,8 +27,8 @@ OVERSIGHT = tuple(OVERSIGHT_ROLES)
 
 
 def require_supervisor(actor: Actor) -> None:
-    if actor.role not in OVERSIGHT:
-        raise Forbidden("仅电子监察人员可查看 / supervisors only", code="not_supervisor")
+    if not actor.is_oversight:
+        raise Forbidden(N_("仅电子监察人员可查看"), code="not_supervisor")
 
 
 def day_start_utc(d: date) -> datetime:
@@ -51,7 +52,7 @@ def month_period(value: str | None, today: date) -> Period:
             first = datetime.strptime(value, "%Y-%m").date()
         except ValueError as exc:
             raise ValidationFailed(
-                "月份格式应为 YYYY-MM / month must be YYYY-MM", [{"field": "month", "message": "YYYY-MM"}]
+                t("月份格式应为 YYYY-MM"), [{"field": "month", "message": "YYYY-MM"}]
             ) from exc
     else:
         first = today.replace(day=1)
@@ -169,7 +170,7 @@ def overdue(
     """Open red cases, the most overdue first."""
     require_supervisor(actor)
     if not 1 <= limit <= 5000 or offset < 0:
-        raise ValidationFailed("分页参数有误 / bad paging", [{"field": "limit", "message": "1..5000"}])
+        raise ValidationFailed(t("分页参数有误"), [{"field": "limit", "message": "1..5000"}])
     where = [_open(), Case.light == "red"]
     if department:
         where.append(Case.department_code == department)
@@ -214,18 +215,14 @@ def trend_buckets(today: date, unit: str, periods: int = 12) -> list[Period]:
         return [
             Period(_add_months(first, -k), _add_months(first, -k + 1)) for k in range(periods - 1, -1, -1)
         ]
-    raise ValidationFailed(
-        "unit 应为 week 或 month / unit must be week or month", [{"field": "unit", "message": "week|month"}]
-    )
+    raise ValidationFailed(t("unit 应为 week 或 month"), [{"field": "unit", "message": "week|month"}])
 
 
 def trends(actor: Actor, today: date, unit: str = "week", periods: int = 12) -> list[dict[str, Any]]:
     """Submitted, completed and on-time counts per week or month (one range scan per measure)."""
     require_supervisor(actor)
     if not 1 <= periods <= 36:
-        raise ValidationFailed(
-            "periods 应为 1–36 / periods must be 1..36", [{"field": "periods", "message": "1..36"}]
-        )
+        raise ValidationFailed(t("periods 应为 1–36"), [{"field": "periods", "message": "1..36"}])
     buckets = trend_buckets(today, unit, periods)
     lo, hi = day_start_utc(buckets[0].start), day_start_utc(buckets[-1].end)
     promised = ServiceItem.promised_wd + Case.extension_wd
@@ -267,14 +264,12 @@ def heatmap(actor: Actor, item_code: str, now: datetime, days: int = 30) -> dict
     """Average time spent per BPMN step (completed: created→completed; open: created→now), in hours."""
     require_supervisor(actor)
     if not 1 <= days <= 366:
-        raise ValidationFailed(
-            "days 应为 1–366 / days must be 1..366", [{"field": "days", "message": "1..366"}]
-        )
+        raise ValidationFailed(t("days 应为 1–366"), [{"field": "days", "message": "1..366"}])
     item = Session.scalar(
         select(ServiceItem).where((ServiceItem.code == item_code) | (ServiceItem.slug == item_code))
     )
     if item is None or item.current_version is None:
-        raise NotFound(f"事项 {item_code} 不存在 / no item {item_code}", code="item_not_found")
+        raise NotFound(t("事项 %(item_code)s 不存在", item_code=item_code), code="item_not_found")
     since = now - timedelta(days=days)
     pg = Session.get_bind().dialect.name == "postgresql"
     end = func.coalesce(CaseTask.completed_at, literal(now.astimezone(UTC), UTCDateTime()))

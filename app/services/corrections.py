@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.models import Material, Session
 from app.services.errors import ValidationFailed
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from engine.events import CorrectionRequested
 
 
@@ -36,8 +37,11 @@ def on_correction_requested(event: CorrectionRequested, ctx: EventContext) -> No
         definition = ctx.case.item.definition or {}
         names = "、".join(_material_name(definition, code) for code in outside)
         raise ValidationFailed(
-            f"一次性告知：第二次及以后的补正只能针对申请人上次补正提交的材料，以下材料应在首次补正通知中一并告知：{names}",
-            [{"field": "deficient_materials", "message": f"不能再要求补正：{names}"}],
+            t(
+                "一次性告知：第二次及以后的补正只能针对申请人上次补正提交的材料，以下材料应在首次补正通知中一并告知：%(names)s",
+                names=names,
+            ),
+            [{"field": "deficient_materials", "message": t("不能再要求补正：%(names)s", names=names)}],
             code="not_one_time_notice",
         )
 

@@ -10,14 +10,20 @@ from app.models import ROLES, Department, Session, User, utcnow
 from app.services import audit
 from app.services.auth import Actor, hash_password, require_valid_password, revoke_user_tokens
 from app.services.errors import NotFound, ValidationFailed
+from app.services.i18n import N_
 from app.services.sessions import revoke_user_sessions
 
 
-def _set_password(user: User, new_password: str) -> dict[str, int]:
+def set_new_password(user: User, new_password: str, *, must_change: bool = False) -> dict[str, int]:
+    """Store a new password (already checked against the policy) and end every session and token.
+
+    ``must_change``: an administrator's temporary password, to be changed by the user at next login.
+    """
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
+    user.must_change_password = must_change
     return {
         "sessions_revoked": revoke_user_sessions(user.id, "password_changed"),
         "tokens_revoked": revoke_user_tokens(user.id),
@@ -30,21 +36,21 @@ def change_password(
     """The user changes their own password; every session and bearer token of theirs ends."""
     user = Session.get(User, actor.id)
     if user is None:
-        raise NotFound("用户不存在 / no such user", code="user_not_found")
+        raise NotFound(N_("用户不存在"), code="user_not_found")
     if not check_password_hash(user.password_hash, current_password or ""):
         raise ValidationFailed(
-            "当前密码不正确 / the current password is wrong",
-            [{"field": "current_password", "message": "当前密码不正确"}],
+            N_("当前密码不正确"),
+            [{"field": "current_password", "message": N_("当前密码不正确")}],
             code="wrong_current_password",
         )
     require_valid_password(new_password, user.username, field="new_password")
     if new_password == current_password:
         raise ValidationFailed(
-            "新密码不能与当前密码相同 / the new password must differ from the current one",
-            [{"field": "new_password", "message": "新密码不能与当前密码相同"}],
+            N_("新密码不能与当前密码相同"),
+            [{"field": "new_password", "message": N_("新密码不能与当前密码相同")}],
             code="password_unchanged",
         )
-    revoked = _set_password(user, new_password)
+    revoked = set_new_password(user, new_password)
     audit.record(
         actor,
         "auth.password_changed",
@@ -61,7 +67,7 @@ def set_password(actor: Actor | None, username: str, new_password: str) -> dict[
     if user is None:
         raise NotFound(f"用户 {username} 不存在 / no user {username}", code="user_not_found")
     require_valid_password(new_password, username)
-    revoked = _set_password(user, new_password)
+    revoked = set_new_password(user, new_password)
     audit.record(actor, "auth.password_set", None, target=f"user:{username}", after=revoked)
     Session.commit()
     return revoked

@@ -11,6 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 
 from app.services.errors import DomainError, NotFound, ValidationFailed
+from app.services.i18n import N_, t
 
 
 def read_forms(forms_dir: Path, slug: str) -> dict[str, Any]:
@@ -50,41 +51,53 @@ def _field_of(error: Any) -> str:
     return ".".join(str(p) for p in path) or "(form)"
 
 
+TYPES = {
+    "string": N_("文字"),
+    "integer": N_("整数"),
+    "number": N_("数字"),
+    "boolean": N_("是或否"),
+    "array": N_("列表"),
+    "object": N_("一组字段"),
+}
+
+
 def _message_of(error: Any) -> str:
-    v = error.validator
+    """The problem in words (Chinese msgids; the pages translate them and name the field by its label)."""
+    v, limit = error.validator, error.validator_value
     if v == "required":
-        return "必填 / required"
+        return t("必填")
     if v == "additionalProperties":
-        return "不允许的字段 / field not allowed"
-    if v == "enum":
-        return f"取值必须是 {error.validator_value} 之一 / must be one of {error.validator_value}"
+        return t("不允许的字段")
+    if v in ("enum", "const"):
+        return t("不是可选的值")
     if v == "type":
-        return f"类型应为 {error.validator_value} / must be of type {error.validator_value}"
-    if v in ("minLength", "minItems"):
-        return f"至少 {error.validator_value} 项 / at least {error.validator_value}"
-    if v in ("maxLength", "maxItems"):
-        return f"至多 {error.validator_value} 项 / at most {error.validator_value}"
-    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return f"超出范围（{v} {error.validator_value}）/ out of range ({v} {error.validator_value})"
+        return t("应为%(type)s", type=TYPES.get(str(limit), N_("其他类型")))
+    if v == "minLength":
+        return t("必填") if limit == 1 else t("至少 %(n)s 个字", n=limit)
+    if v == "maxLength":
+        return t("至多 %(n)s 个字", n=limit)
+    if v == "minItems":
+        return t("至少 %(n)s 项", n=limit)
+    if v == "maxItems":
+        return t("至多 %(n)s 项", n=limit)
+    if v == "uniqueItems":
+        return t("有重复的项")
+    if v in ("minimum", "exclusiveMinimum"):
+        return t("不能小于 %(n)s", n=limit)
+    if v in ("maximum", "exclusiveMaximum"):
+        return t("不能大于 %(n)s", n=limit)
     if v == "pattern":
-        return "格式不正确 / does not have the required format"
+        return t("格式不正确")
     if v == "format":
-        return f"不是有效的 {error.validator_value} / not a valid {error.validator_value}"
-    if v == "const":
-        return "取值不正确 / wrong value"
-    # jsonschema's own messages quote the submitted value: never echo more than a little of it
-    message = error.message
-    return message if len(message) <= 200 else message[:160] + "…"
+        return t("日期格式应为 YYYY-MM-DD") if limit == "date" else t("格式不正确")
+    return t("取值无效")
 
 
 def validate_form(form: Mapping[str, Any], data: Any) -> dict[str, Any]:
     """Validate submitted data against a form. Raises ValidationFailed naming every bad field."""
     schema = form.get("schema") or {}
     if not isinstance(data, Mapping):
-        raise ValidationFailed(
-            "表单数据必须是对象 / form data must be an object",
-            [{"field": "(form)", "message": "not an object"}],
-        )
+        raise ValidationFailed(t("表单数据必须是对象"), [{"field": "(form)", "message": t("必须是对象")}])
     validator = _validator(json.dumps(schema, sort_keys=True))
     details = []
     seen = set()
@@ -96,13 +109,12 @@ def validate_form(form: Mapping[str, Any], data: Any) -> dict[str, Any]:
         seen.add((field, message))
         details.append({"field": field, "message": message})
     if details:
-        fields = ", ".join(d["field"] for d in details)
-        raise ValidationFailed(f"表单有误：{fields} / invalid fields: {fields}", details)
+        raise ValidationFailed(t("表单有误，共 %(n)s 处，请按提示修改", n=len(details)), details)
     return dict(data)
 
 
 def get_form(forms: Mapping[str, Any], name: str) -> dict[str, Any]:
     form = forms.get(name)
     if form is None:
-        raise NotFound(f"form {name} not found", code="form_not_found")
+        raise NotFound(t("表单 %(name)s 不存在", name=name), code="form_not_found")
     return form

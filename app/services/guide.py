@@ -15,7 +15,8 @@ from typing import Any
 from lxml import etree
 
 from app.models import ServiceItem
-from app.services.catalogue import DEPARTMENTS, definition_for, forms_for, get_item, list_items
+from app.services import org
+from app.services.catalogue import definition_for, forms_for, get_item, list_items
 from app.services.context import ctx
 from app.services.errors import NotFound
 from engine.xmlsafe import parse_xml
@@ -49,7 +50,8 @@ FILE_KINDS = ("blank", "sample")
 
 
 def department_name(code: str | None) -> dict[str, str]:
-    zh, en = DEPARTMENTS.get(code or "", (code or "", code or ""))
+    info = org.department(code)
+    zh, en = (info.name_zh, info.name_en) if info else (code or "", code or "")
     return {"zh": zh, "en": en}
 
 

@@ -13,18 +13,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import Select
 
 from app.models import Case, CaseTask, ServiceItem, Session
-from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, TaskState
+from app.models.vocab import TaskState
+from app.services import access
 from app.services.auth import Actor
-from app.services.catalogue import definition_for
+from app.services.catalogue import definition_for, forms_for
 from app.services.errors import ValidationFailed
+from app.services.i18n import t
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIGHTS = ("red", "yellow", "green")
-STAFF_ROLES = tuple(CASEWORKER_ROLES)
 MAX_PER_PAGE = 100
 CASE_NO_PREFIX_RE = re.compile(r"^TB\d{0,17}$", re.IGNORECASE)
 
@@ -69,6 +70,7 @@ class InboxRow:
     item_code: str
     item_name_zh: str
     item_name_en: str
+    process_version: str
 
     @property
     def mine(self) -> bool:
@@ -83,7 +85,7 @@ class InboxPage:
     per_page: int
     filters: InboxFilters
     items: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name_zh, name_en) for the filter
-    steps: list[tuple[str, str]] = field(default_factory=list)  # (bpmn_id, name)
+    steps: list[tuple[str, str, str]] = field(default_factory=list)  # (bpmn_id, name_zh, name_en)
 
     @property
     def pages(self) -> int:
@@ -101,7 +103,7 @@ def parse_filters(args: dict[str, Any]) -> InboxFilters:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            problems.append({"field": key, "message": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"})
+            problems.append({"field": key, "message": t("日期格式应为 YYYY-MM-DD")})
             return None
 
     item_raw = (args.get("item") or "").strip()
@@ -110,15 +112,15 @@ def parse_filters(args: dict[str, Any]) -> InboxFilters:
         if item_raw.isdigit():
             item_id = int(item_raw)
         else:
-            problems.append({"field": "item", "message": "事项无效 / unknown item"})
+            problems.append({"field": "item", "message": t("事项无效")})
     light = (args.get("light") or "").strip() or None
     if light is not None and light not in LIGHTS:
-        problems.append({"field": "light", "message": "灯色无效 / unknown light"})
+        problems.append({"field": "light", "message": t("灯色无效")})
     step = (args.get("step") or "").strip()[:100] or None
     q = (args.get("q") or "").strip()[:100] or None
     filters = InboxFilters(item_id, light, step, _date("from"), _date("to"), q)
     if problems:
-        raise ValidationFailed("筛选条件有误 / invalid filters", problems)
+        raise ValidationFailed(t("筛选条件有误"), problems)
     return filters
 
 
@@ -142,6 +144,7 @@ def _columns() -> Select:
             ServiceItem.code,
             ServiceItem.name_zh,
             ServiceItem.name_en,
+            Case.process_version,
         )
         .select_from(CaseTask)
         .join(Case, Case.id == CaseTask.case_id)
@@ -150,14 +153,7 @@ def _columns() -> Select:
 
 
 def _open_predicate(actor: Actor):
-    return or_(
-        and_(CaseTask.assignee_id == actor.id, CaseTask.state == TaskState.CLAIMED),
-        and_(
-            CaseTask.department_code == actor.department_code,
-            CaseTask.role == actor.role,
-            CaseTask.state == TaskState.READY,
-        ),
-    )
+    return access.open_tasks(actor)
 
 
 def _done_predicate(actor: Actor):
@@ -218,29 +214,29 @@ def _page(
 
 
 def _with_choices(out: InboxPage, actor: Actor) -> InboxPage:
-    items = Session.execute(
-        select(ServiceItem.id, ServiceItem.name_zh, ServiceItem.name_en)
-        .where(ServiceItem.department_code == actor.department_code)
-        .order_by(ServiceItem.code)
-    )
-    out.items = [(int(r[0]), str(r[1]), str(r[2])) for r in items]
-    steps: dict[str, str] = {}
-    for item in Session.scalars(
-        select(ServiceItem).where(ServiceItem.department_code == actor.department_code)
-    ):
+    depts = actor.departments()
+    items = Session.scalars(
+        select(ServiceItem).where(ServiceItem.department_code.in_(depts)).order_by(ServiceItem.code)
+    ).all()
+    out.items = [(item.id, item.name_zh, item.name_en) for item in items]
+    steps: dict[str, tuple[str, str]] = {}
+    for item in items:
         if item.current_version is None:
             continue
+        roles = {r for r, d in actor.staff_grants() if d == item.department_code}
+        forms = forms_for(item.current_version)
         for task in definition_for(item.current_version).user_tasks.values():
-            if task.lane == actor.role:
-                steps.setdefault(task.id, task.name)
-    out.steps = sorted(steps.items())
+            if task.lane in roles:
+                title = (forms.get(task.form or "") or {}).get("title") or {}
+                steps.setdefault(task.id, (title.get("zh") or task.name, title.get("en") or task.name))
+    out.steps = sorted((k, zh, en) for k, (zh, en) in steps.items())
     return out
 
 
 def inbox(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_page: int = 20) -> InboxPage:
     """My claimed tasks and my group's claimable tasks, most urgent first."""
     filters = filters or InboxFilters()
-    if actor.role not in STAFF_ROLES:
+    if not actor.staff_grants():
         return InboxPage([], 0, 1, per_page, filters)
     order = (URGENCY, CaseTask.deadline.is_(None), CaseTask.deadline, CaseTask.created_at, CaseTask.id)
     return _with_choices(
@@ -251,7 +247,7 @@ def inbox(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_
 def done(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_page: int = 20) -> InboxPage:
     """Tasks the actor completed, newest first."""
     filters = filters or InboxFilters()
-    if actor.role not in STAFF_ROLES:
+    if not actor.staff_grants():
         return InboxPage([], 0, 1, per_page, filters)
     order = (CaseTask.completed_at.desc(), CaseTask.id.desc())
     return _with_choices(
@@ -287,13 +283,12 @@ def search_cases(
         ServiceItem.name_en,
     ).join(ServiceItem, ServiceItem.id == Case.item_id)
     count = select(func.count()).select_from(Case)
-    conds = []
-    if actor.role in STAFF_ROLES:
-        conds.append(Case.department_code == actor.department_code)
-    elif actor.role == "applicant":
-        conds.append(Case.applicant_user_id == actor.id)
-    elif actor.role not in OVERSIGHT_ROLES:
-        return CasePage([], 0, 1, per_page)
+    conds: list[Any] = []
+    visible = access.visible_cases(actor)
+    if visible is not None:
+        if not (actor.departments() or actor.is_applicant):
+            return CasePage([], 0, 1, per_page)
+        conds.append(visible)
     term = (q or "").strip().replace("%", "").replace("_", "").replace("\\", "")[:100]
     if term:
         conds.append(

@@ -20,26 +20,26 @@ ID_DOCUMENTS = {"person": "resident_id_card", "entity": "business_licence"}
 
 
 def is_window(actor: Actor) -> bool:
-    return actor.role == WINDOW_ROLE and actor.department_code is not None
+    return bool(actor.departments(Role.WINDOW))
 
 
 def may_file_for_others(actor: Actor, item: ServiceItem) -> bool:
     """The item department's own clerks, and every comprehensive window."""
-    return (actor.role == Role.CLERK and actor.department_code == item.department_code) or is_window(actor)
+    return actor.may_act(Role.CLERK, item.department_code) or is_window(actor)
 
 
 def registered_by_window(actor: Actor, case: Case) -> bool:
     if not is_window(actor):
         return False
     row = Session.get(WindowIntake, case.id)
-    return row is not None and row.department_code == actor.department_code
+    return row is not None and row.department_code in actor.departments(Role.WINDOW)
 
 
 def window_intakes(actor: Actor, limit: int = 50) -> list[Case]:
     """The latest cases registered at the actor's service centre."""
     if not is_window(actor):
         return []
-    ids = select(WindowIntake.case_id).where(WindowIntake.department_code == actor.department_code)
+    ids = select(WindowIntake.case_id).where(WindowIntake.department_code.in_(actor.departments(Role.WINDOW)))
     return list(Session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id.desc()).limit(limit)))
 
 
@@ -51,7 +51,7 @@ def on_submitted(_event: Submitted, ctx: EventContext) -> None:
             WindowIntake(
                 case_id=ctx.case.id,
                 clerk_id=actor.id,
-                department_code=actor.department_code,
+                department_code=sorted(actor.departments(Role.WINDOW))[0],
                 id_document=ID_DOCUMENTS.get(ctx.case.applicant_kind, "other"),
                 id_checked_at=ctx.now,
                 created_at=ctx.now,

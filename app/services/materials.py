@@ -20,10 +20,11 @@ from app.models import Case, Material, Session
 from app.models.vocab import CaseStatus
 from app.services import audit, intake
 from app.services.auth import Actor
-from app.services.cases import get_case
+from app.services.cases import get_case, may_file_for
 from app.services.context import ctx
 from app.services.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from app.services.filesniff import sniff
+from app.services.i18n import t
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -70,25 +71,21 @@ def list_materials(actor: Actor, case_no: str) -> list[Material]:
 
 
 def _may_upload(actor: Actor, case: Case) -> bool:
-    if actor.role == "applicant":
-        return case.applicant_user_id == actor.id
-    if intake.registered_by_window(actor, case):
-        return True
-    return actor.role == "clerk" and actor.department_code == case.department_code
+    return may_file_for(actor, case) or intake.registered_by_window(actor, case)
 
 
 def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream: BinaryIO) -> Material:
     case = get_case(actor, case_no)
     if not _may_upload(actor, case):
         raise Forbidden(
-            "只有申请人或本部门窗口人员可以上传材料 / only the applicant or the department's clerks",
+            t("只有申请人或本部门窗口人员可以上传材料"),
             code="upload_forbidden",
         )
     spec = material_specs(case).get(code)
     if spec is None:
         raise ValidationFailed(
-            "该事项没有这项材料 / unknown material",
-            [{"field": "code", "message": "材料不存在 / unknown material"}],
+            t("该事项没有这项材料"),
+            [{"field": "code", "message": t("材料不存在")}],
         )
     name = os.path.basename((filename or "").replace("\\", "/"))[:255]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -96,8 +93,8 @@ def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream
     if ext not in formats:
         allowed = ", ".join(formats)
         raise ValidationFailed(
-            f"文件格式须为 {allowed} / the file must be one of {allowed}",
-            [{"field": "file", "message": f"格式须为 {allowed} / allowed: {allowed}"}],
+            t("文件格式须为 %(allowed)s", allowed=allowed),
+            [{"field": "file", "message": t("格式须为 %(allowed)s", allowed=allowed)}],
         )
     limit = ctx().settings.max_upload_mb * 1024 * 1024
     root = store_root()
@@ -113,8 +110,8 @@ def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream
                 size += len(chunk)
                 if size > limit:
                     raise PayloadTooLarge(
-                        f"文件超过 {ctx().settings.max_upload_mb} MB / the file exceeds {ctx().settings.max_upload_mb} MB",
-                        [{"field": "file", "message": f"最大 {ctx().settings.max_upload_mb} MB"}],
+                        t("文件超过 %(mb)s MB", mb=ctx().settings.max_upload_mb),
+                        [{"field": "file", "message": t("最大 %(mb)s MB", mb=ctx().settings.max_upload_mb)}],
                     )
                 digest.update(chunk)
                 tmp.write(chunk)
@@ -130,7 +127,7 @@ def upload_material(actor: Actor, case_no: str, code: str, filename: str, stream
     if problem is not None:
         os.unlink(tmp.name)
         raise ValidationFailed(
-            f"文件内容不符合 {ext.upper()} 格式：{problem} / the file's bytes are not a safe {ext.upper()} file",
+            t("文件内容不符合 %(fmt)s 格式：%(problem)s", fmt=ext.upper(), problem=problem),
             [{"field": "file", "message": problem}],
             code="file_content_mismatch",
         )
@@ -170,8 +167,8 @@ def open_material(actor: Actor, case_no: str, material_id: int) -> tuple[Materia
     case = get_case(actor, case_no)
     row = Session.get(Material, material_id)
     if row is None or row.case_id != case.id or not row.sha256:
-        raise NotFound(f"材料 {material_id} 不存在 / no material {material_id}", code="material_not_found")
+        raise NotFound(t("材料 %(material_id)s 不存在", material_id=material_id), code="material_not_found")
     path = path_of(row.sha256)
     if not path.is_file():
-        raise NotFound("材料文件缺失 / the stored file is missing", code="material_file_missing")
+        raise NotFound(t("材料文件缺失"), code="material_file_missing")
     return row, path

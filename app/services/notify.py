@@ -19,14 +19,26 @@ from email.message import EmailMessage
 from http.client import HTTPMessage
 from typing import IO, Any, Protocol
 
-from sqlalchemy import CompoundSelect, Select, and_, func, literal, select, true, update
+from sqlalchemy import CompoundSelect, Select, and_, exists, func, literal, select, true, update
 from sqlalchemy.types import String
 
-from app.models import Alert, Case, Notification, ServiceItem, Session, SupervisionOrder, User
+from app.models import (
+    Alert,
+    Case,
+    Notification,
+    ServiceItem,
+    Session,
+    SupervisionEscalation,
+    SupervisionOrder,
+    User,
+    UserRole,
+)
 from app.models.base import UTCDateTime, dialect_insert, rowcount, table_of
+from app.services import org
 from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import NotFound
+from app.services.i18n import N_, t
 
 log = logging.getLogger("tongban.notify")
 
@@ -188,8 +200,11 @@ def queue(kind: str, recipients: Select | CompoundSelect, now: datetime) -> int:
 
 
 def department_users(dept_col: Any, roles: tuple[str, ...]) -> Any:
-    """Join condition: active users of the department in ``dept_col`` with one of ``roles``."""
-    return and_(User.department_code == dept_col, User.role.in_(roles), User.active.is_(True))
+    """Join condition: active users holding one of ``roles`` in the department in ``dept_col``."""
+    held = exists().where(
+        UserRole.user_id == User.id, UserRole.department_code == dept_col, UserRole.role.in_(roles)
+    )
+    return and_(User.active.is_(True), held)
 
 
 def queue_alerts(today: Any, now: datetime) -> int:
@@ -207,34 +222,55 @@ def queue_alerts(today: Any, now: datetime) -> int:
 
 # -- rendering -----------------------------------------------------------------------------------
 
-LEVEL_ZH = {"yellow": "黄灯预警", "red": "红灯预警"}
-
 
 def render(row: Notification) -> tuple[str, str]:
+    """(subject, body) as translatable sentences (Text: Chinese, remembering its msgid)."""
     if row.kind == "alert":
         alert = Session.get(Alert, row.ref_id)
         if alert is None:
-            return ("预警已删除", "")
+            return (t("预警已删除"), "")
         case = Session.get(Case, alert.case_id)
         item = Session.get(ServiceItem, case.item_id) if case else None
-        what = "办件" if alert.subject_kind == "case" else "办理环节"
-        subject = f"【{LEVEL_ZH.get(alert.level, alert.level)}】{what} {case.case_no if case else ''}"
-        body = (
-            f"{what}{'即将超期' if alert.level == 'yellow' else '已超期'}。\n"
-            f"办件编号：{case.case_no if case else ''}\n事项：{item.name_zh if item else ''}\n"
-            f"期限：{alert.deadline.isoformat() if alert.deadline else '—'}\n请及时处理。"
+        case_no = case.case_no if case else ""
+        what = N_("办件") if alert.subject_kind == "case" else N_("办理环节")
+        level = N_("黄灯预警") if alert.level == "yellow" else N_("红灯预警")
+        subject = t("【%(level)s】%(what)s %(case_no)s", level=level, what=what, case_no=case_no)
+        state = N_("即将超期") if alert.level == "yellow" else N_("已超期")
+        body = t(
+            "%(what)s%(state)s。\n办件编号：%(case_no)s\n事项：%(item)s\n期限：%(deadline)s\n请及时处理。",
+            what=what,
+            state=state,
+            case_no=case_no,
+            item=item.name_zh if item else "",
+            deadline=alert.deadline.isoformat() if alert.deadline else "—",
         )
         return subject, body
-    order = Session.get(SupervisionOrder, row.ref_id)
+    step = Session.get(SupervisionEscalation, row.ref_id) if row.kind == "escalation" else None
+    order = Session.get(SupervisionOrder, step.order_id if step is not None else row.ref_id)
     if order is None:
-        return ("督办单已删除", "")
+        return (t("督办单已删除"), "")
     case_no = order.case.case_no if order.case else ""
-    titles = {"order": "督办通知", "order_reminder": "督办回复提醒", "escalation": "督办升级"}
-    subject = f"【{titles.get(row.kind, row.kind)}】办件 {case_no}"
-    body = f"督办事项：{order.instruction}\n回复期限：{order.reply_due.isoformat()}\n"
-    if row.kind == "escalation":
-        body += f"原责任部门 {order.department_code} 逾期未回复，已升级至 {order.escalated_to}。\n"
-    return subject, body
+    titles = {"order": N_("督办通知"), "order_reminder": N_("督办回复提醒"), "escalation": N_("督办升级")}
+    subject = t("【%(title)s】办件 %(case_no)s", title=titles.get(row.kind, N_("督办通知")), case_no=case_no)
+    due = step.reply_due if step is not None else order.reply_due
+    if step is None:
+        return subject, t(
+            "督办事项：%(instruction)s\n回复期限：%(due)s", instruction=order.instruction, due=due.isoformat()
+        )
+    return subject, t(
+        "督办事项：%(instruction)s\n回复期限：%(due)s\n%(from)s逾期（%(missed)s）未回复，已升级至%(to)s（第 %(level)s 级）。",
+        instruction=order.instruction,
+        due=due.isoformat(),
+        **{"from": _dept_name(step.from_department)},
+        missed=step.missed_due.isoformat(),
+        to=_dept_name(step.to_department),
+        level=step.level,
+    )
+
+
+def _dept_name(code: str) -> str:
+    info = org.department(code)
+    return info.name_zh if info is not None else code
 
 
 # -- dispatch ------------------------------------------------------------------------------------
@@ -353,7 +389,7 @@ def mark_read(actor: Actor, notification_id: int, now: datetime) -> None:
     row = Session.get(Notification, notification_id)
     if row is None or row.user_id != actor.id or row.channel != "inapp":
         raise NotFound(
-            f"通知 {notification_id} 不存在 / no notification {notification_id}",
+            t("通知 %(notification_id)s 不存在", notification_id=notification_id),
             code="notification_not_found",
         )
     if row.read_at is None:

@@ -1,96 +1,156 @@
-"""Exports: any supervision list as an Excel workbook, and the monthly supervision report as PDF."""
+"""Exports: any supervision list as an Excel workbook, and the monthly supervision report as PDF.
+
+Both speak words, not codes: departments and items by name, statuses, lights, states, cards and
+rules by their display names (app.services.labels), in the reader's language. The web layer passes
+its translator ``tr`` (flask-babel's gettext) and the language; services never import Flask.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy import select
 
-from app.services import alerts, cockpit, supervision
+from app.models import ServiceItem, Session
+from app.services import alerts, cockpit, labels, org, supervision
 from app.services.auth import Actor
 from app.services.errors import ValidationFailed
-from app.services.pdf import new_pdf
+from app.services.i18n import N_, localize, t
+from app.services.pdf import FONT_NAME, new_pdf
 
-# Debian fonts-noto-cjk / fonts-wqy-microhei / fonts-wqy-zenhei, looked up when a PDF is made.
-LISTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+Tr = Callable[[str], str]
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+class Words:
+    """Turns the codes of a row into words in one language."""
+
+    def __init__(self, tr: Tr, lang: str) -> None:
+        self.tr, self.en = tr, lang == "en"
+        self._items = {i.code: i for i in Session.scalars(select(ServiceItem))}
+
+    def text(self, value: Any) -> str:
+        return str(localize(value, self.tr))
+
+    def dept(self, code: Any) -> str:
+        info = org.department(code) if code else None
+        return (info.name_en if self.en else info.name_zh) if info else "—"
+
+    def item(self, code: Any) -> str:
+        item = self._items.get(code)
+        return (item.name_en if self.en else item.name_zh) if item else "—"
+
+    def value(self, kind: str | None, value: Any, row: dict[str, Any]) -> Any:
+        if value is None or value == "":
+            return ""
+        if kind == "dept":
+            return self.dept(value)
+        if kind == "item":
+            return self.item(row.get("item_code"))
+        if kind == "reason":
+            return self.text(value)
+        tables = {
+            "status": labels.STATUSES,
+            "deadline_kind": labels.DEADLINE_KINDS,
+            "light": labels.LIGHTS,
+            "alert_state": labels.ALERT_STATES,
+            "order_state": labels.ORDER_STATES,
+            "subject": labels.SUBJECT_KINDS,
+            "colour": labels.CARD_COLOURS,
+            "rule": labels.CARD_RULES,
+            "kind": labels.ITEM_KINDS,
+        }
+        if kind in tables:
+            return labels.word(tables[kind], value, self.tr)
+        if isinstance(value, bool):
+            return labels.word(labels.YES_NO, value, self.tr)
+        return value
+
+
+# list name -> (sheet title, [(key, header, kind)]); kind None: shown as it is
+LISTS: dict[str, tuple[str, list[tuple[str, str, str | None]]]] = {
     "overdue": (
-        "超期办件",
+        N_("超期办件"),
         [
-            ("case_no", "办件编号"),
-            ("item_name", "事项"),
-            ("department_code", "部门"),
-            ("applicant_name", "申请人"),
-            ("status", "状态"),
-            ("deadline_kind", "时限类型"),
-            ("deadline", "期限"),
-            ("used_wd", "已用工作日"),
-            ("remaining_wd", "剩余工作日"),
-            ("deadline_confirmed", "日历已确认"),
+            ("case_no", N_("办件编号"), None),
+            ("item_name", N_("事项"), "item"),
+            ("department_code", N_("部门"), "dept"),
+            ("applicant_name", N_("申请人"), None),
+            ("status", N_("状态"), "status"),
+            ("deadline_kind", N_("时限类型"), "deadline_kind"),
+            ("deadline", N_("期限"), None),
+            ("used_wd", N_("已用工作日"), None),
+            ("remaining_wd", N_("剩余工作日"), None),
+            ("deadline_confirmed", N_("日历已确认"), None),
         ],
     ),
     "alerts": (
-        "预警",
+        N_("预警"),
         [
-            ("id", "编号"),
-            ("case_no", "办件编号"),
-            ("subject_kind", "对象"),
-            ("level", "级别"),
-            ("state", "状态"),
-            ("department_code", "部门"),
-            ("deadline", "期限"),
-            ("raised_on", "预警日"),
-            ("resolved_at", "解除时间"),
+            ("id", N_("编号"), None),
+            ("case_no", N_("办件编号"), None),
+            ("subject_kind", N_("对象"), "subject"),
+            ("level", N_("级别"), "light"),
+            ("state", N_("状态"), "alert_state"),
+            ("department_code", N_("部门"), "dept"),
+            ("deadline", N_("期限"), None),
+            ("raised_on", N_("预警日"), None),
+            ("resolved_at", N_("解除时间"), None),
         ],
     ),
     "orders": (
-        "督办单",
+        N_("督办单"),
         [
-            ("id", "编号"),
-            ("case_no", "办件编号"),
-            ("department_code", "责任部门"),
-            ("instruction", "督办事项"),
-            ("issued_on", "督办日"),
-            ("reply_due", "回复期限"),
-            ("state", "状态"),
-            ("light", "灯"),
-            ("reply", "回复"),
-            ("escalated_to", "升级至"),
+            ("id", N_("编号"), None),
+            ("case_no", N_("办件编号"), None),
+            ("department_code", N_("责任部门"), "dept"),
+            ("instruction", N_("督办事项"), None),
+            ("issued_on", N_("督办日"), None),
+            ("reply_due", N_("回复期限"), None),
+            ("state", N_("状态"), "order_state"),
+            ("light", N_("灯"), "light"),
+            ("reply", N_("回复"), None),
+            ("escalated_to", N_("升级至"), "dept"),
         ],
     ),
     "cards": (
-        "黄牌红牌",
+        N_("黄牌红牌"),
         [
-            ("id", "编号"),
-            ("department_code", "部门"),
-            ("color", "颜色"),
-            ("rule", "规则"),
-            ("issued_on", "日期"),
-            ("reason", "原因"),
+            ("id", N_("编号"), None),
+            ("department_code", N_("部门"), "dept"),
+            ("color", N_("颜色"), "colour"),
+            ("rule", N_("规则"), "rule"),
+            ("issued_on", N_("日期"), None),
+            ("reason", N_("原因"), "reason"),
         ],
     ),
     "items": (
-        "按事项统计",
+        N_("按事项统计"),
         [
-            ("item_code", "事项编码"),
-            ("name", "事项"),
-            ("green", "绿灯"),
-            ("yellow", "黄灯"),
-            ("red", "红灯"),
-            ("total", "在办"),
+            ("item_code", N_("事项编码"), None),
+            ("name", N_("事项"), "item"),
+            ("green", N_("绿灯"), None),
+            ("yellow", N_("黄灯"), None),
+            ("red", N_("红灯"), None),
+            ("total", N_("在办"), None),
         ],
     ),
     "departments": (
-        "按部门统计",
+        N_("按部门统计"),
         [
-            ("department_code", "部门编码"),
-            ("name", "部门"),
-            ("green", "绿灯"),
-            ("yellow", "黄灯"),
-            ("red", "红灯"),
-            ("total", "在办"),
+            ("department_code", N_("部门"), "dept"),
+            ("green", N_("绿灯"), None),
+            ("yellow", N_("黄灯"), None),
+            ("red", N_("红灯"), None),
+            ("total", N_("在办"), None),
         ],
     ),
 }
@@ -124,23 +184,27 @@ def list_rows(actor: Actor, name: str, args: dict[str, Any]) -> list[dict[str, A
     if name == "departments":
         return cockpit.by_department(actor)
     raise ValidationFailed(
-        f"没有名为 {name} 的列表 / no list {name}", [{"field": "list", "message": ", ".join(LISTS)}]
+        t("没有名为 %(name)s 的列表", name=name), [{"field": "list", "message": t("未知的列表")}]
     )
 
 
-def export_xlsx(actor: Actor, name: str, args: dict[str, Any]) -> tuple[str, bytes]:
-    """The named list as a workbook: (file name, bytes)."""
+def export_xlsx(
+    actor: Actor, name: str, args: dict[str, Any], tr: Tr = _identity, lang: str = "zh"
+) -> tuple[str, bytes]:
+    """The named list as a workbook in words: (file name, bytes)."""
     rows = list_rows(actor, name, args)
     title, columns = LISTS[name]
+    words = Words(tr, lang)
     wb = Workbook()
     ws = wb.active
-    ws.title = title
-    ws.append([header for _key, header in columns])
+    ws.title = tr(title)[:31]
+    headers = [tr(header) for _key, header, _kind in columns]
+    ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([_cell(row.get(key)) for key, _header in columns])
-    for idx, (_key, header) in enumerate(columns, start=1):
+        ws.append([words.value(kind, row.get(key), row) for key, _header, kind in columns])
+    for idx, header in enumerate(headers, start=1):
         ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = max(10, len(header) * 2 + 2)
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
@@ -148,13 +212,9 @@ def export_xlsx(actor: Actor, name: str, args: dict[str, Any]) -> tuple[str, byt
     return f"supervision-{name}.xlsx", buf.getvalue()
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return value
-
-
-def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: datetime) -> tuple[str, bytes]:
+def monthly_report_pdf(
+    actor: Actor, month: str | None, today: date, now: datetime, tr: Tr = _identity, lang: str = "zh"
+) -> tuple[str, bytes]:
     period = cockpit.month_period(month, today)
     perf = cockpit.performance(actor, period)
     lights = cockpit.by_light(actor)
@@ -162,64 +222,83 @@ def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: dateti
     items = cockpit.by_item(actor)
     late = cockpit.overdue(actor, limit=20)
     cards = supervision.list_cards(actor, limit=5000)
-    pdf = new_pdf(f"电子监察月报 {period.start.strftime('%Y-%m')}", margins=10)
-    pdf.set_font("cjk", size=16)
-    pdf.cell(
-        0, 10, f"电子监察月报 {period.start.strftime('%Y年%m月')}", new_x="LMARGIN", new_y="NEXT", align="C"
-    )
-    pdf.set_font("cjk", size=9)
+    words = Words(tr, lang)
+    en = lang == "en"
+    month_label = period.start.strftime("%Y-%m") if en else period.start.strftime("%Y年%m月")
+    title = tr(N_("电子监察月报")) + " " + month_label
+    pdf = new_pdf(title, margins=10)
+    pdf.set_font(FONT_NAME, size=16)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.set_font(FONT_NAME, size=9)
+    stamp = now.astimezone(cockpit.SHANGHAI).strftime("%Y-%m-%d %H:%M")
     pdf.cell(
         0,
         6,
-        f"统计期间 {period.label}；生成于 {now.astimezone(cockpit.SHANGHAI).strftime('%Y-%m-%d %H:%M')}",
+        words.text(t("统计期间 %(period)s；生成于 %(at)s", period=period.label, at=stamp)),
         new_x="LMARGIN",
         new_y="NEXT",
         align="C",
     )
     rate = f"{perf['on_time_rate'] * 100:.1f}%" if perf["on_time_rate"] is not None else "—"
     share = f"{perf['immediate_share'] * 100:.1f}%" if perf["immediate_share"] is not None else "—"
-    _heading(pdf, "一、总体情况")
+    _heading(pdf, tr(N_("一、总体情况")))
     _table(
         pdf,
-        ["指标", "数值"],
+        [tr(N_("指标")), tr(N_("数值"))],
         [
-            ["本月受理（提交）办件", perf["submitted"]],
-            ["本月办结办件", perf["completed"]],
-            ["按期办结率", rate],
-            ["平均实际用时（工作日）", perf["avg_used_wd"] if perf["avg_used_wd"] is not None else "—"],
+            [tr(N_("本月受理（提交）办件")), perf["submitted"]],
+            [tr(N_("本月办结办件")), perf["completed"]],
+            [tr(N_("按期办结率")), rate],
             [
-                "平均承诺时限（工作日）",
+                tr(N_("平均实际用时（工作日）")),
+                perf["avg_used_wd"] if perf["avg_used_wd"] is not None else "—",
+            ],
+            [
+                tr(N_("平均承诺时限（工作日）")),
                 perf["avg_promised_wd"] if perf["avg_promised_wd"] is not None else "—",
             ],
-            ["即办件占比", share],
-            ["在办：绿灯 / 黄灯 / 红灯", f"{lights['green']} / {lights['yellow']} / {lights['red']}"],
-            ["等待未确认日历的办件", cockpit.unconfirmed_waiting(actor)],
+            [tr(N_("即办件占比")), share],
+            [tr(N_("在办：绿灯 / 黄灯 / 红灯")), f"{lights['green']} / {lights['yellow']} / {lights['red']}"],
+            [tr(N_("等待未确认日历的办件")), cockpit.unconfirmed_waiting(actor)],
         ],
         [110, 70],
     )
-    _heading(pdf, "二、分部门在办情况")
+    light_headers = [tr(N_("绿灯")), tr(N_("黄灯")), tr(N_("红灯")), tr(N_("在办"))]
+    _heading(pdf, tr(N_("二、分部门在办情况")))
     _table(
         pdf,
-        ["部门", "绿灯", "黄灯", "红灯", "在办"],
-        [[d["name"], d["green"], d["yellow"], d["red"], d["total"]] for d in depts],
+        [tr(N_("部门")), *light_headers],
+        [
+            [_cut(words.dept(d["department_code"]), 30), d["green"], d["yellow"], d["red"], d["total"]]
+            for d in depts
+        ],
         [70, 27, 27, 27, 29],
     )
-    _heading(pdf, "三、分事项在办情况")
+    _heading(pdf, tr(N_("三、分事项在办情况")))
     _table(
         pdf,
-        ["事项", "绿灯", "黄灯", "红灯", "在办"],
-        [[i["name"][:22], i["green"], i["yellow"], i["red"], i["total"]] for i in items],
+        [tr(N_("事项")), *light_headers],
+        [
+            [
+                _cut(words.item(i["item_code"]), 40 if en else 22),
+                i["green"],
+                i["yellow"],
+                i["red"],
+                i["total"],
+            ]
+            for i in items
+        ],
         [90, 22, 22, 22, 24],
     )
-    _heading(pdf, f"四、超期办件（共 {late['total']} 件，列前 20 件）")
+    _heading(pdf, words.text(t("四、超期办件（共 %(n)s 件，列前 20 件）", n=late["total"])))
     _table(
         pdf,
-        ["办件编号", "事项", "部门", "期限", "已用"],
+        [tr(N_("办件编号")), tr(N_("事项")), tr(N_("部门")), tr(N_("期限")), tr(N_("已用"))],
         [
             [
                 r["case_no"],
-                (r["item_name"] or "")[:14],
-                r["department_code"],
+                _cut(words.item(r["item_code"]), 26 if en else 14),
+                _cut(words.dept(r["department_code"]), 14 if en else 7),
                 r["deadline"] or "—",
                 r["used_wd"] if r["used_wd"] is not None else "—",
             ]
@@ -228,16 +307,16 @@ def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: dateti
         [48, 62, 25, 25, 20],
     )
     in_month = [c for c in cards if period.start <= c.issued_on < period.end]
-    _heading(pdf, f"五、黄牌红牌（本月 {len(in_month)} 张）")
+    _heading(pdf, words.text(t("五、黄牌红牌（本月 %(n)s 张）", n=len(in_month))))
     _table(
         pdf,
-        ["部门", "颜色", "日期", "原因"],
+        [tr(N_("部门")), tr(N_("颜色")), tr(N_("日期")), tr(N_("原因"))],
         [
             [
-                c.department_code,
-                "红牌" if c.color == "red" else "黄牌",
+                _cut(words.dept(c.department_code), 12 if en else 6),
+                labels.word(labels.CARD_COLOURS, c.color, tr),
                 c.issued_on.isoformat(),
-                c.reason[:34],
+                _cut(words.text(supervision.card_reason(c)), 60 if en else 34),
             ]
             for c in in_month
         ],
@@ -246,11 +325,15 @@ def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: dateti
     return f"supervision-report-{period.start.strftime('%Y-%m')}.pdf", bytes(pdf.output())
 
 
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _heading(pdf: Any, text: str) -> None:
     pdf.ln(3)
-    pdf.set_font("cjk", size=12)
+    pdf.set_font(FONT_NAME, size=12)
     pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=9)
+    pdf.set_font(FONT_NAME, size=9)
 
 
 def _table(pdf: Any, headers: list[str], rows: list[list[Any]], widths: list[int]) -> None:
@@ -258,7 +341,7 @@ def _table(pdf: Any, headers: list[str], rows: list[list[Any]], widths: list[int
         pdf.cell(w, 7, header, border=1, align="C")
     pdf.ln()
     if not rows:
-        pdf.cell(sum(widths), 7, "（无）", border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(sum(widths), 7, "—", border=1, align="C", new_x="LMARGIN", new_y="NEXT")
         return
     for row in rows:
         for value, w in zip(row, widths, strict=True):

@@ -5,51 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app.models import Case, CaseTask, Session, utcnow
 from app.models.base import rowcount
-from app.models.vocab import CASEWORKER_ROLES, OPEN_TASK_STATES, TaskState
-from app.services import audit
+from app.models.vocab import OPEN_TASK_STATES, TaskState
+from app.services import access, audit
 from app.services.advance import CompleteTask, advance_case, all_or_nothing
 from app.services.auth import Actor
-from app.services.cases import can_view
 from app.services.catalogue import forms_for
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.forms import get_form, validate_form
-
-# Built once with bind parameters: constructing the statement costs more than running it.
-_INBOX = (
-    select(CaseTask)
-    .where(
-        or_(
-            and_(CaseTask.state == TaskState.CLAIMED, CaseTask.assignee_id == bindparam("actor_id")),
-            and_(
-                CaseTask.state == TaskState.READY,
-                CaseTask.role == bindparam("role"),
-                CaseTask.department_code == bindparam("dept"),
-            ),
-        )
-    )
-    .options(joinedload(CaseTask.case))
-    .order_by(CaseTask.id)
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
-)
+from app.services.i18n import t
 
 
 def list_inbox(actor: Actor, limit: int = 50, offset: int = 0) -> list[CaseTask]:
-    if actor.role not in CASEWORKER_ROLES:
+    if not actor.staff_grants():
         return []
-    params = {
-        "actor_id": actor.id,
-        "role": actor.role,
-        "dept": actor.department_code,
-        "limit": limit,
-        "offset": offset,
-    }
-    return list(Session.scalars(_INBOX, params).unique())
+    stmt = (
+        select(CaseTask)
+        .where(access.open_tasks(actor))
+        .options(joinedload(CaseTask.case))
+        .order_by(CaseTask.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(Session.scalars(stmt).unique())
 
 
 _TASK = (
@@ -62,34 +44,37 @@ _TASK = (
 def _load_task(task_id: int) -> CaseTask:
     row = Session.scalar(_TASK, {"task_id": task_id})
     if row is None:
-        raise NotFound(f"任务 {task_id} 不存在 / no task {task_id}", code="task_not_found")
+        raise NotFound(t("任务 %(id)s 不存在", id=task_id), code="task_not_found")
     return row
 
 
 def _check_may_act(actor: Actor, row: CaseTask) -> None:
-    if actor.role != row.role or actor.department_code != row.department_code:
+    if not actor.may_act(row.role, row.department_code):
         raise Forbidden(
-            f"任务 {row.id} 属于 {row.department_code}/{row.role}，不是您的任务 / task {row.id} is not yours",
-            code="not_your_task",
+            t("任务 %(id)s 不是您的任务：它由其他岗位或部门办理", id=row.id), code="not_your_task"
         )
     if row.state == TaskState.CLAIMED and row.assignee_id != actor.id:
-        raise Forbidden(
-            f"任务 {row.id} 已被他人签收 / task {row.id} is claimed by someone else", code="claimed_by_other"
-        )
+        raise Forbidden(t("任务 %(id)s 已被他人签收", id=row.id), code="claimed_by_other")
+    if row.state == TaskState.COMPLETED:
+        raise Conflict(t("任务 %(id)s 已办结", id=row.id), code="task_closed")
     if row.state not in OPEN_TASK_STATES:
-        raise Conflict(
-            f"任务 {row.id} 已{_state_zh(row.state)} / task {row.id} is {row.state}", code="task_closed"
-        )
+        raise Conflict(t("任务 %(id)s 已取消", id=row.id), code="task_closed")
 
 
-def _state_zh(state: str) -> str:
-    return {"completed": "办结", "cancelled": "取消"}.get(state, state)
+def may_act(actor: Actor, row: CaseTask) -> bool:
+    """Whether the actor could take and complete this task now (the task page shows the form)."""
+    return (
+        row.state in OPEN_TASK_STATES
+        and actor.may_act(row.role, row.department_code)
+        and not (row.state == TaskState.CLAIMED and row.assignee_id != actor.id)
+    )
 
 
 def get_task(actor: Actor, task_id: int) -> tuple[CaseTask, dict[str, Any]]:
     row = _load_task(task_id)
-    if not can_view(actor, row.case) or actor.role == "applicant":
-        raise NotFound(f"任务 {task_id} 不存在 / no task {task_id}", code="task_not_found")
+    # the task pages are the office's: oversight, or staff of the case's department (not applicants)
+    if not (actor.is_oversight or actor.holds_in(row.case.department_code)):
+        raise NotFound(t("任务 %(id)s 不存在", id=task_id), code="task_not_found")
     form = forms_for(row.case.process_version).get(row.form) or {}
     return row, form
 
@@ -107,9 +92,7 @@ def claim_task(actor: Actor, task_id: int) -> CaseTask:
     )
     if rowcount(result) != 1:
         Session.rollback()
-        raise Conflict(
-            f"任务 {task_id} 已被他人签收 / task {task_id} was claimed by someone else", code="claim_conflict"
-        )
+        raise Conflict(t("任务 %(id)s 已被他人签收", id=task_id), code="claim_conflict")
     audit.record(
         actor,
         "task.claim",
@@ -127,7 +110,7 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
     row = _load_task(task_id)
     _check_may_act(actor, row)
     if row.state != TaskState.CLAIMED:
-        raise Conflict(f"任务 {task_id} 未被签收 / task {task_id} is not claimed", code="not_claimed")
+        raise Conflict(t("任务 %(id)s 未被签收", id=task_id), code="not_claimed")
     result = Session.execute(
         update(CaseTask)
         .where(CaseTask.id == task_id, CaseTask.state == TaskState.CLAIMED, CaseTask.assignee_id == actor.id)
@@ -135,7 +118,7 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
     )
     if rowcount(result) != 1:
         Session.rollback()
-        raise Conflict(f"任务 {task_id} 状态已变化 / task {task_id} changed", code="release_conflict")
+        raise Conflict(t("任务 %(id)s 状态已变化，请刷新", id=task_id), code="release_conflict")
     audit.record(
         actor,
         "task.release",

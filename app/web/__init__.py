@@ -15,8 +15,10 @@ from app.services.errors import DomainError
 
 
 def render_domain_error(exc: DomainError):
+    from app.web.i18n import tr
+
     return render_template(
-        "error.html", status=exc.status, message=exc.message, details=exc.details
+        "error.html", status=exc.status, message=tr(exc.message), details=tr(exc.details)
     ), exc.status
 
 
@@ -36,7 +38,8 @@ def _page_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    from app.web import auth, cases, documents, i18n, inbox, portal, supervision, tasks, window
+    from app.web import admin, auth, cases, documents, i18n, inbox, portal, supervision, tasks, window
+    from app.web.admin import system, users  # noqa: F401  (routes register on admin.bp)
 
     i18n.init_app(app)
     auth.init_app(app)
@@ -54,5 +57,6 @@ def init_app(app: Flask) -> None:
         window.bp,
         supervision.bp,
         designer_bp,
+        admin.bp,
     ):
         app.register_blueprint(blueprint)

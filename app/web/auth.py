@@ -33,10 +33,10 @@ from flask import (
 from flask_babel import gettext
 
 from app.models import utcnow
-from app.models.vocab import OVERSIGHT_ROLES, Role
+from app.models.vocab import Role
 from app.security import client_address
-from app.services import credentials, sessions
-from app.services.auth import AccountLocked, Actor, authenticate
+from app.services import sessions
+from app.services.auth import AccountLocked, Actor, actor_by_id, authenticate
 from app.services.errors import Unauthorized, ValidationFailed
 
 bp = Blueprint("auth", __name__)
@@ -69,7 +69,7 @@ def login_required(*roles: str):
             actor = web_actor()
             if actor is None:
                 return redirect(url_for("auth.login", next=request.full_path))
-            if roles and actor.role not in roles:
+            if roles and not actor.has_role(*roles):
                 abort(403)
             return view(actor, *args, **kwargs)
 
@@ -90,13 +90,13 @@ def _safe_next(target: str | None) -> str | None:
 def _home(actor: Actor) -> str:
     if actor.is_staff:
         return url_for("inbox.index")
-    if actor.role == Role.APPLICANT:
+    if actor.is_applicant and len(actor.grants) == 1:
         return url_for("portal.my_cases")
-    if actor.role == Role.WINDOW:
+    if actor.has_role(Role.WINDOW):
         return url_for("window.index")
-    if actor.role in OVERSIGHT_ROLES and "supervision.cockpit" in current_app.view_functions:
+    if actor.is_oversight and "supervision.cockpit" in current_app.view_functions:
         return url_for("supervision.cockpit")
-    if actor.role == Role.DESIGNER:
+    if actor.has_role(Role.DESIGNER):
         return url_for("designer.index")
     return url_for("cases.index")
 
@@ -169,28 +169,6 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
-@login_required()
-def change_password(actor: Actor):
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            credentials.change_password(
-                actor,
-                request.form.get("current_password") or "",
-                request.form.get("new_password") or "",
-                client=client_address(),
-            )
-        except ValidationFailed as exc:
-            errors = [d["message"] for d in exc.details or []] or [exc.message]
-        else:
-            # Every session of the user ended with the change, this one too: start a new one.
-            begin_session(actor)
-            flash(gettext("密码已修改，其他设备上的登录已全部退出。"), "success")
-            return redirect(_home(actor))
-    return render_template("auth/password.html", errors=errors), 422 if errors else 200
-
-
 @bp.route("/lang/<code>")
 def set_language(code: str):
     from app.web.i18n import LANGUAGES
@@ -232,12 +210,66 @@ def _check_csrf() -> Any:
     return None
 
 
+def _unread() -> int:
+    from app.services.notify import unread_count
+
+    actor = web_actor()
+    return unread_count(actor) if actor is not None else 0
+
+
+# While an administrator's reset stands, these are the only pages a user may open.
+PASSWORD_CHANGE_OPEN = ("auth.password", "auth.logout", "auth.set_language", "static")
+
+
+def _check_password_change() -> Any:
+    if request.path.startswith("/api/") or not session.get("sid"):
+        return None
+    actor = web_actor()
+    if actor is None or not actor.must_change_password or request.endpoint in PASSWORD_CHANGE_OPEN:
+        return None
+    return redirect(url_for("auth.password"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    from app.services.users import change_own_password
+    from app.web.i18n import tr
+
+    actor = web_actor()
+    if actor is None:
+        return redirect(url_for("auth.login", next=request.full_path))
+    problems: list[dict[str, Any]] = []
+    if request.method == "POST":
+        new = request.form.get("new_password") or ""
+        if new != (request.form.get("confirm_password") or ""):
+            problems.append({"field": "confirm_password", "message": gettext("两次输入的新密码不一致")})
+        else:
+            try:
+                change_own_password(
+                    actor, request.form.get("current_password") or "", new, client=client_address()
+                )
+            except ValidationFailed as exc:
+                problems = [
+                    {"field": d.get("field"), "message": tr(d.get("message"))} for d in exc.details or []
+                ] or [{"field": "new_password", "message": tr(exc.message)}]
+            else:
+                # The change ended every session of the user, this one too: a new one, without the reset.
+                fresh = actor_by_id(actor.id) or actor
+                begin_session(fresh)
+                flash(gettext("密码已修改，其他设备上的登录已全部退出。"), "success")
+                return redirect(_home(fresh), code=303)
+    status = 422 if problems else 200
+    return render_template("auth/password.html", problems=problems, forced=actor.must_change_password), status
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_check_session)
     app.before_request(_check_csrf)
+    app.before_request(_check_password_change)
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         current_actor=web_actor,
+        unread_notifications=_unread,
         has_endpoint=lambda name: name in current_app.view_functions,
     )
     app.register_blueprint(bp)

@@ -9,15 +9,17 @@ from flask_babel import gettext
 
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, TaskState
 from app.security import DOWNLOAD_CSP
+from app.services import auditlog, clocks
 from app.services import cases as case_service
-from app.services import clocks
 from app.services import documents as document_service
 from app.services import inbox as inbox_service
 from app.services import materials as material_service
-from app.services.catalogue import definition_for, forms_for
+from app.services.catalogue import definition_for
 from app.services.errors import PayloadTooLarge, ValidationFailed
 from app.services.projection import OPEN_STATES
+from app.web import casefile, words
 from app.web.auth import login_required
+from app.web.i18n import tr
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -42,15 +44,21 @@ def show(actor, case_no: str):
 
 def _case_page(actor, case_no: str, status: int = 200):
     case = case_service.get_case(actor, case_no)
-    application = forms_for(case.process_version).get("application.json") or {}
     definition = definition_for(case.process_version)
+    summary, full = casefile.application(case)
+    history = case_service.case_history(case)
     return render_template(
         "cases/show.html",
         case=case,
-        application=application,
+        summary=summary,
+        full=full,
+        opinions=casefile.opinions(case),
+        send_backs=casefile.send_backs(case),
         materials=material_service.list_materials(actor, case_no),
         documents=document_service.list_documents(actor, case_no),
-        history=case_service.case_history(case),
+        history=history,
+        targets=auditlog.describe_targets(history),
+        people=case_service.people_of(case, extra=[e.actor_id for e in history]),
         clocks=clocks.case_clocks(case),
         open_tasks=[t for t in case.tasks if t.state in OPEN_STATES],
         all_tasks=case.tasks,
@@ -90,7 +98,7 @@ def diagram(actor, case_no: str):
         (name for name, body in files.items() if f'id="{definition.process_id}"'.encode() in body),
         next(iter(files)),
     )
-    return Response(files[main], mimetype="application/xml")
+    return Response(words.labelled_diagram(case, files[main]), mimetype="application/xml")
 
 
 @bp.get("/<case_no>/materials/<int:material_id>")
@@ -120,7 +128,7 @@ def upload(actor, case_no: str):
         material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
     except (ValidationFailed, PayloadTooLarge) as exc:
         # the case page again, with the reason and the error status; nothing was stored
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return _case_page(actor, case_no, status=exc.status)
     flash(gettext("材料已上传。"), "success")
     return redirect(url_for("cases.show", case_no=case_no) + "#materials", code=303)

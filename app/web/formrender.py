@@ -45,21 +45,30 @@ def _props(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     return schema.get("properties") or {}
 
 
+def _spelled(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
 def _conditional(schema: Mapping[str, Any]) -> dict[str, str]:
-    """Fields required only under an if/then: shown when the condition holds."""
-    out: dict[str, str] = {}
+    """Fields required only under an if/then: shown when the condition holds ("field=v1|v2")."""
+    values: dict[str, tuple[str, list[str]]] = {}
     for rule in schema.get("allOf") or []:
         cond = (rule.get("if") or {}).get("properties") or {}
         then = (rule.get("then") or {}).get("required") or []
         if len(cond) != 1:
             continue
         ((on, spec),) = cond.items()
-        if "const" not in spec:
+        if "const" in spec:
+            chosen = [_spelled(spec["const"])]
+        elif isinstance(spec.get("enum"), list):
+            chosen = [_spelled(v) for v in spec["enum"]]
+        else:
             continue
         for name in then:
-            value = spec["const"]
-            out.setdefault(name, f"{on}={'true' if value is True else 'false' if value is False else value}")
-    return out
+            field, seen = values.setdefault(name, (on, []))
+            if field == on:
+                seen.extend(v for v in chosen if v not in seen)
+    return {name: f"{on}={'|'.join(vals)}" for name, (on, vals) in values.items()}
 
 
 def _checklist_enum(item_schema: Mapping[str, Any]) -> str | None:
@@ -419,3 +428,35 @@ def raw_from_posted(posted: Any) -> dict[str, Any]:
         if hasattr(posted, "getlist")
         else dict(posted)
     )
+
+
+def field_label(form: Mapping[str, Any], path: str, pick: Callable[[Any, str], str], data: Any = None) -> str:
+    """The label people know a field by, from a validation path such as ``deficient_materials.0.reason``:
+    "需补正的材料 · 环境影响报告表 · 补正原因" (a checklist row by its choice), "车辆 第 2 行 · 车牌号码"."""
+    schema = form.get("schema") or {}
+    props, ui_all = _props(schema), (form.get("ui") or {}).get("fields") or {}
+    parts = [p for p in str(path).split(".") if p]
+    out: list[str] = []
+    while parts:
+        key = parts.pop(0)
+        prop = props.get(key)
+        if prop is None:
+            break
+        ui = ui_all.get(key) or {}
+        out.append(pick(ui.get("label"), prop.get("title") or key))
+        value = data.get(key) if isinstance(data, Mapping) else None
+        if prop.get("type") == "array" and parts and parts[0].isdigit():
+            index = int(parts.pop(0))
+            item = prop.get("items") or {}
+            sub_ui = ui.get("fields") or {}
+            row = value[index] if isinstance(value, list) and index < len(value) else None
+            enum_key = _checklist_enum(item) if prop.get("uniqueItems") else None
+            if enum_key and isinstance(row, Mapping) and row.get(enum_key) is not None:
+                options = (sub_ui.get(enum_key) or {}).get("options") or {}
+                out.append(pick(options.get(row[enum_key]), str(row[enum_key])))
+            else:
+                out.append(gettext("第 %(n)s 行", n=index + 1))
+            props, ui_all, data = _props(item), sub_ui, row
+            continue
+        props, ui_all, data = _props(prop), ui.get("fields") or {}, value
+    return " · ".join(out)

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, session
+from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext
 
-from app.services.catalogue import DEPARTMENTS
+from app.services import labels, org
+from app.services.i18n import localize
 
 LANGUAGES = (("zh_CN", "中文"), ("en", "English"))
 DEFAULT_LOCALE = "zh_CN"
@@ -20,7 +21,17 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 def select_locale() -> str:
     code = session.get("lang")
-    return code if code in dict(LANGUAGES) else DEFAULT_LOCALE
+    if code in dict(LANGUAGES):
+        return code
+    if request.path.startswith("/api/"):  # API clients ask with Accept-Language (zh-CN by default)
+        best = request.accept_languages.best_match(["zh_CN", "zh", "en"], default=DEFAULT_LOCALE)
+        return "en" if best == "en" else DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+def tr(value: Any) -> Any:
+    """Service text (zh msgids, :class:`app.services.i18n.Text`) in the page's language."""
+    return localize(value, gettext)
 
 
 def current_locale_code() -> str:
@@ -45,67 +56,38 @@ def pick(value: Any, default: str = "") -> str:
 
 
 def role_label(role: str) -> str:
-    return {
-        "applicant": gettext("申请人"),
-        "clerk": gettext("窗口受理"),
-        "reviewer": gettext("审查"),
-        "decider": gettext("决定"),
-        "supervisor": gettext("电子监察"),
-        "designer": gettext("流程设计"),
-        "admin": gettext("系统管理员"),
-        "window": gettext("综合窗口"),
-    }.get(role, role)
+    return labels.word(labels.ROLES, role, gettext)
 
 
 def department_label(code: str | None) -> str:
     if not code:
         return ""
-    names = DEPARTMENTS.get(code)
-    if names is None:
-        return code
-    return names[1] if is_english() else names[0]
+    info = org.department(code)
+    if info is None:
+        return "—"
+    return info.name_en if is_english() else info.name_zh
+
+
+def level_label(level: str | None) -> str:
+    return labels.word(labels.LEVELS, level, gettext) if level else ""
 
 
 def light_label(light: str | None) -> str:
-    return {
-        "red": gettext("红灯"),
-        "yellow": gettext("黄灯"),
-        "green": gettext("绿灯"),
-    }.get(light or "", gettext("无"))
+    return labels.word(labels.LIGHTS, light, gettext) if light in labels.LIGHTS else gettext("无")
 
 
 def status_label(status: str | None) -> str:
-    return {
-        "received": gettext("已收件"),
-        "accepting": gettext("受理中"),
-        "correcting": gettext("补正中"),
-        "in_progress": gettext("办理中"),
-        "special_procedure": gettext("特殊程序"),
-        "completed": gettext("已办结"),
-        "refused": gettext("不予受理"),
-        "withdrawn": gettext("已撤回"),
-    }.get(status or "", status or "")
+    return labels.word(labels.STATUSES, status, gettext) if status else ""
 
 
 def task_state_label(state: str | None) -> str:
-    return {
-        "ready": gettext("待签收"),
-        "claimed": gettext("已签收"),
-        "completed": gettext("已完成"),
-        "cancelled": gettext("已取消"),
-    }.get(state or "", state or "")
+    return labels.word(labels.TASK_STATES, state, gettext) if state else ""
 
 
 def action_label(action: str) -> str:
-    return {
-        "case.submit": gettext("提交申请"),
-        "case.supplement": gettext("补正材料"),
-        "task.claim": gettext("签收"),
-        "task.release": gettext("退回组内"),
-        "task.complete": gettext("办理环节"),
-        "material.upload": gettext("上传材料"),
-        "case.migrate": gettext("迁移到新流程版本"),
-    }.get(action, action)
+    from app.services.auditlog import ACTIONS
+
+    return tr(ACTIONS[action]) if action in ACTIONS else gettext("其他操作")
 
 
 def localtime(value: datetime | None) -> str:
@@ -119,6 +101,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["loc"] = pick
+    app.jinja_env.filters["tr"] = tr
     app.jinja_env.globals.update(
         available_languages=lambda: LANGUAGES,
         current_locale_code=current_locale_code,
@@ -132,3 +115,17 @@ def init_app(app: Flask) -> None:
         has_vendor=lambda name: (Path(app.static_folder or "") / "vendor" / name).is_file(),
     )
     app.jinja_env.filters["localtime"] = localtime
+    from app.web import words
+
+    app.jinja_env.globals.update(
+        step_label=words.step_label,
+        step_of=words.step_of,
+        outcome_label=words.outcome_label,
+        special_label=words.special_label,
+        pause_label=words.pause_label,
+        document_title=words.document_title,
+        deadline_kind_label=words.deadline_kind_label,
+        change_lines=words.change_lines,
+        level_label=level_label,
+        word=lambda table, code: labels.word(getattr(labels, table), code, gettext),
+    )

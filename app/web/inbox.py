@@ -10,7 +10,9 @@ from app.services import inbox as inbox_service
 from app.services import tasks as task_service
 from app.services.errors import DomainError, ValidationFailed
 from app.web.auth import login_required
+from app.web.i18n import tr
 from app.web.tasks import safe_back
+from app.web.words import step_label
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -41,11 +43,25 @@ def claim_or_release(actor, task_id: int, action: str):
     try:
         if action == "claim":
             row = task_service.claim_task(actor, task_id)
-            flash(gettext("已签收：%(case)s %(step)s", case=row.case.case_no, step=row.name), "success")
+            flash(
+                gettext(
+                    "已签收：%(case)s %(step)s",
+                    case=row.case.case_no,
+                    step=step_label(row.case, row.bpmn_id, row.name),
+                ),
+                "success",
+            )
         else:
             row = task_service.release_task(actor, task_id)
-            flash(gettext("已退回组内：%(case)s %(step)s", case=row.case.case_no, step=row.name), "success")
+            flash(
+                gettext(
+                    "已放回组内：%(case)s %(step)s",
+                    case=row.case.case_no,
+                    step=step_label(row.case, row.bpmn_id, row.name),
+                ),
+                "success",
+            )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return redirect(back, code=303)
     return redirect(back, code=303)

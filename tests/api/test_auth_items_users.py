@@ -15,6 +15,8 @@ def test_token_is_issued_for_a_demo_user(api):
         "display_name": "环保窗口 王敏",
         "role": "clerk",
         "department_code": "env",
+        "roles": [{"role": "clerk", "department": "env"}],
+        "must_change_password": False,
     }
 
 
@@ -67,6 +69,6 @@ def test_unknown_item_is_404(api):
 def test_users_are_listed_for_admin_only(api):
     users = api.get("/users", "admin").get_json()["users"]
     assert {"admin", "env_clerk", "applicant"} <= {u["username"] for u in users}
-    assert all("password" not in str(u) for u in users)
+    assert all(not any("hash" in key for key in u) and DEMO_PASSWORD not in str(u) for u in users)
     resp = api.get("/users", "env_clerk")
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "admin_only"

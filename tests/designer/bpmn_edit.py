@@ -68,9 +68,30 @@ def insert_user_task(
 
 
 def remove_user_task(data: bytes, task_id: str) -> bytes:
-    """Drop a user task (and its shape) and reconnect its one incoming flow to its one target."""
+    """Drop a user task (and its shape) and reconnect its first incoming flow to its one target.
+
+    Other flows into it (a send-back, 退回, to this step) go with it, and so does every declaration of
+    a send-back to it (``send_back_to`` and the outcome meaning ``sent_back`` become ``none``)."""
     root = etree.fromstring(data)
     task = root.find(f".//{q(BPMN, 'userTask')}[@id='{task_id}']")
+    extra = [el.text for el in task.findall(q(BPMN, "incoming"))[1:]]
+    for flow_id in extra:
+        flow = root.find(f".//{q(BPMN, 'sequenceFlow')}[@id='{flow_id}']")
+        source = root.find(f".//*[@id='{flow.get('sourceRef')}']")
+        for out in source.findall(q(BPMN, "outgoing")):
+            if out.text == flow_id:
+                source.remove(out)
+        flow.getparent().remove(flow)
+        for di in list(root.iter(q(DI, "BPMNEdge"))):
+            if di.get("bpmnElement") == flow_id:
+                di.getparent().remove(di)
+    for holder in root.iter(q(SPIFF, "properties")):
+        props = {p.get("name"): p for p in holder.findall(q(SPIFF, "property"))}
+        if props.get("send_back_to") is not None and props["send_back_to"].get("value") == task_id:
+            holder.remove(props["send_back_to"])
+            for name, prop in props.items():
+                if name.startswith("outcome.") and "sent_back" in prop.get("value", ""):
+                    prop.set("value", "none")
     incoming = task.find(q(BPMN, "incoming")).text
     outgoing = task.find(q(BPMN, "outgoing")).text
     out_flow = root.find(f".//{q(BPMN, 'sequenceFlow')}[@id='{outgoing}']")

@@ -23,6 +23,7 @@ from engine.events import (
     Meaning,
     Refused,
     ReviewDone,
+    SentBack,
     SpecialProcedureEnded,
     SpecialProcedureStarted,
     Supplemented,
@@ -296,6 +297,41 @@ def lint_errors(files: dict, forms: dict) -> list[tuple]:
             "decide",
             "reads field 'extension_days', which form decide.json lacks",
         ),
+        (  # Art. 32: once accepted, the case cannot return to acceptance
+            '<spiffworkflow:property name="send_back_to" value="review"/>',
+            '<spiffworkflow:property name="send_back_to" value="accept"/>',
+            "decide",
+            "cannot be sent back to acceptance (accepted, correction_requested, refused)",
+        ),
+        (
+            '<spiffworkflow:property name="send_back_to" value="review"/>',
+            '<spiffworkflow:property name="send_back_to" value="no_such_step"/>',
+            "decide",
+            "'no_such_step' is not a user task of process 'eia_report_form'",
+        ),
+        (
+            '<spiffworkflow:property name="send_back_to" value="review"/>',
+            "",
+            "decide",
+            "meaning 'sent_back' needs send_back_to",
+        ),
+        (
+            '<spiffworkflow:property name="send_back_to" value="review"/>',
+            '<spiffworkflow:property name="send_back_to" value="decide"/>',
+            "decide",
+            "cannot send a case back to itself",
+        ),
+        (  # a step after the decision cannot send the case back
+            '<spiffworkflow:property name="event" value="delivered"/>',
+            '<spiffworkflow:property name="event" value="delivered"/>'
+            '<spiffworkflow:property name="outcome_field" value="delivery_method"/>'
+            '<spiffworkflow:property name="outcome.window" value="sent_back"/>'
+            '<spiffworkflow:property name="outcome.post" value="none"/>'
+            '<spiffworkflow:property name="outcome.electronic" value="none"/>'
+            '<spiffworkflow:property name="send_back_to" value="review"/>',
+            "issue_result",
+            "a step after the decision (it records delivery) cannot send a case back",
+        ),
     ],
 )
 def test_the_lint_names_the_element_of_a_wrong_declaration(old, new, element, words):
@@ -315,3 +351,29 @@ def test_a_correction_meaning_needs_the_list_of_materials_in_its_form():
     del forms["accept.json"]["schema"]["properties"]["deficient_materials"]
     problems = lint_errors(read_process_files(ROOT / "processes" / "eia_report_form"), forms)
     assert any(p[0] == "accept" and "deficient_materials" in p[2] for p in problems), problems
+
+
+def test_a_decider_sends_the_case_back_to_review_with_a_reason():
+    definition = real("road_freight_permit")
+    run = CaseRun.start(definition, {"application": {}})
+    step(run, definition, "accept", {"accept_outcome": "accept"})
+    step(run, definition, "review", {"review_conclusion": "compliant", "review_opinion": "符合"})
+    events = step(
+        run, definition, "decide", {"decision": "send_back", "send_back_reason": "请核实车辆检测结论"}
+    )
+    assert kinds(events) == ["SentBack", "CaseAdvanced"]
+    assert events[0] == SentBack(task="decide", to_step="review", reason="请核实车辆检测结论")
+    assert [t.task_id for t in run.ready_tasks()] == ["review"]
+    # the reopened review goes on to the decision as before
+    step(run, definition, "review", {"review_conclusion": "compliant", "review_opinion": "已核实"})
+    assert [t.task_id for t in run.ready_tasks()] == ["decide"]
+
+
+def test_a_send_back_reason_is_required_by_the_lint():
+    forms = eia_forms()
+    del forms["decide.json"]["schema"]["properties"]["send_back_reason"]
+    forms["decide.json"]["schema"]["allOf"] = [
+        r for r in forms["decide.json"]["schema"]["allOf"] if "send_back_reason" not in str(r)
+    ]
+    problems = lint_errors(read_process_files(ROOT / "processes" / "eia_report_form"), forms)
+    assert any(p[0] == "decide" and "send_back_reason" in p[2] for p in problems), problems

@@ -175,7 +175,7 @@ def test_a_window_registers_a_walk_in_for_another_departments_item(app, browser,
         page.get_by_role("button", name="收件并打印回执").click()
         page.wait_for_url(re.compile(r".*/window/receipts/TB\d+$"))
         receipt = page.locator("#receipt")
-        assert receipt.locator(".department").inner_text() == "湖里区交通运输局"
+        assert receipt.locator(".department").inner_text() == "厦门市湖里区交通运输局"
         assert re.fullmatch(r"[2-9A-Z]{8}", receipt.locator(".query-code").inner_text())
         assert receipt.locator("ol li").count() == 4
         _shot(page, "window-receipt.png")

@@ -85,7 +85,10 @@ def test_catalogue_api_needs_no_token_and_carries_guide_fields(api):
     items = api.get("/items").get_json()["items"]
     assert len(items) == 4
     eia = next(i for i in items if i["slug"] == "eia_report_form")
-    assert eia["department_name"] == {"zh": "生态环境局", "en": "Ecology and Environment Bureau"}
+    assert eia["department_name"] == {
+        "zh": "厦门市生态环境局",
+        "en": "Xiamen Municipal Ecology and Environment Bureau",
+    }
     assert eia["themes"] == ["environment", "construction"]
 
 

@@ -22,7 +22,7 @@ FORMS = ROOT / "forms"
 
 EXPECTED_SLUGS = {"eia_report_form", "hazardous_waste_licence", "road_freight_permit", "road_cert_reissue"}
 ROLES = {r.value for r in Role}
-DEPARTMENTS = {"env", "transport", "admin"}
+DEPARTMENTS = {"env", "transport", "admin", "centre", "fj_env", "xm_transport", "fj_transport"}
 SPECIAL_PROCEDURES = {"expert_review", "site_inspection", "testing", "hearing", "quarantine", "appraisal"}
 FORMATS = {"pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "zip"}
 WIDGETS = {"text", "textarea", "number", "date", "select", "radio", "checkbox", "file", "group"}

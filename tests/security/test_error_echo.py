@@ -21,9 +21,7 @@ def test_a_huge_invalid_value_is_not_echoed(api):
     error = resp.get_json()["error"]
     assert resp.status_code == 422 and error["code"] == "validation_failed"
     assert len(resp.data) < 10_000
-    assert {"field": "contact_phone", "message": "格式不正确 / does not have the required format"} in error[
-        "details"
-    ]
+    assert {"field": "contact_phone", "message": "格式不正确"} in error["details"]
 
 
 def test_a_huge_unknown_field_name_is_cut_in_message_and_details(api):
@@ -40,7 +38,7 @@ def test_a_huge_unknown_form_field_is_cut_too(api):
     data["y" * FIVE_MB] = 1
     resp = _post(api, data=data)
     assert resp.status_code == 422 and len(resp.data) < 10_000
-    assert resp.get_json()["error"]["details"][0]["message"] == "不允许的字段 / field not allowed"
+    assert resp.get_json()["error"]["details"][0]["message"] == "不允许的字段"
 
 
 def test_thousands_of_bad_fields_give_a_bounded_list(api):

@@ -90,9 +90,14 @@ def test_a_password_change_ends_every_other_session_and_token(app, client, accou
     csrf = _login(client, account)
     resp = client.post(
         "/account/password",
-        data={"current_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD, "csrf_token": csrf},
+        data={
+            "current_password": DEMO_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+            "csrf_token": csrf,
+        },
     )
-    assert resp.status_code == 302
+    assert resp.status_code == 303
     assert client.get("/inbox/").status_code == 200  # this browser carries on in a new session
     assert other_device.get("/inbox/").status_code == 302
     bad = client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
@@ -109,7 +114,12 @@ def test_a_weak_new_password_is_refused_with_the_reasons_and_changes_nothing(cli
     csrf = _login(client, account)
     resp = client.post(
         "/account/password",
-        data={"current_password": DEMO_PASSWORD, "new_password": "short", "csrf_token": csrf},
+        data={
+            "current_password": DEMO_PASSWORD,
+            "new_password": "short",
+            "confirm_password": "short",
+            "csrf_token": csrf,
+        },
     )
     page = resp.data.decode()
     assert resp.status_code == 422 and "至少 8 个字符" in page and "至少三类" in page
@@ -121,7 +131,12 @@ def test_a_wrong_current_password_is_refused(client, account):
     csrf = _login(client, account)
     resp = client.post(
         "/account/password",
-        data={"current_password": "Wrong-pass-9", "new_password": NEW_PASSWORD, "csrf_token": csrf},
+        data={
+            "current_password": "Wrong-pass-9",
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+            "csrf_token": csrf,
+        },
     )
     assert resp.status_code == 422 and "当前密码不正确" in resp.data.decode()
 

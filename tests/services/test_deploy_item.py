@@ -261,7 +261,12 @@ INVALID = [
             rf"\(element 'handle', line {line_of(c.bpmn, HANDLE_ID)}\)"
         ),
     ),
-    (unknown_department, lambda c: r"department 'transprt' is not one of admin, env, transport"),
+    (
+        unknown_department,
+        lambda c: (
+            r"department 'transprt' is not one of admin, centre, env, fj_env, fj_transport, transport, xm_transport"
+        ),
+    ),
     (
         code_of_another_item,
         lambda c: r"item\.yaml: code 350200-SXHJ-XK-0001 is already used by item eia_report_form",

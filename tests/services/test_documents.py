@@ -12,7 +12,8 @@ from app.services import documents
 from app.services.auth import Actor
 from tests.web.helpers import open_task_id, submit_case
 
-NUMBER_RE = re.compile(r"^环(受|补|不受|特|延|许|不许)〔\d{4}〕第\d{6}-\d{2}号$")
+# 机关代字 + 文种代字 + 〔year〕 + the department's sequence number of that kind in that year
+NUMBER_RE = re.compile(r"^厦环(受|补|不受|特|延|许|不许)〔\d{4}〕[1-9]\d*号$")
 
 
 def _complete(api, case_no, user, data):
@@ -59,7 +60,7 @@ def test_refusal_produces_a_refusal_decision_with_reason_and_remedy(app, api):
     (doc,) = _docs()
     assert doc.kind == "refusal_decision"
     assert any("不属于本机关职权范围" in p for p in doc.content["paragraphs"])
-    assert "可申请行政复议" in doc.content["paragraphs"]
+    assert "可申请行政复议。" in doc.content["paragraphs"]  # the remedy the clerk wrote, as a sentence
 
 
 def test_extension_and_denial_produce_their_notices(app, api):

@@ -232,7 +232,8 @@ def test_deemed_acceptance_moves_the_case_on_with_a_marked_notice_that_reaches_t
     assert (accept.state, accept.completed_by_id) == ("completed", None)  # the law, not a person
     notice = Session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id)).one()
     assert notice.kind == "acceptance_notice" and notice.title == "受理通知书（视为受理）"
-    assert any("视为受理" in p and "第三十二条" in p for p in notice.content["paragraphs"])
+    assert notice.title == "受理通知书（视为受理）"
+    assert any("即为受理" in p and "第三十二条" in p for p in notice.content["paragraphs"])
     told = Session.scalars(
         select(CaseNotice).where(CaseNotice.case_id == case.id).order_by(CaseNotice.id)
     ).all()
@@ -398,7 +399,7 @@ def test_delivery_records_method_date_and_recipient_stops_its_clock_and_issues_a
     receipt = Session.scalars(
         select(CaseDocument).where(CaseDocument.case_id == case.id, CaseDocument.kind == "delivery_receipt")
     ).one()
-    text = "".join(receipt.content["paragraphs"])
+    text = "".join(receipt.content["paragraphs"]) + "".join(v for _label, v in receipt.content["rows"])
     assert "邮寄送达" in text and "林晓燕" in text and "2026年3月6日" in text
     # a completed case shows final figures: nothing runs on a later day
     later = {c["kind"]: c for c in case_clocks(case, date(2026, 6, 1))}

@@ -88,7 +88,10 @@ def test_the_cockpit_counts_lights_items_departments_and_unconfirmed_deadlines(k
         "admin": 0,
         "centre": 0,
         "env": 4,
+        "fj_env": 0,
+        "fj_transport": 0,
         "transport": 1,
+        "xm_transport": 0,
     }  # centre: the service centre's windows
     assert cockpit.unconfirmed_waiting(sup) == 1
 

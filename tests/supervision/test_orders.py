@@ -96,20 +96,69 @@ def test_an_unanswered_order_turns_yellow_on_its_day_then_red_and_escalates_once
     after = supervision.check_orders(None, at("2026-03-11", 9))
     Session.refresh(order)
     assert after["escalated"] == 1
-    assert (order.light, order.escalated_to, order.state) == ("red", "admin", "open")
+    # one level up: the city bureau's parent, the provincial department, with its own 2 WD deadline
+    assert (order.escalated_to, order.escalation_level, order.state) == ("fj_env", 1, "open")
+    assert (order.reply_due.isoformat(), order.light) == ("2026-03-13", "green")
     cards = Session.scalars(select(DepartmentCard)).all()
-    assert [(c.department_code, c.color, c.rule, c.source_id) for c in cards] == [
-        ("env", "red", "order_escalated", order.id)
+    assert [(c.department_code, c.color, c.rule, c.source_kind) for c in cards] == [
+        ("env", "red", "order_escalated", "escalation")
     ]
     events = Session.scalars(
         select(AuditEvent).where(AuditEvent.action == "supervision.order_escalated")
     ).all()
-    assert len(events) == 1 and events[0].after["escalated_to"] == "admin" and events[0].case_id == case.id
+    assert len(events) == 1 and events[0].after["department"] == "fj_env" and events[0].case_id == case.id
     escalation_to = {
         n.user_id for n in Session.scalars(select(Notification).where(Notification.kind == "escalation"))
     }
-    assert {people["supervisor"].id, people["admin"].id} <= escalation_to
+    assert {people["supervisor"].id, people["admin"].id, people["fj_env_head"].id} <= escalation_to
+    assert people["env_decider"].id not in escalation_to
     assert supervision.check_orders(None, at("2026-03-12")) == {"reminders": 0, "escalated": 0}
     assert Session.scalar(select(func.count()).select_from(DepartmentCard)) == 1
+    # the province is the top of the chain: missing its deadline turns the order red, no further level
+    assert supervision.check_orders(None, at("2026-03-16"))["escalated"] == 0
+    Session.refresh(order)
+    assert (order.light, order.escalation_level) == ("red", 1)
     # the escalated order can still be answered by the department
     supervision.reply_order(people["env_decider"], order.id, "已整改", now=at("2026-03-12"))
+
+
+def test_a_missed_reply_climbs_the_chain_one_level_per_missed_deadline(people):
+    """District bureau → city bureau → provincial department: each level its own deadline, card, audit."""
+    case = submit(people, "2026-03-02", slug="road_freight_permit")
+    order = supervision.issue_order(people["supervisor"], case.case_no, "请说明", 1, now=at("2026-03-06"))
+    assert order.department_code == "transport" and order.reply_due.isoformat() == "2026-03-09"
+    assert supervision.check_orders(None, at("2026-03-10"))["escalated"] == 1
+    Session.refresh(order)
+    assert (order.escalated_to, order.escalation_level, order.reply_due.isoformat()) == (
+        "xm_transport",
+        1,
+        "2026-03-11",
+    )
+    # the city bureau may now answer; the provincial department may not yet see it
+    assert supervision.may_reply(people["xm_tr_head"], order)
+    with pytest.raises(NotFound):
+        supervision.get_order(people["fj_tr_head"], order.id)
+    assert supervision.check_orders(None, at("2026-03-11"))["escalated"] == 0  # its reply day
+    assert supervision.check_orders(None, at("2026-03-12"))["escalated"] == 1
+    Session.refresh(order)
+    assert (order.escalated_to, order.escalation_level) == ("fj_transport", 2)
+    steps = [(e.level, e.from_department, e.to_department) for e in order.escalations]
+    assert steps == [(1, "transport", "xm_transport"), (2, "xm_transport", "fj_transport")]
+    cards = Session.scalars(select(DepartmentCard).order_by(DepartmentCard.id)).all()
+    assert [c.department_code for c in cards] == ["transport", "xm_transport"]
+    audits = Session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "supervision.order_escalated").order_by(AuditEvent.id)
+    ).all()
+    assert [(a.before["department"], a.after["department"], a.after["level"]) for a in audits] == [
+        ("transport", "xm_transport", 1),
+        ("xm_transport", "fj_transport", 2),
+    ]
+    # every department the order has reached sees it and may answer it
+    for username in ("tr_decider", "xm_tr_head", "fj_tr_head"):
+        assert supervision.get_order(people[username], order.id).id == order.id
+    listed = [o.id for o in supervision.list_orders(people["xm_tr_head"])]
+    assert order.id in listed
+    replied = supervision.reply_order(
+        people["fj_tr_head"], order.id, "已责成湖里区局限期办结", now=at("2026-03-13")
+    )
+    assert replied.state == "replied"

@@ -62,3 +62,12 @@ def web_login(client, username: str) -> str:
     assert resp.status_code == 302, resp.data.decode()[:500]
     with client.session_transaction() as sess:
         return sess["csrf"]
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees: tags, attributes, scripts and styles removed."""
+    import re
+    from html import unescape
+
+    html = re.sub(r"(?is)<(script|style|template)\b.*?</\1>", " ", html)
+    return unescape(re.sub(r"<[^>]+>", " ", html))

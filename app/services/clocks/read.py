@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from app.models import Case, CaseTask, Session
-from app.models.vocab import CASEWORKER_ROLES, OPEN_STATUSES, OPEN_TASK_STATES, OVERSIGHT_ROLES, ClockKind
+from app.models.vocab import OPEN_STATUSES, OPEN_TASK_STATES, ClockKind
 from app.services.auth import Actor
 from app.services.clocks.model import DECISION_CLOCKS, LABELS, compute_case, pauses, special_end, step_values
 from app.services.errors import Forbidden
+from app.services.i18n import t
 from app.services.workdays import get_calendar, today
 from engine.clocks import ClockState
 
@@ -161,9 +162,9 @@ def task_clock(task: CaseTask, on: date | None = None) -> dict[str, Any] | None:
 
 def unconfirmed_open_cases(actor: Actor, limit: int = 500) -> list[Case]:
     """Open cases whose running deadline lies on days of a year without an official arrangement."""
-    if actor.role not in OVERSIGHT_ROLES | CASEWORKER_ROLES:
-        raise Forbidden("无权查看", code="forbidden")
+    if not (actor.is_oversight or actor.is_staff):
+        raise Forbidden(t("无权查看"), code="forbidden")
     stmt = select(Case).where(Case.status.in_(OPEN_STATUSES), Case.deadline_confirmed.is_(False))
-    if actor.role not in OVERSIGHT_ROLES:
-        stmt = stmt.where(Case.department_code == actor.department_code)
+    if not actor.is_oversight:
+        stmt = stmt.where(Case.department_code.in_(sorted(actor.departments())))
     return list(Session.scalars(stmt.order_by(Case.deadline, Case.id).limit(limit)))

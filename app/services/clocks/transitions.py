@@ -14,6 +14,7 @@ from app.services.clocks.columns import refresh_case
 from app.services.clocks.model import DECISION_CLOCKS, d, limits, new_clock, stop, stop_all
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from app.services.workdays import get_calendar
 from engine.events import (
     Accepted,
@@ -95,8 +96,8 @@ def on_correction_requested(event: CorrectionRequested, ctx: EventContext) -> No
     case = ctx.case
     if case.deemed_accepted or case.accepted_on is not None:
         raise ValidationFailed(
-            "本件已经受理（或依《行政许可法》第三十二条视为受理），不能再要求补正",
-            [{"field": "accept_outcome", "message": "已受理的申请不能再要求补正"}],
+            t("本件已经受理（或依《行政许可法》第三十二条视为受理），不能再要求补正"),
+            [{"field": "accept_outcome", "message": t("已受理的申请不能再要求补正")}],
             code="already_accepted",
         )
     ci = _ci(case)
@@ -131,8 +132,8 @@ def on_refused(_event: Refused, ctx: EventContext) -> None:
     case = ctx.case
     if case.deemed_accepted:
         raise ValidationFailed(
-            "本件已依《行政许可法》第三十二条视为受理，不能再作出不予受理决定",
-            [{"field": "accept_outcome", "message": "已视为受理"}],
+            t("本件已依《行政许可法》第三十二条视为受理，不能再作出不予受理决定"),
+            [{"field": "accept_outcome", "message": t("已视为受理")}],
             code="deemed_accepted",
         )
     ci = _ci(case)
@@ -179,10 +180,10 @@ def on_special_renotified(event: SpecialProcedureRenotified, ctx: EventContext) 
     if i is None:
         raise Conflict("本件当前没有进行中的特殊程序，无法再次告知", code="no_special_procedure")
     if not event.reason.strip():
-        raise ValidationFailed("再次书面告知须写明理由", [{"field": "reason", "message": "必填"}])
+        raise ValidationFailed(t("再次书面告知须写明理由"), [{"field": "reason", "message": t("必填")}])
     if not 1 <= event.notified_wd <= RENOTICE_MAX_WD:
         raise ValidationFailed(
-            f"所需时间应为 1–{RENOTICE_MAX_WD} 个工作日",
+            t("所需时间应为 1–%(n)s 个工作日", n=RENOTICE_MAX_WD),
             [{"field": "notified_wd", "message": f"1–{RENOTICE_MAX_WD}"}],
         )
     specials = list(ci["special"])
@@ -212,13 +213,13 @@ def on_extension_requested(event: ExtensionRequested, ctx: EventContext) -> None
     allowed = _int_limit(limits(case.item), "extension_max_wd") - (case.extension_wd or 0)
     if allowed <= 0:
         raise ValidationFailed(
-            "本事项不能再延长办理期限（法定延期已用尽或本事项不适用延期）",
-            [{"field": "decision", "message": "不能延期"}],
+            t("本事项不能再延长办理期限（法定延期已用尽或本事项不适用延期）"),
+            [{"field": "decision", "message": t("不能延期")}],
             code="extension_not_allowed",
         )
     if not 1 <= event.days <= allowed:
         raise ValidationFailed(
-            f"延长期限最多 {allowed} 个工作日",
+            t("延长期限最多 %(allowed)s 个工作日", allowed=allowed),
             [{"field": "extension_days", "message": f"1–{allowed}"}],
             code="extension_too_long",
         )
@@ -243,7 +244,9 @@ def on_extension_approved(event: ExtensionApproved, ctx: EventContext) -> None:
     case = ctx.case
     request = _pending_request(case)
     if ctx.actor is not None and request.get("by") == ctx.actor.id:
-        raise Forbidden("延期须由本行政机关负责人批准，申请延期的人不能批准自己的申请", code="own_extension")
+        raise Forbidden(
+            t("延期须由本行政机关负责人批准，申请延期的人不能批准自己的申请"), code="own_extension"
+        )
     ci = _ci(case)
     ext = {
         "days": int(request["days"]),
@@ -262,7 +265,7 @@ def on_extension_refused(_event: ExtensionRefused, ctx: EventContext) -> None:
     case = ctx.case
     request = _pending_request(case)
     if ctx.actor is not None and request.get("by") == ctx.actor.id:
-        raise Forbidden("延期申请须由本行政机关负责人审批，申请人本人不能审批", code="own_extension")
+        raise Forbidden(t("延期申请须由本行政机关负责人审批，申请人本人不能审批"), code="own_extension")
     ci = _ci(case)
     ci.pop("extension_request", None)
     case.clock_inputs = ci
@@ -285,13 +288,13 @@ def on_delivered(event: Delivered, ctx: EventContext) -> None:
     on = event.on or ctx.today
     if on > ctx.today:
         raise ValidationFailed(
-            "送达日期不能晚于今天", [{"field": "delivered_on", "message": "不能是将来的日期"}]
+            t("送达日期不能晚于今天"), [{"field": "delivered_on", "message": t("不能是将来的日期")}]
         )
     earliest = case.decided_on or case.received_on
     if earliest is not None and on < earliest:
         raise ValidationFailed(
-            f"送达日期不能早于作出决定之日（{earliest.isoformat()}）",
-            [{"field": "delivered_on", "message": f"不早于 {earliest.isoformat()}"}],
+            t("送达日期不能早于作出决定之日（%(day)s）", day=earliest.isoformat()),
+            [{"field": "delivered_on", "message": t("不早于 %(day)s", day=earliest.isoformat())}],
         )
     ci = _ci(case)
     stop(ci, "delivery", on)

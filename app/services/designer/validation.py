@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
-from app.models import Department, Session
-from app.services.catalogue import DEPARTMENTS, design_warnings
+from app.services import org
+from app.services.catalogue import design_warnings
 from app.services.designer.bundle import Bundle
 from app.services.designer.formcheck import check_form
 from app.services.itemcheck import check_item
@@ -44,7 +42,7 @@ class Report:
 
 
 def known_departments() -> set[str]:
-    return set(DEPARTMENTS) | set(Session.scalars(select(Department.code)))
+    return org.department_codes()
 
 
 def validate(bundle: Bundle, require_item: bool = False) -> Report:

@@ -15,7 +15,7 @@
   function update() {
     form.querySelectorAll("[data-show-when]").forEach(function (block) {
       var rule = block.getAttribute("data-show-when").split("=");
-      var show = currentValue(rule[0]) === rule[1];
+      var show = rule[1].split("|").indexOf(currentValue(rule[0])) !== -1;
       block.hidden = !show;
       block.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = !show; });
     });

@@ -87,7 +87,7 @@ def _report_json(report) -> dict[str, Any]:
 
 
 def _config() -> dict[str, Any]:
-    from app.services.catalogue import DEPARTMENTS
+    from app.services import org
 
     return {
         "roles": [
@@ -97,7 +97,7 @@ def _config() -> dict[str, Any]:
         ],
         "meanings": [{"code": m, "label": meaning_label(m)} for m in MEANINGS],
         "procedures": [{"code": p, "label": procedure_label(p)} for p in sorted(SPECIAL_PROCEDURES)],
-        "departments": [{"code": d, "label": department_label(d)} for d in DEPARTMENTS],
+        "departments": [{"code": d.code, "label": department_label(d.code)} for d in org.departments()],
         "labels": _labels(),
     }
 

@@ -13,6 +13,7 @@ from app.services.catalogue import list_items
 from app.services.errors import DomainError, ValidationFailed
 from app.services.workdays import today
 from app.web.auth import login_required
+from app.web.i18n import is_english, tr
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -32,7 +33,11 @@ def case_link(case_no: str | None) -> str | None:
 
 @bp.app_context_processor
 def _helpers():
-    return {"case_link": case_link}
+    return {"case_link": case_link, "item_names": _item_names}
+
+
+def _item_names() -> dict[str, dict[str, str]]:
+    return {i.code: {"zh": i.name_zh, "en": i.name_en} for i in list_items()}
 
 
 @bp.get("/", endpoint="cockpit")
@@ -80,7 +85,7 @@ def alert_list(actor):
     try:
         rows = alerts.list_alerts(actor, state=state, level=level, limit=500)
     except ValidationFailed as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         rows = alerts.list_alerts(actor, state="unresolved", limit=500)
     return render_template(
         "supervision/alerts.html",
@@ -98,7 +103,7 @@ def alert_ack(actor, alert_id: int):
         alerts.acknowledge_alert(actor, alert_id, request.form.get("note") or None)
         flash(gettext("预警已确认"), "success")
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
     return redirect(url_for("supervision.alert_list"), code=303)
 
 
@@ -107,7 +112,7 @@ def alert_ack(actor, alert_id: int):
 def order_list(actor):
     rows = (
         supervision.list_orders(actor, request.args.get("state") or None)
-        if actor.role in OVERSIGHT or actor.is_staff
+        if actor.is_oversight or actor.is_staff
         else []
     )
     return render_template(
@@ -141,7 +146,7 @@ def order_create(actor):
             problems=exc.details,
         ), 422
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return redirect(url_for("supervision.order_list", case_no=form.get("case_no", "")), code=303)
     flash(gettext("督办单已下达，回复期限 %(due)s", due=order.reply_due.isoformat()), "success")
     return redirect(url_for("supervision.order_show", order_id=order.id), code=303)
@@ -151,11 +156,7 @@ def order_create(actor):
 @login_required(*OVERSIGHT, *STAFF)
 def order_show(actor, order_id: int):
     order = supervision.get_order(actor, order_id)
-    may_reply = (
-        order.state == "open"
-        and actor.role in supervision.REPLY_ROLES
-        and actor.department_code in (order.department_code, order.escalated_to)
-    )
+    may_reply = supervision.may_reply(actor, order)
     return render_template(
         "supervision/order.html", order=supervision.order_dict(order), may_reply=may_reply, problems=[]
     )
@@ -175,7 +176,7 @@ def order_reply(actor, order_id: int):
             problems=exc.details,
         ), 422
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return redirect(url_for("supervision.order_show", order_id=order_id), code=303)
     flash(gettext("已回复督办单"), "success")
     return redirect(url_for("supervision.order_show", order_id=order_id), code=303)
@@ -212,7 +213,9 @@ def heatmap_xml(actor, item_code: str):
 @bp.get("/export/<name>.xlsx")
 @login_required(*OVERSIGHT)
 def export(actor, name: str):
-    filename, body = reports.export_xlsx(actor, name, request.args.to_dict())
+    filename, body = reports.export_xlsx(
+        actor, name, request.args.to_dict(), tr, "en" if is_english() else "zh"
+    )
     return Response(
         body,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -223,7 +226,9 @@ def export(actor, name: str):
 @bp.get("/report.pdf")
 @login_required(*OVERSIGHT)
 def report_pdf(actor):
-    filename, body = reports.monthly_report_pdf(actor, request.args.get("month") or None, today(), utcnow())
+    filename, body = reports.monthly_report_pdf(
+        actor, request.args.get("month") or None, today(), utcnow(), tr, "en" if is_english() else "zh"
+    )
     return Response(
         body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
     )
