@@ -1,0 +1,1 @@
+"""Cockpit figures of the results (placeholder)."""
