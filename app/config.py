@@ -124,7 +124,7 @@ SETTINGS: list[tuple[str, str, str]] = [
         "`<DATA_DIR>/licence-keys`",
         "each department's SM2 key pair (`sm2.json`) and PDF signing certificate (`pades-key.pem`, "
         "`pades-cert.pem`); missing ones are created as demo keys on first use — in production put the real "
-        "ones there (README, \"E-licences\")",
+        'ones there (README, "E-licences")',
     ),
     (
         "TONGBAN_PUBLIC_URL",

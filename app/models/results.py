@@ -35,7 +35,9 @@ class Licence(Base):
     holder_kind: Mapped[str] = mapped_column(String(10))  # person | entity
     holder_name: Mapped[str] = mapped_column(String(200))
     holder_id_no: Mapped[str] = mapped_column(String(18), index=True)
-    holder_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True, default=None)
+    holder_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), index=True, default=None
+    )
     issued_on: Mapped[date]
     valid_from: Mapped[date]
     valid_until: Mapped[date | None] = mapped_column(default=None)  # None: open-ended
@@ -137,7 +139,9 @@ class Publication(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), unique=True)
-    licence_id: Mapped[int | None] = mapped_column(ForeignKey("licence.id", ondelete="RESTRICT"), default=None)
+    licence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("licence.id", ondelete="RESTRICT"), default=None
+    )
     item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"))
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
     authority: Mapped[str] = mapped_column(String(200))

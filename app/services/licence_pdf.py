@@ -71,7 +71,12 @@ def render(lic: Licence) -> bytes:
     if content.get("paper_number"):
         rows.append(("纸质证书编号", content["paper_number"]))
     if content.get("review_after_years"):
-        rows.append(("提示", f"自批准之日起超过{content['review_after_years']}年方决定开工建设的，应当报原审批部门重新审核"))
+        rows.append(
+            (
+                "提示",
+                f"自批准之日起超过{content['review_after_years']}年方决定开工建设的，应当报原审批部门重新审核",
+            )
+        )
     pdf.set_font(FONT_NAME, size=12)
     for label, value in rows:
         pdf.set_x(pdf.l_margin)
@@ -130,8 +135,10 @@ def ensure_pdf(lic: Licence) -> bytes:
 
 def make_pending_pdfs(limit: int = 20) -> dict[str, Any]:
     """The job: PDFs of licences that have none yet (one commit each; a font problem is reported)."""
-    ids = list(Session.scalars(select(Licence.id).where(Licence.pdf.is_(None)).order_by(Licence.id).limit(limit)))
-    made = []
+    ids = list(
+        Session.scalars(select(Licence.id).where(Licence.pdf.is_(None)).order_by(Licence.id).limit(limit))
+    )
+    made: list[str] = []
     for lic_id in ids:
         lic = Session.get(Licence, lic_id)
         if lic is None or lic.pdf is not None:

@@ -470,8 +470,12 @@ def end_licence(
     lic.status, lic.status_reason = ENDINGS[action], text
     lic.status_changed_at, lic.status_changed_by_id = at, actor.id
     _sign_status(lic)
-    publication.start_withdrawal(actor, lic.case_id, f"证照已{'撤销' if action == 'revoke' else '注销'}：{text}", at)
-    audit.record(actor, f"licence.{action}", lic.case_id, target=lic.licence_no, before=before, after=_summary(lic))
+    publication.start_withdrawal(
+        actor, lic.case_id, f"证照已{'撤销' if action == 'revoke' else '注销'}：{text}", at
+    )
+    audit.record(
+        actor, f"licence.{action}", lic.case_id, target=lic.licence_no, before=before, after=_summary(lic)
+    )
     word = "撤销" if action == "revoke" else "注销"
     _notify_holder(
         lic,
@@ -497,6 +501,8 @@ def expire_licences(now: datetime) -> list[str]:
         before = _summary(lic)
         lic.status, lic.status_reason, lic.status_changed_at = "expired", "有效期届满", now
         _sign_status(lic)
-        audit.record(None, "licence.expire", lic.case_id, target=lic.licence_no, before=before, after=_summary(lic))
+        audit.record(
+            None, "licence.expire", lic.case_id, target=lic.licence_no, before=before, after=_summary(lic)
+        )
     Session.commit()
     return [lic.licence_no for lic in rows]

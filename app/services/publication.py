@@ -71,7 +71,9 @@ def on_decided(event: Decided, ctx: EventContext) -> None:
     Session.flush()  # the decision document of this step (documents capability, just before)
     document = Session.scalar(
         select(CaseDocument.number)
-        .where(CaseDocument.case_id == case.id, CaseDocument.kind.in_(("approval_decision", "denial_decision")))
+        .where(
+            CaseDocument.case_id == case.id, CaseDocument.kind.in_(("approval_decision", "denial_decision"))
+        )
         .order_by(CaseDocument.id.desc())
         .limit(1)
     )
@@ -132,7 +134,14 @@ def _publish(actor: Actor | None, pub: Publication, now: datetime) -> None:
     pub.published_by_id = actor.id if actor else None
     _set_clock(pub, None, None, 0, local_date(now))
     result_alerts.resolve(result_alerts.PUBLICATION, pub.id, now)
-    audit.record(actor, "publication.publish", pub.case_id, target=f"publication#{pub.id}", before={"state": "pending"}, after={"state": "published", "on_time": pub.published_on <= pub.publish_deadline})
+    audit.record(
+        actor,
+        "publication.publish",
+        pub.case_id,
+        target=f"publication#{pub.id}",
+        before={"state": "pending"},
+        after={"state": "published", "on_time": pub.published_on <= pub.publish_deadline},
+    )
 
 
 def publish_entry(actor: Actor, pub_id: int, now: datetime | None = None) -> Publication:
@@ -152,7 +161,14 @@ def _withdraw(actor: Actor | None, pub: Publication, now: datetime) -> None:
     _set_clock(pub, None, None, 0, local_date(now))
     result_alerts.resolve(result_alerts.PUBLICATION, pub.id, now)
     result_alerts.resolve(result_alerts.WITHDRAWAL, pub.id, now)
-    audit.record(actor, "publication.withdraw", pub.case_id, target=f"publication#{pub.id}", before={"state": before}, after={"state": "withdrawn"})
+    audit.record(
+        actor,
+        "publication.withdraw",
+        pub.case_id,
+        target=f"publication#{pub.id}",
+        before={"state": before},
+        after={"state": "withdrawn"},
+    )
 
 
 def start_withdrawal(actor: Actor | None, case_id: int, reason: str, now: datetime) -> None:
@@ -239,7 +255,9 @@ def search_public(q: str | None = None, decision: str | None = None, page: int =
     and a legal entity's name or code (a natural person's name is not searchable: it is masked)."""
     page, per_page = _bounded(page, per_page)
     if decision is not None and decision not in ("approved", "denied"):
-        raise ValidationFailed("decision: approved | denied", [{"field": "decision", "message": "approved|denied"}])
+        raise ValidationFailed(
+            "decision: approved | denied", [{"field": "decision", "message": "approved|denied"}]
+        )
     from app.models import ServiceItem
 
     stmt = select(Publication).where(Publication.state.in_(PUBLIC_STATES))
@@ -248,7 +266,9 @@ def search_public(q: str | None = None, decision: str | None = None, page: int =
     text = (q or "").strip()[:100]
     if text:
         like = f"%{text}%"
-        items = select(ServiceItem.id).where(or_(ServiceItem.name_zh.like(like), ServiceItem.name_en.like(like)))
+        items = select(ServiceItem.id).where(
+            or_(ServiceItem.name_zh.like(like), ServiceItem.name_en.like(like))
+        )
         entity = (Publication.counterpart_kind == "entity") & or_(
             Publication.counterpart_name.like(like), Publication.counterpart_id_no == text.upper()
         )
@@ -262,7 +282,9 @@ def search_public(q: str | None = None, decision: str | None = None, page: int =
         )
     total = Session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = Session.scalars(
-        stmt.order_by(Publication.published_on.desc(), Publication.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        stmt.order_by(Publication.published_on.desc(), Publication.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     names = _item_names()
     return [public_view(p, names) for p in rows], total, page, per_page
@@ -273,7 +295,9 @@ def department_entries(actor: Actor, state: str | None = None) -> list[Publicati
     if actor.role not in CASEWORKER_ROLES and actor.role not in OVERSIGHT_ROLES:
         raise Forbidden("无权查看公示 / not allowed", code="publication_forbidden")
     if state is not None and state not in STATES:
-        raise ValidationFailed("state 取值无效 / invalid state", [{"field": "state", "message": "|".join(STATES)}])
+        raise ValidationFailed(
+            "state 取值无效 / invalid state", [{"field": "state", "message": "|".join(STATES)}]
+        )
     stmt = select(Publication)
     if actor.role not in OVERSIGHT_ROLES:
         stmt = stmt.where(Publication.department_code == actor.department_code)

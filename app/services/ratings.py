@@ -32,7 +32,13 @@ from engine.events import Completed, Withdrawn
 from engine.workcal import local_date
 
 SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-SCORES_EN = {5: "Very satisfied", 4: "Satisfied", 3: "Fairly satisfied", 2: "Dissatisfied", 1: "Very dissatisfied"}
+SCORES_EN = {
+    5: "Very satisfied",
+    4: "Satisfied",
+    3: "Fairly satisfied",
+    2: "Dissatisfied",
+    1: "Very dissatisfied",
+}
 BAD = 2  # this score and below open a rectification
 TAGS = (
     "办事效率高",
@@ -55,7 +61,9 @@ OFFICERS = (Role.CLERK, Role.DECIDER, Role.HEAD, Role.REVIEWER)
 def _text(value: Any, field: str, *, required: bool, limit: int = TEXT_MAX) -> str | None:
     if value is None or value == "":
         if required:
-            raise ValidationFailed(f"{field} 必填 / {field} is required", [{"field": field, "message": "required"}])
+            raise ValidationFailed(
+                f"{field} 必填 / {field} is required", [{"field": field, "message": "required"}]
+            )
         return None
     if not isinstance(value, str) or len(value.strip()) == 0 or len(value) > limit:
         raise ValidationFailed(
@@ -67,7 +75,11 @@ def _text(value: Any, field: str, *, required: bool, limit: int = TEXT_MAX) -> s
 
 def rectification_wd(case: Case) -> int:
     value = ((case.item.definition or {}).get("rating") or {}).get("rectification_wd")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_RECTIFICATION_WD
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        else DEFAULT_RECTIFICATION_WD
+    )
 
 
 # -- rating ---------------------------------------------------------------------------------------------
@@ -98,14 +110,18 @@ def check_rating(score: Any, comment: Any, tags: Any) -> tuple[int, str | None, 
     return int(score), text, list(dict.fromkeys(tag_list))
 
 
-def rate_case(actor: Actor, case_no: str, score: Any, comment: Any = None, tags: Any = None, now: datetime | None = None) -> Rating:
+def rate_case(
+    actor: Actor, case_no: str, score: Any, comment: Any = None, tags: Any = None, now: datetime | None = None
+) -> Rating:
     at = now or utcnow()
     case = _own_case(actor, case_no)
     value, text, tag_list = check_rating(score, comment, tags)
     if case.status not in CLOSED_STATUSES:
         raise Conflict("办件办结后才能评价 / a case can be rated once it has ended", code="case_not_ended")
     if Session.scalar(select(Rating.id).where(Rating.case_id == case.id)) is not None:
-        raise Conflict("该办件已评价，每件只能评价一次 / this case has already been rated", code="already_rated")
+        raise Conflict(
+            "该办件已评价，每件只能评价一次 / this case has already been rated", code="already_rated"
+        )
     rating = Rating(
         case_id=case.id,
         user_id=actor.id,
@@ -121,7 +137,9 @@ def rate_case(actor: Actor, case_no: str, score: Any, comment: Any = None, tags:
         Session.flush()
     except IntegrityError as exc:  # a second rating of the same case at the same moment
         Session.rollback()
-        raise Conflict("该办件已评价，每件只能评价一次 / this case has already been rated", code="already_rated") from exc
+        raise Conflict(
+            "该办件已评价，每件只能评价一次 / this case has already been rated", code="already_rated"
+        ) from exc
     if value <= BAD:
         today = local_date(at)
         limit = rectification_wd(case)
@@ -140,7 +158,14 @@ def rate_case(actor: Actor, case_no: str, score: Any, comment: Any = None, tags:
                 created_at=at,
             )
         )
-    audit.record(actor, "rating.create", case.id, target=f"rating#{rating.id}", before=None, after={"score": value, "tags": tag_list})
+    audit.record(
+        actor,
+        "rating.create",
+        case.id,
+        target=f"rating#{rating.id}",
+        before=None,
+        after={"score": value, "tags": tag_list},
+    )
     Session.commit()
     return rating
 
@@ -182,9 +207,13 @@ def subscribe(bus: EventBus) -> None:
 
 def _department_rectification(actor: Actor, rect_id: int) -> Rectification:
     rect = Session.get(Rectification, rect_id)
-    visible = rect is not None and (actor.role in OVERSIGHT_ROLES or (actor.is_staff and actor.department_code == rect.department_code))
+    visible = rect is not None and (
+        actor.role in OVERSIGHT_ROLES or (actor.is_staff and actor.department_code == rect.department_code)
+    )
     if rect is None or not visible:
-        raise NotFound(f"整改任务 {rect_id} 不存在 / no rectification {rect_id}", code="rectification_not_found")
+        raise NotFound(
+            f"整改任务 {rect_id} 不存在 / no rectification {rect_id}", code="rectification_not_found"
+        )
     return rect
 
 
@@ -196,7 +225,9 @@ def list_rectifications(actor: Actor, state: str | None = "open") -> list[Rectif
     if actor.role not in CASEWORKER_ROLES and actor.role not in OVERSIGHT_ROLES:
         raise Forbidden("无权查看整改任务 / not allowed", code="rectifications_forbidden")
     if state not in (None, "open", "answered", "withdrawn"):
-        raise ValidationFailed("state: open | answered | withdrawn", [{"field": "state", "message": "open|answered|withdrawn"}])
+        raise ValidationFailed(
+            "state: open | answered | withdrawn", [{"field": "state", "message": "open|answered|withdrawn"}]
+        )
     stmt = select(Rectification)
     if actor.role not in OVERSIGHT_ROLES:
         stmt = stmt.where(Rectification.department_code == actor.department_code)
@@ -208,7 +239,9 @@ def list_rectifications(actor: Actor, state: str | None = "open") -> list[Rectif
 def _tell_applicant(case: Case, event: str, title: str, body: str, now: datetime) -> None:
     Session.add(CaseNotice(case_id=case.id, event=event, title=title, body=body, params={}, created_at=now))
     if case.applicant_phone:
-        channels.enqueue_sms(case.applicant_phone, body, "rating", user_id=case.applicant_user_id, case_id=case.id)
+        channels.enqueue_sms(
+            case.applicant_phone, body, "rating", user_id=case.applicant_user_id, case_id=case.id
+        )
 
 
 def reply_rectification(
@@ -217,7 +250,10 @@ def reply_rectification(
     at = now or utcnow()
     rect = _department_rectification(actor, rect_id)
     if actor.role not in OFFICERS or actor.department_code != rect.department_code:
-        raise Forbidden("只有责任部门的工作人员可以答复整改 / only the responsible department may answer", code="not_responsible")
+        raise Forbidden(
+            "只有责任部门的工作人员可以答复整改 / only the responsible department may answer",
+            code="not_responsible",
+        )
     problems = []
     if outcome not in OUTCOMES:
         problems.append({"field": "outcome", "message": "rectified | explained"})
@@ -288,13 +324,27 @@ def appeal_rating(actor: Actor, rating_id: int, reason: Any, now: datetime | Non
         raise Conflict("只有差评可以申诉 / only a bad rating can be appealed", code="not_a_bad_rating")
     if rating.appeal_state != "none":
         raise Conflict("该评价已申诉 / this rating has already been appealed", code="already_appealed")
-    rating.appeal_state, rating.appeal_reason, rating.appeal_by_id, rating.appeal_at = "pending", text, actor.id, at
-    audit.record(actor, "rating.appeal", rating.case_id, target=f"rating#{rating.id}", before={"appeal": "none"}, after={"appeal": "pending"})
+    rating.appeal_state, rating.appeal_reason, rating.appeal_by_id, rating.appeal_at = (
+        "pending",
+        text,
+        actor.id,
+        at,
+    )
+    audit.record(
+        actor,
+        "rating.appeal",
+        rating.case_id,
+        target=f"rating#{rating.id}",
+        before={"appeal": "none"},
+        after={"appeal": "pending"},
+    )
     Session.commit()
     return rating
 
 
-def decide_appeal(actor: Actor, rating_id: int, uphold: Any, opinion: Any, now: datetime | None = None) -> Rating:
+def decide_appeal(
+    actor: Actor, rating_id: int, uphold: Any, opinion: Any, now: datetime | None = None
+) -> Rating:
     at = now or utcnow()
     if actor.role != Role.SUPERVISOR:
         raise Forbidden("申诉由电子监察人员决定 / a supervisor decides appeals", code="not_supervisor")
@@ -312,7 +362,14 @@ def decide_appeal(actor: Actor, rating_id: int, uphold: Any, opinion: Any, now: 
     if uphold and rect is not None and rect.state == "open":
         rect.state, rect.light = "withdrawn", None
         result_alerts.resolve(result_alerts.RECTIFICATION, rect.id, at)
-    audit.record(actor, "rating.appeal_decided", rating.case_id, target=f"rating#{rating.id}", before={"appeal": "pending"}, after={"appeal": rating.appeal_state})
+    audit.record(
+        actor,
+        "rating.appeal_decided",
+        rating.case_id,
+        target=f"rating#{rating.id}",
+        before={"appeal": "pending"},
+        after={"appeal": rating.appeal_state},
+    )
     Session.commit()
     return rating
 
@@ -320,7 +377,9 @@ def decide_appeal(actor: Actor, rating_id: int, uphold: Any, opinion: Any, now: 
 def pending_appeals(actor: Actor) -> list[Rating]:
     if actor.role not in OVERSIGHT_ROLES:
         raise Forbidden("申诉由电子监察人员决定 / supervisors only", code="not_supervisor")
-    return list(Session.scalars(select(Rating).where(Rating.appeal_state == "pending").order_by(Rating.appeal_at)))
+    return list(
+        Session.scalars(select(Rating).where(Rating.appeal_state == "pending").order_by(Rating.appeal_at))
+    )
 
 
 def rating_view(rating: Rating) -> dict[str, Any]:
@@ -345,4 +404,30 @@ def rating_view(rating: Rating) -> dict[str, Any]:
             "reply": rect.reply,
             "replied_on": rect.replied_on,
         },
+    }
+
+
+def rectification_view(rect: Rectification) -> dict[str, Any]:
+    rating = rect.rating
+    case = Session.get(Case, rect.case_id)
+    return {
+        "id": rect.id,
+        "case_no": case.case_no if case else None,
+        "item_name": case.item.name_zh if case else None,
+        "rating_id": rect.rating_id,
+        "score": rating.score,
+        "level": SCORES[rating.score],
+        "comment": rating.comment,
+        "tags": list(rating.tags or []),
+        "appeal_state": rating.appeal_state,
+        "department_code": rect.department_code,
+        "state": rect.state,
+        "started_on": rect.started_on,
+        "limit_wd": rect.limit_wd,
+        "deadline": rect.deadline,
+        "light": rect.light,
+        "outcome": rect.outcome,
+        "finding": rect.finding,
+        "reply": rect.reply,
+        "replied_on": rect.replied_on,
     }

@@ -69,13 +69,24 @@ def raise_result_alerts(today: date, now: datetime) -> int:
         return [v.label(n) for v, n in zip(values, COLUMNS, strict=True)]
 
     rect = select(
-        *cols(literal(RECTIFICATION, String()), r.c.id, r.c.case_id, r.c.light, r.c.department_code, r.c.deadline)
+        *cols(
+            literal(RECTIFICATION, String()),
+            r.c.id,
+            r.c.case_id,
+            r.c.light,
+            r.c.department_code,
+            r.c.deadline,
+        )
     ).where(r.c.state == "open", r.c.light.in_(("yellow", "red")))
     pub = select(
-        *cols(literal(PUBLICATION, String()), p.c.id, p.c.case_id, p.c.light, p.c.department_code, p.c.deadline)
+        *cols(
+            literal(PUBLICATION, String()), p.c.id, p.c.case_id, p.c.light, p.c.department_code, p.c.deadline
+        )
     ).where(p.c.clock == "publish", p.c.light.in_(("yellow", "red")))
     wdr = select(
-        *cols(literal(WITHDRAWAL, String()), p.c.id, p.c.case_id, p.c.light, p.c.department_code, p.c.deadline)
+        *cols(
+            literal(WITHDRAWAL, String()), p.c.id, p.c.case_id, p.c.light, p.c.department_code, p.c.deadline
+        )
     ).where(p.c.clock == "withdraw", p.c.light.in_(("yellow", "red")))
     both = union_all(rect, pub, wdr).subquery()
     stmt = dialect_insert(a).from_select(COLUMNS, select(both).where(true())).on_conflict_do_nothing()
