@@ -36,7 +36,7 @@ def _page_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    from app.web import auth, cases, documents, i18n, inbox, portal, supervision, tasks, window
+    from app.web import auth, cases, documents, i18n, inbox, portal, results, supervision, tasks, window
 
     i18n.init_app(app)
     auth.init_app(app)
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         portal.bp,
         window.bp,
         supervision.bp,
+        results.bp,
         designer_bp,
     ):
         app.register_blueprint(blueprint)
