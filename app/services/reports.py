@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.services import alerts, cockpit, supervision
+from app.services import alerts, cockpit, results_figures, supervision
 from app.services.auth import Actor
 from app.services.errors import ValidationFailed
 from app.services.pdf import new_pdf
@@ -96,7 +96,77 @@ LISTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
+# The results' figures (app.services.results_figures): separate lists, added after the case lists.
+LISTS["results"] = (
+    "结果与评价",
+    [("indicator", "指标"), ("value", "本月"), ("goal", "目标")],
+)
+LISTS["satisfaction"] = (
+    "满意度",
+    [
+        ("group", "维度"),
+        ("name", "名称"),
+        ("ratings", "评价数"),
+        ("avg_score", "平均分"),
+        ("satisfaction", "满意率"),
+    ],
+)
+
+
+def _pct(value: Any) -> str:
+    return f"{value * 100:.1f}%" if isinstance(value, float | int) and not isinstance(value, bool) else "—"
+
+
+def results_rows(actor: Actor, period: Any, today: date) -> list[dict[str, Any]]:
+    """The results' indicators of a month as (indicator, value, goal) rows, for Excel and the PDF."""
+    f = results_figures.results_summary(actor, period, today)
+    goals = f["goals"]
+    return [
+        {
+            "indicator": "即办件占比",
+            "value": _pct(f["immediate_share"]),
+            "goal": "≥ " + _pct(goals["immediate_share"]),
+        },
+        {
+            "indicator": "最多跑一次事项占比",
+            "value": _pct(f["one_visit_share"]),
+            "goal": "≥ " + _pct(goals["one_visit_share"]),
+        },
+        {
+            "indicator": "准予决定电子证照覆盖率",
+            "value": _pct(f["licence_coverage"]),
+            "goal": _pct(goals["licence_coverage"]),
+        },
+        {"indicator": "电子证照复用次数", "value": f["reuses"], "goal": "—"},
+        {"indicator": "许可决定按时公示率", "value": _pct(f["published_on_time"]), "goal": "100.0%"},
+        {"indicator": "逾期未公示", "value": f["publications_late_pending"], "goal": "0"},
+        {"indicator": "满意率（满意及以上）", "value": _pct(f["satisfaction"]), "goal": "—"},
+        {
+            "indicator": "平均评分",
+            "value": f["avg_score"] if f["avg_score"] is not None else "—",
+            "goal": "—",
+        },
+        {
+            "indicator": "差评按时整改率",
+            "value": _pct(f["rectified_on_time"]),
+            "goal": _pct(goals["rectified_on_time"]),
+        },
+        {"indicator": "未完成整改", "value": f["open_rectifications"], "goal": "0"},
+    ]
+
+
 def list_rows(actor: Actor, name: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+    if name == "results":
+        from app.services.workdays import today as today_of
+
+        day = today_of()
+        return results_rows(actor, cockpit.month_period(args.get("month") or None, day), day)
+    if name == "satisfaction":
+        return [
+            {**row, "group": "事项" if group == "item" else "部门", "satisfaction": _pct(row["satisfaction"])}
+            for group in ("item", "department")
+            for row in results_figures.satisfaction_by(actor, group)
+        ]
     if name == "overdue":
         return cockpit.overdue(
             actor, limit=5000, department=args.get("department") or None, item=args.get("item") or None
@@ -242,6 +312,13 @@ def monthly_report_pdf(actor: Actor, month: str | None, today: date, now: dateti
             for c in in_month
         ],
         [25, 18, 27, 110],
+    )
+    _heading(pdf, "六、结果与评价（电子证照、双公示、好差评）")
+    _table(
+        pdf,
+        ["指标", "本月", "目标"],
+        [[r["indicator"], r["value"], r["goal"]] for r in results_rows(actor, period, today)],
+        [90, 45, 45],
     )
     return f"supervision-report-{period.start.strftime('%Y-%m')}.pdf", bytes(pdf.output())
 

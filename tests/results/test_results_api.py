@@ -333,3 +333,25 @@ def test_a_late_rectification_turns_red_and_raises_a_supervised_alert(api, app):
         assert set(Session.scalars(select(Alert.state).where(Alert.subject_kind == "rectification"))) == {
             "resolved"
         }
+
+
+def test_the_cockpit_counts_licence_coverage_reuse_publication_and_satisfaction(api, app):
+    case_no = walk(api, "road_freight_permit", "accept_approve")
+    api.post(f"/cases/{case_no}/rating", "applicant", json={"score": 5})
+    from app.services import reports
+    from app.services.cockpit import month_period
+    from app.services.workdays import today
+    from tests.factories import actor
+
+    with app.app_context():
+        rows = {
+            r["indicator"]: r["value"]
+            for r in reports.results_rows(actor("supervisor"), month_period(None, today()), today())
+        }
+        Session.remove()
+    assert rows["准予决定电子证照覆盖率"] == "100.0%"
+    assert rows["许可决定按时公示率"] == "100.0%"
+    assert rows["满意率（满意及以上）"] == "100.0%"
+    assert rows["即办件占比"] == "0.0%"
+    resp = api.client.get("/supervision/export/results")
+    assert resp.status_code in (302, 303, 401, 403)  # a page for signed-in supervisors only
