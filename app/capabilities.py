@@ -2,12 +2,25 @@
 
 Order matters within one event: checks that may refuse the step first (the one-time notice), the
 status, then the clocks, the statutory documents, the
-applicant's notices (they link the document just issued), and supervision last.
+applicant's notices (they link the document just issued), the results (publication of licensing
+decisions, e-licences, the invitation to rate), and supervision last.
 """
 
 from __future__ import annotations
 
-from app.services import alerts, clocks, corrections, documents, intake, notices, sendback, status
+from app.services import (
+    alerts,
+    clocks,
+    corrections,
+    documents,
+    intake,
+    licences,
+    notices,
+    publication,
+    ratings,
+    sendback,
+    status,
+)
 from app.services.events import EventBus
 
 
@@ -20,4 +33,7 @@ def register(bus: EventBus) -> None:
     documents.subscribe(bus)
     notices.subscribe(bus)
     intake.subscribe(bus)
+    publication.subscribe(bus)  # before licences: the licence attaches to the decision's entry
+    licences.subscribe(bus)
+    ratings.subscribe(bus)
     alerts.subscribe(bus)

@@ -119,6 +119,18 @@ SETTINGS: list[tuple[str, str, str]] = [
         "per client address: progress lookups (page + API share one counter), and codes/registration/public "
         "login (another)",
     ),
+    (
+        "TONGBAN_LICENCE_KEY_DIR",
+        "`<DATA_DIR>/licence-keys`",
+        "each department's SM2 key pair (`sm2.json`) and PDF signing certificate (`pades-key.pem`, "
+        "`pades-cert.pem`); missing ones are created as demo keys on first use outside production; production refuses to "
+        'issue until the real ones are there (README, "E-licences")',
+    ),
+    (
+        "TONGBAN_PUBLIC_URL",
+        "`http://127.0.0.1:5000`",
+        "the portal's public address, printed in the licence PDF's 2-D code (verification page)",
+    ),
 ]
 
 # Values that must never sign production sessions (the old built-in default, examples from docs).
@@ -163,6 +175,8 @@ class Settings:
     sms_gateway_url: str = ""
     sms_gateway_token: str = ""
     public_rate_limit: str = "30 per minute"
+    licence_key_dir: Path | None = None
+    public_url: str = "http://127.0.0.1:5000"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -256,6 +270,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         sms_gateway_url=env.get("TONGBAN_SMS_GATEWAY_URL") or "",
         sms_gateway_token=env.get("TONGBAN_SMS_GATEWAY_TOKEN") or "",
         public_rate_limit=env.get("TONGBAN_PUBLIC_RATE_LIMIT") or "30 per minute",
+        licence_key_dir=Path(env["TONGBAN_LICENCE_KEY_DIR"]).resolve()
+        if env.get("TONGBAN_LICENCE_KEY_DIR")
+        else data_dir / "licence-keys",
+        public_url=(env.get("TONGBAN_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         extra={k: v for k, v in (overrides or {}).items() if not k.startswith("TONGBAN_")},
     )
 

@@ -25,6 +25,9 @@ __all__ = [
     "uscc_check_char",
     "org_code_check_char",
     "USCC_CHARSET",
+    "mask_id_no",
+    "mask_name",
+    "mask_party",
 ]
 
 _RID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -185,3 +188,32 @@ def validate_uscc(s: str) -> str:
             f"(unified social credit code check character mismatch: expected {expected}, got {code[17]})"
         )
     return code
+
+
+# -- masking: what the public (or another party) may see of a natural person ------------------------
+
+
+def mask_id_no(s: str | None) -> str:
+    """A resident ID number as the public sees it: first 4 and last 2 characters, the rest ``*``.
+
+    (Birth date and sequence number are hidden; 18 characters stay 18 so the shape is recognisable.)
+    """
+    text = "".join(str(s or "").split())
+    if len(text) <= 6:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 6) + text[-2:]
+
+
+def mask_name(s: str | None) -> str:
+    """A natural person's name as the public sees it: the first character, then ``*`` (张** / 张*)."""
+    text = str(s or "").strip()
+    if not text:
+        return ""
+    return text[0] + "*" * max(1, len(text) - 1)
+
+
+def mask_party(kind: str | None, name: str | None, id_no: str | None) -> tuple[str, str]:
+    """(name, id number) for the public: natural persons masked, legal entities as they are (public data)."""
+    if kind == "entity":
+        return str(name or ""), str(id_no or "")
+    return mask_name(name), mask_id_no(id_no)

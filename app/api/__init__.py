@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         openapi,
         portal,
         processes,
+        results,
         supervision,
         tasks,
         users,

@@ -443,3 +443,28 @@ class CaseListArgs(Strict):
     light = fields.String(load_default=None, validate=validate.OneOf(["green", "yellow", "red"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+# The results API's schemas, here so the OpenAPI document registers them with the others.
+from app.api.result_schemas import (  # noqa: E402, F401
+    AppealDecision,
+    AppealRequest,
+    LicenceEndRequest,
+    LicenceListArgs,
+    LicenceListOut,
+    LicenceMaterialRequest,
+    LicenceOut,
+    LicenceUseOut,
+    PublicationListOut,
+    PublicationOut,
+    PublicDecisionArgs,
+    PublicDecisionListOut,
+    PublicDecisionOut,
+    RatingOut,
+    RatingRequest,
+    RectificationBrief,
+    RectificationListOut,
+    RectificationOut,
+    RectificationReply,
+    VerifyOut,
+)

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.jobs import lease
 from app.models import Session, utcnow
-from app.services import alerts, audit, channels, notify, scheduled, supervision
+from app.services import alerts, audit, channels, notify, results_sweep, scheduled, supervision
 
 log = logging.getLogger("tongban.jobs")
 
@@ -43,6 +43,16 @@ def reminders(now: datetime) -> Any:
     return notify.dispatch_pending(now)
 
 
+def results(now: datetime) -> Any:
+    """Licence expiry, rectification and publication clocks with their alerts (app.services.results_sweep)."""
+    return results_sweep.sweep(now)
+
+
+def licence_pdfs(now: datetime) -> Any:
+    """Signed PDFs of newly issued licences (rendering and PAdES signing stay out of the step)."""
+    return results_sweep.pdfs(now)
+
+
 def audit_seal(now: datetime) -> Any:
     return {"sealed": audit.seal()}
 
@@ -60,6 +70,8 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "orders": (orders, 900),
     "reminders": (reminders, 60),
     "deliver_messages": (deliver_messages, 60),
+    "results": (results, 900),
+    "licence_pdfs": (licence_pdfs, 60),
     # chains new audit rows (app.services.audit): the window in which a row is not yet sealed
     "audit_seal": (audit_seal, 10),
 }

@@ -41,6 +41,7 @@ __all__ = [
 ]
 from app.models.designer import CaseMigration, ProcessDraft, ProcessVersionItem  # noqa: E402, F401
 from app.models.portal import ApplicantProfile, MobileVerification, OutboundMessage, SmsOutbox, WindowIntake  # noqa: E402, F401
+from app.models.results import Licence, LicenceUse, Publication, Rating, Rectification  # noqa: E402, F401
 from app.models.supervision import (  # noqa: E402, F401
     Alert,
     DepartmentCard,

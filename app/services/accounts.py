@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from app.models import ApplicantProfile, MobileVerification, Session, User, utcnow
-from app.models.vocab import Role
 from app.services import channels
 from app.services.auth import Actor, authenticate, hash_password
 from app.services.context import ctx
@@ -265,7 +264,7 @@ def authenticate_applicant(identifier: str, password: str, *, client: str | None
         .where(or_(ApplicantProfile.mobile == ident, ApplicantProfile.id_no == ident.upper()))
     )
     actor = authenticate(username or ident, password, via="portal", client=client)
-    if actor.role != Role.APPLICANT:
+    if not actor.is_applicant:
         raise Unauthorized(
             "工作人员请从工作人员登录入口登录 / staff sign in at the staff login", code="not_an_applicant"
         )

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from app.models import Case
-from app.services import cases, intake, materials
+from app.models import Case, Session, utcnow
+from app.services import cases, intake, licence_reuse, materials
 from app.services.auth import Actor
 from app.services.catalogue import forms_for, get_item
 from app.services.context import ctx
@@ -56,11 +56,14 @@ def _size_and_head(stream: BinaryIO) -> tuple[int, bytes]:
     return size, head
 
 
-def check_uploads(specs: Mapping[str, Mapping[str, Any]], uploads: Sequence[Upload]) -> list[dict[str, str]]:
-    """Problems of the files, one per material (``material-<code>``); required ones must be there."""
+def check_uploads(
+    specs: Mapping[str, Mapping[str, Any]], uploads: Sequence[Upload], reused: Sequence[str] = ()
+) -> list[dict[str, str]]:
+    """Problems of the files, one per material (``material-<code>``); required ones must be there
+    (as a file, or as an e-licence the applicant holds: ``reused``)."""
     problems = []
     limit_mb = ctx().settings.max_upload_mb
-    given = {u.code for u in uploads}
+    given = {u.code for u in uploads} | set(reused)
     for code, spec in specs.items():
         if spec.get("required") and code not in given:
             problems.append(
@@ -126,11 +129,12 @@ def file_application(
     uploads: Sequence[Upload],
     *,
     id_check: Mapping[str, Any] | None = None,
+    licences: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Check everything, then file the case and store each material. Returns the new case."""
     item = get_item(item_code)
-    if actor.role != "applicant" and not intake.may_file_for_others(actor, item):
+    if not actor.is_applicant and not intake.may_file_for_others(actor, item):
         raise Forbidden("无权提交此事项的申请 / not allowed to file this item", code="file_forbidden")
     if item.current_version is None:
         raise Conflict(
@@ -142,7 +146,8 @@ def file_application(
     specs = {m["code"]: m for m in (item.definition or {}).get("materials") or []}
     data = dict(data)
     if "submitted_materials" in ((form.get("schema") or {}).get("properties") or {}):
-        data["submitted_materials"] = [code for code in specs if code in {u.code for u in uploads}]
+        given = {u.code for u in uploads} | {code for code, no in (licences or {}).items() if no}
+        data["submitted_materials"] = [code for code in specs if code in given]
     problems: list[dict[str, str]] = []
     try:
         data = validate_form(form, data) if form else data
@@ -156,13 +161,29 @@ def file_application(
         better = {FORM_FIELD.get(d["field"], d["field"]): d["message"] for d in exc.details or []}
         problems = [p for p in problems if p["field"] not in better]
         problems += [{"field": f, "message": m} for f, m in better.items()]
-    problems += check_uploads(specs, uploads)
+    chosen = {code: no for code, no in (licences or {}).items() if no}
+    held = {}
+    for code, licence_no in chosen.items():
+        lic, problem = licence_reuse.check_licence_for(
+            item.definition or {}, str(applicant.get("id_no") or ""), code, licence_no, now or utcnow()
+        )
+        if lic is None:
+            problems.append({"field": f"material-{code}", "message": problem or ""})
+        else:
+            held[code] = lic
+    problems += check_uploads(specs, [u for u in uploads if u.code not in held], list(held))
     problems += _check_id_document(actor, applicant, id_check)
     if problems:
         fields = ", ".join(dict.fromkeys(p["field"] for p in problems))
         raise ValidationFailed(f"申请有误，请按提示修改：{fields} / please correct: {fields}", problems)
     case = cases.submit_application(actor, item.code, applicant, data, now=now)
     for u in uploads:
+        if u.code in held:
+            continue
         u.stream.seek(0)
         materials.upload_material(actor, case.case_no or "", u.code, u.filename, u.stream)
+    for code, lic in held.items():
+        licence_reuse.use_licence(actor, case, code, lic, now or utcnow())
+    if held:
+        Session.commit()
     return case

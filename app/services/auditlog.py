@@ -76,6 +76,27 @@ ACTIONS: dict[str, str] = {
     "user.password_change": N_("修改密码"),
     "org.load": N_("载入组织机构"),
     "org.seal": N_("更换印章"),
+    "licence.issue": N_("签发电子证照"),
+    "licence.revoke": N_("撤销电子证照"),
+    "licence.annul": N_("注销电子证照"),
+    "licence.expire": N_("电子证照到期"),
+    "licence.reuse": N_("复用电子证照"),
+    "publication.publish": N_("公示许可决定"),
+    "publication.withdraw": N_("撤下公示"),
+    "rating.create": N_("评价"),
+    "rating.appeal": N_("申诉差评"),
+    "rating.appeal_decided": N_("裁决差评申诉"),
+    "rectification.reply": N_("答复整改"),
+}
+
+# Targets ``<kind>#<id>`` that are not a step (``<bpmn_id>#<task id>``), and their words.
+NUMBERED_TARGETS: dict[str, tuple[str, str]] = {
+    "order": ("督办单", "Supervision order"),
+    "alert": ("预警", "Alert"),
+    "publication": ("公示", "Publication"),
+    "rating": ("评价", "Rating"),
+    "rectification": ("整改", "Rectification"),
+    "draft": ("流程草稿", "Process draft"),
 }
 
 
@@ -281,7 +302,7 @@ def describe_targets(entries: list[AuditEvent]) -> dict[int, dict[str, str]]:
         if e.target
         and "#" in e.target
         and e.target.split("#", 1)[1].isdigit()
-        and not e.target.startswith(("order#", "alert#", "user#"))
+        and e.target.split("#", 1)[0] not in (*NUMBERED_TARGETS, "user")
     }
     tasks = (
         {row.id: row for row in Session.scalars(select(CaseTask).where(CaseTask.id.in_(task_ids)))}
@@ -314,10 +335,9 @@ def describe_targets(entries: list[AuditEvent]) -> dict[int, dict[str, str]]:
             login = target[5:]
             shown = by_login.get(login, login)
             out[e.id] = {"zh": f"用户 {shown}", "en": f"User {shown}"}
-        elif kind == "order" and num:
-            out[e.id] = {"zh": f"督办单 #{num}", "en": f"Supervision order #{num}"}
-        elif kind == "alert" and num:
-            out[e.id] = {"zh": f"预警 #{num}", "en": f"Alert #{num}"}
+        elif kind in NUMBERED_TARGETS and num:
+            zh, en = NUMBERED_TARGETS[kind]
+            out[e.id] = {"zh": f"{zh} #{num}", "en": f"{en} #{num}"}
         elif kind == "user" and num.isdigit():
             name = names.get(int(num), num)
             out[e.id] = {"zh": f"用户 {name}", "en": f"User {name}"}

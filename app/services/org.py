@@ -209,6 +209,14 @@ def get_department(code: str) -> DepartmentInfo:
     return info
 
 
+def name(code: str | None, lang: str = "zh") -> str:
+    """The department's name in ``lang`` (zh or en); the code itself when it is unknown."""
+    info = department(code)
+    if info is None:
+        return code or ""
+    return info.name_en if lang == "en" else info.name_zh
+
+
 def chain(code: str) -> list[str]:
     """The department and every department above it, nearest first."""
     out: list[str] = []

@@ -13,10 +13,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.models import Case, CaseDocument, Material, ServiceItem, Session, WindowIntake
+from app.models.vocab import Role
 from app.services.auth import Actor
 from app.services.cases import get_case, load_case
 from app.services.errors import Forbidden, NotFound, ValidationFailed
@@ -189,7 +190,7 @@ def _correction_items(case: Case) -> list[str]:
 def applicant_case(actor: Actor, case_no: str) -> dict[str, Any]:
     """The applicant's case page: progress, clock, next action, materials and documents, in public words."""
     case = get_case(actor, case_no)
-    if actor.role != "applicant":
+    if not actor.is_applicant:
         raise Forbidden("仅申请人本人可查看 / applicants only", code="applicants_only")
     specs = {m["code"]: m for m in (case.item.definition or {}).get("materials") or []}
     materials = Session.scalars(
@@ -239,16 +240,20 @@ class CasePage:
 
 
 def _scope(actor: Actor):
-    if actor.role == "applicant":
-        return Case.applicant_user_id == actor.id
-    if actor.role in ("clerk", "reviewer", "decider"):
-        return Case.department_code == actor.department_code
-    if actor.role == "window":
-        return Case.id.in_(
-            select(WindowIntake.case_id).where(WindowIntake.department_code == actor.department_code)
-        )
-    if actor.role in ("supervisor", "admin"):
+    """Which cases the actor may list: every grant adds its own (oversight sees all)."""
+    if actor.is_oversight:
         return None
+    allowed = []
+    if actor.is_applicant:
+        allowed.append(Case.applicant_user_id == actor.id)
+    if departments := actor.departments():
+        allowed.append(Case.department_code.in_(departments))
+    if windows := actor.departments(Role.WINDOW):
+        allowed.append(
+            Case.id.in_(select(WindowIntake.case_id).where(WindowIntake.department_code.in_(windows)))
+        )
+    if allowed:
+        return or_(*allowed)
     raise Forbidden("无权查看办件 / not allowed to list cases", code="forbidden")
 
 
@@ -300,7 +305,7 @@ def list_cases(
         {
             **progress_of(c),
             "applicant_name": c.applicant_name,
-            "light": c.light if actor.role != "applicant" else None,
+            "light": c.light if actor.is_staff or actor.is_oversight else None,
             "remaining_wd": c.remaining_wd,
         }
         for c in cases

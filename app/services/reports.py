@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 
 from app.models import ServiceItem, Session
-from app.services import alerts, cockpit, labels, org, supervision
+from app.services import alerts, cockpit, labels, org, results_figures, supervision
 from app.services.auth import Actor
 from app.services.errors import ValidationFailed
 from app.services.i18n import N_, localize, t
@@ -57,6 +57,10 @@ class Words:
             return self.item(row.get("item_code"))
         if kind == "reason":
             return self.text(value)
+        if kind == "word":  # a marked msgid (N_) kept in the row
+            return self.tr(str(value))
+        if kind == "rated":  # a satisfaction row: an item or a department
+            return self.item(row.get("item_code")) if row.get("item_code") else self.dept(row.get("key"))
         tables = {
             "status": labels.STATUSES,
             "deadline_kind": labels.DEADLINE_KINDS,
@@ -156,7 +160,82 @@ LISTS: dict[str, tuple[str, list[tuple[str, str, str | None]]]] = {
 }
 
 
+# The results' figures (app.services.results_figures): separate lists, added after the case lists.
+LISTS["results"] = (
+    N_("结果与评价"),
+    [("indicator", N_("指标"), "word"), ("value", N_("本月"), None), ("goal", N_("目标"), None)],
+)
+LISTS["satisfaction"] = (
+    N_("满意度"),
+    [
+        ("group", N_("维度"), "word"),
+        ("name", N_("名称"), "rated"),
+        ("ratings", N_("评价数"), None),
+        ("avg_score", N_("平均分"), None),
+        ("satisfaction", N_("满意率"), None),
+    ],
+)
+
+
+def _pct(value: Any) -> str:
+    return f"{value * 100:.1f}%" if isinstance(value, float | int) and not isinstance(value, bool) else "—"
+
+
+def results_rows(actor: Actor, period: Any, today: date) -> list[dict[str, Any]]:
+    """The results' indicators of a month as (indicator, value, goal) rows, for Excel and the PDF."""
+    f = results_figures.results_summary(actor, period, today)
+    goals = f["goals"]
+    return [
+        {
+            "indicator": N_("即办件占比"),
+            "value": _pct(f["immediate_share"]),
+            "goal": "≥ " + _pct(goals["immediate_share"]),
+        },
+        {
+            "indicator": N_("最多跑一次事项占比"),
+            "value": _pct(f["one_visit_share"]),
+            "goal": "≥ " + _pct(goals["one_visit_share"]),
+        },
+        {
+            "indicator": N_("准予决定电子证照覆盖率"),
+            "value": _pct(f["licence_coverage"]),
+            "goal": _pct(goals["licence_coverage"]),
+        },
+        {"indicator": N_("电子证照复用次数"), "value": f["reuses"], "goal": "—"},
+        {"indicator": N_("许可决定按时公示率"), "value": _pct(f["published_on_time"]), "goal": "100.0%"},
+        {"indicator": N_("逾期未公示"), "value": f["publications_late_pending"], "goal": "0"},
+        {"indicator": N_("满意率（满意及以上）"), "value": _pct(f["satisfaction"]), "goal": "—"},
+        {
+            "indicator": N_("平均评分"),
+            "value": f["avg_score"] if f["avg_score"] is not None else "—",
+            "goal": "—",
+        },
+        {
+            "indicator": N_("差评按时整改率"),
+            "value": _pct(f["rectified_on_time"]),
+            "goal": _pct(goals["rectified_on_time"]),
+        },
+        {"indicator": N_("未完成整改"), "value": f["open_rectifications"], "goal": "0"},
+    ]
+
+
 def list_rows(actor: Actor, name: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+    if name == "results":
+        from app.services.workdays import today as today_of
+
+        day = today_of()
+        return results_rows(actor, cockpit.month_period(args.get("month") or None, day), day)
+    if name == "satisfaction":
+        return [
+            {
+                **row,
+                "group": N_("事项") if group == "item" else N_("部门"),
+                "item_code": row.get("code") if group == "item" else None,
+                "satisfaction": _pct(row["satisfaction"]),
+            }
+            for group in ("item", "department")
+            for row in results_figures.satisfaction_by(actor, group)
+        ]
     if name == "overdue":
         return cockpit.overdue(
             actor, limit=5000, department=args.get("department") or None, item=args.get("item") or None
@@ -321,6 +400,13 @@ def monthly_report_pdf(
             for c in in_month
         ],
         [25, 18, 27, 110],
+    )
+    _heading(pdf, "六、结果与评价（电子证照、双公示、好差评）")
+    _table(
+        pdf,
+        ["指标", "本月", "目标"],
+        [[r["indicator"], r["value"], r["goal"]] for r in results_rows(actor, period, today)],
+        [90, 45, 45],
     )
     return f"supervision-report-{period.start.strftime('%Y-%m')}.pdf", bytes(pdf.output())
 

@@ -38,7 +38,19 @@ def _page_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    from app.web import admin, auth, cases, documents, i18n, inbox, portal, supervision, tasks, window
+    from app.web import (
+        admin,
+        auth,
+        cases,
+        documents,
+        i18n,
+        inbox,
+        portal,
+        results,
+        supervision,
+        tasks,
+        window,
+    )
     from app.web.admin import system, users  # noqa: F401  (routes register on admin.bp)
 
     i18n.init_app(app)
@@ -56,6 +68,7 @@ def init_app(app: Flask) -> None:
         portal.bp,
         window.bp,
         supervision.bp,
+        results.bp,
         designer_bp,
         admin.bp,
     ):

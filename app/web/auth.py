@@ -131,7 +131,7 @@ def _locked_message(exc: AccountLocked) -> str:
 def staff_home_redirect() -> Any:
     """``/`` is the public portal; a logged-in member of staff is sent on to their workspace."""
     actor = web_actor()
-    if actor is not None and actor.role != "applicant":
+    if actor is not None and not actor.is_applicant:
         return redirect(_home(actor))
     return None
 

@@ -102,8 +102,13 @@ def test_the_walkers_find_names_and_reject_a_comma_cut_flow_mapping():
 def test_every_item_yaml_name_and_fee_is_exactly_zh_and_en(slug):
     doc = item_yaml(slug)
     names = list(item_names(doc))
-    # the item, its fees, its result, every material and every special procedure
-    expected = 3 + len(doc["materials"]) + len(doc.get("special_procedures") or [])
+    # the item, its fees, its result, every material, every special procedure and its e-licence
+    expected = (
+        3
+        + len(doc["materials"])
+        + len(doc.get("special_procedures") or [])
+        + (1 if doc.get("licence") else 0)
+    )
     assert len(names) == expected, [p for p, _ in names]
     problems = {path: bilingual_problem(value) for path, value in names if bilingual_problem(value)}
     assert problems == {}, f"processes/{slug}/item.yaml"

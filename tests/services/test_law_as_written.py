@@ -264,7 +264,9 @@ def test_an_expired_correction_deadline_withdraws_where_the_item_says_so(people)
     assert expire_corrections(None, at("2026-04-15")) == {"withdrawn": [case.case_no], "alerted": []}
     Session.refresh(case)
     assert (case.status, case.light, case.deadline_kind) == ("withdrawn", None, None)
-    assert docs(case)[-1] == "termination_notice" and notices(case)[-1] == "withdrawn_deemed"
+    # the case has ended: the applicant is then invited to rate it (好差评)
+    assert docs(case)[-1] == "termination_notice"
+    assert notices(case)[-2:] == ["withdrawn_deemed", "rating_invited"]
     assert all(c["stopped_on"] for c in case_clocks(case, date(2026, 4, 20)))
     audit = Session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).all()
     assert "case.deemed_withdrawn" in audit
@@ -454,7 +456,8 @@ def test_the_applicant_withdraws_before_the_decision_and_not_after(people):
     Session.refresh(case)
     assert (case.status, case.light) == ("withdrawn", None)
     assert not [t for t in case.tasks if t.state in ("ready", "claimed")]
-    assert docs(case)[-1] == "termination_notice" and notices(case)[-1] == "withdrawn"
+    assert docs(case)[-1] == "termination_notice"
+    assert notices(case)[-2:] == ["withdrawn", "rating_invited"]  # the invitation to rate follows the end
     decided = freight_decided(people)
     with pytest.raises(Conflict):
         withdraw_application(people["applicant"], decided.case_no, "不要了", now=at("2026-03-05"))

@@ -11,11 +11,16 @@ PLATFORM_DEPARTMENT = "admin"
 
 
 def is_designer(actor: Actor) -> bool:
-    return actor.role in DESIGN_ROLES
+    return actor.has_role(*DESIGN_ROLES)
 
 
 def platform_wide(actor: Actor) -> bool:
-    return actor.role == "admin" or actor.department_code == PLATFORM_DEPARTMENT
+    return actor.is_admin or PLATFORM_DEPARTMENT in actor.departments(*DESIGN_ROLES)
+
+
+def design_departments(actor: Actor) -> frozenset[str]:
+    """The departments whose items the actor designs (a designer grant in each)."""
+    return actor.departments(*DESIGN_ROLES)
 
 
 def require_designer(actor: Actor) -> None:
@@ -24,7 +29,9 @@ def require_designer(actor: Actor) -> None:
 
 
 def may_design(actor: Actor, department_code: str | None) -> bool:
-    return is_designer(actor) and (platform_wide(actor) or department_code == actor.department_code)
+    return is_designer(actor) and (
+        platform_wide(actor) or (department_code is not None and department_code in design_departments(actor))
+    )
 
 
 def require_department(actor: Actor, department_code: str | None, what: str) -> None:

@@ -11,7 +11,12 @@ from app.models import ProcessDraft, Session, utcnow
 from app.services import audit
 from app.services.auth import Actor
 from app.services.designer import templates
-from app.services.designer.access import platform_wide, require_department, require_designer
+from app.services.designer.access import (
+    design_departments,
+    platform_wide,
+    require_department,
+    require_designer,
+)
 from app.services.designer.bundle import Bundle, bundle_from_texts
 from app.services.designer.validation import Report, validate
 from app.services.designer.versions import DeployResult, deploy_version, get_version, item_for_design
@@ -25,7 +30,7 @@ def list_drafts(actor: Actor) -> list[ProcessDraft]:
     require_designer(actor)
     stmt = select(ProcessDraft).order_by(ProcessDraft.updated_at.desc())
     if not platform_wide(actor):
-        stmt = stmt.where(ProcessDraft.department_code == actor.department_code)
+        stmt = stmt.where(ProcessDraft.department_code.in_(design_departments(actor)))
     return list(Session.scalars(stmt))
 
 
@@ -76,7 +81,7 @@ def create_from_template(
     actor: Actor, slug: str, code: str, name_zh: str, name_en: str, department: str | None = None
 ) -> ProcessDraft:
     require_designer(actor)
-    department = department or actor.department_code or ""
+    department = department or min(design_departments(actor), default="")
     require_department(actor, department, f"部门 {department}")
     _check_new_identity(slug, code)
     if not (name_zh or "").strip():

@@ -22,7 +22,13 @@ from app.services import audit
 from app.services.auth import Actor
 from app.services.catalogue import ensure_departments, get_item
 from app.services.context import ctx
-from app.services.designer.access import may_design, platform_wide, require_department, require_designer
+from app.services.designer.access import (
+    design_departments,
+    may_design,
+    platform_wide,
+    require_department,
+    require_designer,
+)
 from app.services.designer.bundle import Bundle, dump_item_yaml
 from app.services.designer.validation import Report, validate
 from app.services.errors import Conflict, NotFound, ValidationFailed
@@ -54,7 +60,7 @@ def visible_items(actor: Actor) -> list[ServiceItem]:
     require_designer(actor)
     stmt = select(ServiceItem).order_by(ServiceItem.code)
     if not platform_wide(actor):
-        stmt = stmt.where(ServiceItem.department_code == actor.department_code)
+        stmt = stmt.where(ServiceItem.department_code.in_(design_departments(actor)))
     return list(Session.scalars(stmt))
 
 

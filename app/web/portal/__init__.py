@@ -52,4 +52,4 @@ def _too_many(exc):
     return render_template("portal/error.html", status=429, message=message), 429
 
 
-from app.web.portal import account, applying, catalogue, mine, progress  # noqa: E402, F401  (routes register on bp)
+from app.web.portal import account, applying, catalogue, licences, mine, progress  # noqa: E402, F401  (routes register on bp)

@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from app.models import utcnow
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES
-from app.services import alerts, cockpit, notify, reports, supervision
+from app.services import alerts, cockpit, notify, reports, results_figures, supervision
 from app.services.catalogue import list_items
 from app.services.errors import DomainError, ValidationFailed
 from app.services.workdays import today
@@ -60,6 +60,8 @@ def cockpit_page(actor):
         "months": cockpit.trends(actor, day, "month", 12),
         "catalogue": list_items(),
         "open_alerts": alerts.count_alerts(actor, state="open"),
+        "results": reports.results_rows(actor, period, day),
+        "satisfaction": results_figures.satisfaction_by(actor, "department"),
     }
     return render_template(
         "supervision/cockpit.html", period=period, problems=problems, **data
