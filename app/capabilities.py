@@ -2,8 +2,9 @@
 
 Order matters within one event: checks that may refuse the step first (the one-time notice), the
 status, then the clocks, the statutory documents, the
-applicant's notices (they link the document just issued), the results (publication of licensing
-decisions, e-licences, the invitation to rate), and supervision last.
+applicant's notices (they link the document just issued), the SMS/e-mail of each notice (they read the
+notice just written), the results (publication of licensing decisions, e-licences, the invitation to
+rate), and supervision last.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.services import (
     documents,
     intake,
     licences,
+    messages,
     notices,
     publication,
     ratings,
@@ -32,6 +34,7 @@ def register(bus: EventBus) -> None:
     sendback.subscribe(bus)
     documents.subscribe(bus)
     notices.subscribe(bus)
+    messages.subscribe(bus)
     intake.subscribe(bus)
     publication.subscribe(bus)  # before licences: the licence attaches to the decision's entry
     licences.subscribe(bus)

@@ -11,8 +11,11 @@ def init_app(app: Flask) -> None:
     from app.api import (  # noqa: F401  (routes register on bp)
         auth,
         calendar,
+        casefiles,
         cases,
+        drafts,
         items,
+        messages,
         openapi,
         portal,
         processes,

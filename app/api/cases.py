@@ -3,8 +3,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from app.api import bp
+from app.api.casefiles import document_rows
 from app.api.common import current_actor, load_body
 from app.api.schemas import (
+    ApplicantCaseOut,
     AuditOut,
     CaseCreate,
     CaseCreated,
@@ -17,18 +19,70 @@ from app.api.schemas import (
 )
 from app.models.vocab import OPEN_TASK_STATES
 from app.services import cases as case_service
+from app.services import documents as document_service
+from app.services import messages as message_service
 from app.services import notices as notice_service
+from app.services import public_cases
+from app.services import supplements as supplement_service
 
 _CASE, _TASKS, _AUDIT, _NOTICES = CaseOut(), TaskOut(many=True), AuditOut(many=True), NoticeOut(many=True)
 
 
 def case_document(case, actor) -> dict:
-    """The CaseDocumentOut of a case: the case, its open tasks, its history and the applicant's notices."""
+    """The case as the actor may read it: applicants get the plain-language ApplicantCaseOut, staff
+    the CaseDocumentOut (the case, its open tasks, its history and the applicant's notices)."""
+    if actor.is_applicant and not (actor.is_staff or actor.is_oversight):
+        return ApplicantCaseOut().dump(applicant_document(actor, case.case_no))
     out = _CASE.dump(case)
     out["open_tasks"] = _TASKS.dump([t for t in case.tasks if t.state in OPEN_TASK_STATES])
     out["history"] = _AUDIT.dump(case_service.case_history(case))
     out["notices"] = _NOTICES.dump(notice_service.list_notices(actor, case.case_no))
     return out
+
+
+def applicant_document(actor, case_no: str) -> dict:
+    """Status and public step names, dates, the promised limit's clock, what to do next (with the
+    materials a correction notice asks for), documents, materials and messages — no staff data."""
+    doc = public_cases.applicant_case(actor, case_no)
+    case = case_service.get_case(actor, case_no)
+    request = supplement_service.correction_request(case)
+    doc["correction"] = (
+        {
+            "round": request.round,
+            "notice_on": request.notice_on.isoformat(),
+            "deadline": request.deadline.isoformat() if request.deadline else None,
+            "materials": [{"code": r.code, "name": r.name, "reason": r.reason} for r in request.materials],
+        }
+        if request is not None
+        else None
+    )
+    docs = document_service.list_documents(actor, case_no)
+    doc["documents"] = document_rows(case_no, docs)
+    notices = message_service.case_messages(actor, case_no)
+    doc["notices"] = [
+        {
+            "id": n.id,
+            "case_no": case_no,
+            "event": n.event,
+            "title": n.title,
+            "body": n.body,
+            "document_id": n.document_id,
+            "created_at": n.created_at,
+            "read_at": n.read_at,
+            "deliveries": [
+                {
+                    "channel": m.channel,
+                    "recipient": message_service.masked(m.recipient),
+                    "status": m.status,
+                    "attempts": m.attempts,
+                    "sent_at": m.sent_at,
+                }
+                for m in sent
+            ],
+        }
+        for n, sent in notices
+    ]
+    return doc
 
 
 @bp.post("/cases")
@@ -52,13 +106,20 @@ def cases_create():
 
 @bp.get("/cases/<case_no>")
 def cases_show(case_no: str):
-    """A case: status, open tasks, history.
+    """A case. Staff get the case file (CaseDocumentOut: status, clocks, open tasks, history, data);
+    the applicant of the case gets it in plain language (ApplicantCaseOut: status and public step names,
+    dates, the promised limit's clock, what to do next, documents, materials, messages).
     ---
     get:
       tags: [cases]
       parameters: [{in: path, name: case_no, required: true, schema: {type: string}}]
       responses:
-        200: {content: {application/json: {schema: CaseDocumentOut}}}
+        200:
+          description: CaseDocumentOut for staff, ApplicantCaseOut for the applicant
+          content:
+            application/json:
+              schema:
+                oneOf: [CaseDocumentOut, ApplicantCaseOut]
         404: {content: {application/json: {schema: ErrorOut}}}
     """
     actor = current_actor()
@@ -74,7 +135,12 @@ def cases_supplement(case_no: str):
       parameters: [{in: path, name: case_no, required: true, schema: {type: string}}]
       requestBody: {content: {application/json: {schema: DataBody}}}
       responses:
-        200: {content: {application/json: {schema: CaseDocumentOut}}}
+        200:
+          description: CaseDocumentOut for staff, ApplicantCaseOut for the applicant
+          content:
+            application/json:
+              schema:
+                oneOf: [CaseDocumentOut, ApplicantCaseOut]
         403: {content: {application/json: {schema: ErrorOut}}}
         404: {content: {application/json: {schema: ErrorOut}}}
         409: {content: {application/json: {schema: ErrorOut}}}
@@ -95,7 +161,12 @@ def cases_withdraw(case_no: str):
       parameters: [{in: path, name: case_no, required: true, schema: {type: string}}]
       requestBody: {content: {application/json: {schema: WithdrawBody}}}
       responses:
-        200: {content: {application/json: {schema: CaseDocumentOut}}}
+        200:
+          description: CaseDocumentOut for staff, ApplicantCaseOut for the applicant
+          content:
+            application/json:
+              schema:
+                oneOf: [CaseDocumentOut, ApplicantCaseOut]
         403: {content: {application/json: {schema: ErrorOut}}}
         404: {content: {application/json: {schema: ErrorOut}}}
         409: {content: {application/json: {schema: ErrorOut}}}
@@ -116,7 +187,12 @@ def cases_special_renotice(case_no: str):
       parameters: [{in: path, name: case_no, required: true, schema: {type: string}}]
       requestBody: {content: {application/json: {schema: RenoticeBody}}}
       responses:
-        200: {content: {application/json: {schema: CaseDocumentOut}}}
+        200:
+          description: CaseDocumentOut for staff, ApplicantCaseOut for the applicant
+          content:
+            application/json:
+              schema:
+                oneOf: [CaseDocumentOut, ApplicantCaseOut]
         403: {content: {application/json: {schema: ErrorOut}}}
         404: {content: {application/json: {schema: ErrorOut}}}
         409: {content: {application/json: {schema: ErrorOut}}}

@@ -445,6 +445,175 @@ class CaseListArgs(Strict):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+# -- a case's file for applicants and staff: documents, materials, messages, drafts ------------------
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "receipt | acceptance_notice | correction_notice | …"})
+    title = fields.String()
+    number = fields.String()
+    issued_on = fields.String(allow_none=True, metadata={"format": "date"})
+    url = fields.String(metadata={"description": "the PDF"})
+
+
+class DocumentListOut(Schema):
+    documents = fields.List(fields.Nested(DocumentOut))
+
+
+class MaterialOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    round = fields.Integer(metadata={"description": "0: the application; n: the n-th supplement"})
+    uploaded_at = fields.DateTime()
+
+
+class MaterialListOut(Schema):
+    materials = fields.List(fields.Nested(MaterialOut))
+
+
+class DeliveryOut(Schema):
+    channel = fields.String(metadata={"description": "sms | email"})
+    recipient = fields.String(metadata={"description": "masked: 139****1234"})
+    status = fields.String(metadata={"description": "pending | sending | sent | failed"})
+    attempts = fields.Integer()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+class MessageOut(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    event = fields.String()
+    title = fields.String()
+    body = fields.String()
+    document_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+    deliveries = fields.List(fields.Nested(DeliveryOut))
+
+
+class MessageListOut(Schema):
+    messages = fields.List(fields.Nested(MessageOut))
+    unread = fields.Integer()
+    total = fields.Integer()
+
+
+class MessageListArgs(Strict):
+    unread = fields.Boolean(load_default=False)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+class MessageReadOut(Schema):
+    changed = fields.Integer()
+    unread = fields.Integer()
+
+
+class DraftCreate(Strict):
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    data = fields.Dict(load_default=dict)
+
+
+class DraftSave(Strict):
+    data = fields.Dict(required=True)
+
+
+class DraftSubmit(Strict):
+    data = fields.Dict(
+        load_default=None, allow_none=True, metadata={"description": "instead of the saved data"}
+    )
+
+
+class DraftFileOut(Schema):
+    code = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class DraftOut(Schema):
+    id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.Nested(Bilingual)
+    data = fields.Dict()
+    files = fields.List(fields.Nested(DraftFileOut))
+    missing_materials = fields.List(
+        fields.String(), metadata={"description": "required materials without a file yet"}
+    )
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    case_no = fields.String(allow_none=True)
+
+
+class DraftListOut(Schema):
+    drafts = fields.List(fields.Nested(DraftOut))
+
+
+class ApplicantClockOut(Schema):
+    """The governing limit as the applicant sees it (the case row's columns)."""
+
+    kind = fields.String(allow_none=True, metadata={"description": "acceptance | decision | delivery"})
+    immediate = fields.Boolean(metadata={"description": "即办件: handled on the spot"})
+    deadline = fields.String(allow_none=True, metadata={"format": "date"})
+    remaining_wd = fields.Integer(allow_none=True)
+    paused = fields.Boolean(metadata={"description": "correction or special procedure: time does not count"})
+    promised_wd = fields.Integer()
+    statutory_wd = fields.Integer()
+    confirmed = fields.Boolean()
+
+
+class NextActionOut(Schema):
+    code = fields.String(
+        metadata={"description": "supplement | wait_acceptance | wait | collect | read_decision | none"}
+    )
+    zh = fields.String()
+    en = fields.String()
+
+
+class RequestedMaterialOut(Schema):
+    code = fields.String()
+    name = fields.Nested(Bilingual)
+    reason = fields.String()
+
+
+class CorrectionOut(Schema):
+    round = fields.Integer()
+    notice_on = fields.String(metadata={"format": "date"})
+    deadline = fields.String(allow_none=True, metadata={"format": "date"})
+    materials = fields.List(fields.Nested(RequestedMaterialOut))
+
+
+class ApplicantMaterialOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.Nested(Bilingual)
+    filename = fields.String()
+    size = fields.Integer()
+    round = fields.Integer()
+    uploaded_on = fields.String(allow_none=True, metadata={"format": "date"})
+
+
+class ApplicantCaseOut(ProgressOut):
+    """A case as its applicant reads it: public words and dates only (no usernames, lanes or raw data)."""
+
+    query_code = fields.String(allow_none=True)
+    applicant_name = fields.String()
+    clock = fields.Nested(ApplicantClockOut)
+    next_action = fields.Nested(NextActionOut)
+    correction = fields.Nested(CorrectionOut, allow_none=True)
+    may_withdraw = fields.Boolean()
+    materials = fields.List(fields.Nested(ApplicantMaterialOut))
+    documents = fields.List(fields.Nested(DocumentOut))
+    notices = fields.List(fields.Nested(MessageOut))
+
+
 # The results API's schemas, here so the OpenAPI document registers them with the others.
 from app.api.result_schemas import (  # noqa: E402, F401
     AppealDecision,

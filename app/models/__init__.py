@@ -40,7 +40,15 @@ __all__ = [
     "utcnow",
 ]
 from app.models.designer import CaseMigration, ProcessDraft, ProcessVersionItem  # noqa: E402, F401
-from app.models.portal import ApplicantProfile, MobileVerification, OutboundMessage, SmsOutbox, WindowIntake  # noqa: E402, F401
+from app.models.portal import (  # noqa: E402, F401
+    ApplicantProfile,
+    ApplicationDraft,
+    DraftMaterial,
+    MobileVerification,
+    OutboundMessage,
+    SmsOutbox,
+    WindowIntake,
+)
 from app.models.results import Licence, LicenceUse, Publication, Rating, Rectification  # noqa: E402, F401
 from app.models.supervision import (  # noqa: E402, F401
     Alert,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -65,6 +66,10 @@ class OutboundMessage(Base):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_file.id", ondelete="RESTRICT"), index=True, default=None
     )
+    # the applicant's notice (case_notice) this message carries, if it carries one
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_notice.id", ondelete="RESTRICT"), index=True, default=None
+    )
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -100,3 +105,48 @@ class WindowIntake(Base):
     id_document: Mapped[str] = mapped_column(String(20))  # resident_id_card | business_licence | other
     id_checked_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApplicationDraft(Base):
+    """An application being prepared (网上申请草稿): form data and files kept server-side, resumable.
+
+    Only its owner sees it. Submitting files the case from it (all checks as for a direct filing) and
+    records the case; a submitted draft cannot change any more.
+    """
+
+    __tablename__ = "application_draft"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the form as far as it is filled in
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_file.id", ondelete="RESTRICT"), default=None
+    )  # set when submitted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    item = relationship("ServiceItem", lazy="joined")
+    files: Mapped[list[DraftMaterial]] = relationship(
+        back_populates="draft", order_by="DraftMaterial.id", cascade="all, delete-orphan"
+    )
+
+
+class DraftMaterial(Base):
+    """One file of a draft, already checked and kept in the content-addressed store; one per material."""
+
+    __tablename__ = "draft_material"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("application_draft.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    draft: Mapped[ApplicationDraft] = relationship(back_populates="files")
+
+    __table_args__ = (UniqueConstraint("draft_id", "code"),)

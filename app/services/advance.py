@@ -25,7 +25,7 @@ from app.services import audit
 from app.services.auth import Actor
 from app.services.catalogue import definition_for
 from app.services.errors import Conflict, DomainError
-from app.services.events import BUS, EventContext
+from app.services.events import BUS, EventContext, run_after_commit
 from app.services.i18n import t
 from app.services.projection import apply_snapshot, case_summary
 from engine.errors import EngineError, MessageNotExpectedError
@@ -186,13 +186,15 @@ def advance_case(
             first=first,
         )
         opened = apply_snapshot(case, run, after, at)
-        BUS.publish(events, EventContext(actor, case, at, row, data))
+        context = EventContext(actor, case, at, row, data)
+        BUS.publish(events, context)
         target = f"{row.bpmn_id}#{row.id}" if row is not None else case.case_no
         after_summary = {**case_summary(case), "events": [e.kind.value for e in events[:-1]]}
         if data:
             after_summary["data"] = data
         audit.record(actor, audit_action, case.id, target=target, before=before_summary, after=after_summary)
         Session.commit()
+    run_after_commit(context)
     return Advanced(case, events, opened)
 
 
@@ -204,8 +206,10 @@ def open_case(actor: Actor | None, case: Case, run: CaseRun, *, channel: str, no
             definition_for(case.process_version), None, after, first=(Submitted(channel=channel),)
         )
         opened = apply_snapshot(case, run, after, now)
-        BUS.publish(events, EventContext(actor, case, now))
+        context = EventContext(actor, case, now)
+        BUS.publish(events, context)
         after_summary = {**case_summary(case), "events": [e.kind.value for e in events[:-1]]}
         audit.record(actor, "case.submit", case.id, target=case.case_no, before=None, after=after_summary)
         Session.commit()
+    run_after_commit(context)
     return Advanced(case, events, opened)

@@ -3,23 +3,25 @@
 Everything is checked before anything is written — the application form, the applicant's ID check
 digits, every required material present, each file's format, bytes and size, and at a window the
 clerk's check of the ID document — so a bad submission changes nothing. Then the case is filed
-through ``cases.submit_application`` and each file is stored through ``materials.upload_material``.
+through ``cases.submit_application`` with every file already sniffed and kept in the store, so the case
+and its materials are written in one transaction (and the receipt lists what was received).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from app.models import Case, Session, utcnow
+from app.models import Case, utcnow
 from app.services import cases, intake, licence_reuse, materials
 from app.services.auth import Actor
 from app.services.catalogue import forms_for, get_item
 from app.services.context import ctx
-from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.errors import Conflict, Forbidden, PayloadTooLarge, ValidationFailed
+from app.services.filestore import StoredFile, store_file
 from app.services.forms import validate_form
 
 FORM_FIELD = {
@@ -57,13 +59,14 @@ def _size_and_head(stream: BinaryIO) -> tuple[int, bytes]:
 
 
 def check_uploads(
-    specs: Mapping[str, Mapping[str, Any]], uploads: Sequence[Upload], reused: Sequence[str] = ()
+    specs: Mapping[str, Mapping[str, Any]], uploads: Sequence[Upload], kept: Iterable[str] = ()
 ) -> list[dict[str, str]]:
     """Problems of the files, one per material (``material-<code>``); required ones must be there
-    (as a file, or as an e-licence the applicant holds: ``reused``)."""
+    (uploaded now, or ``kept``: already in the store for this application, e.g. in its draft, or an
+    e-licence the applicant holds in its place)."""
     problems = []
     limit_mb = ctx().settings.max_upload_mb
-    given = {u.code for u in uploads} | set(reused)
+    given = {u.code for u in uploads} | set(kept)
     for code, spec in specs.items():
         if spec.get("required") and code not in given:
             problems.append(
@@ -131,8 +134,14 @@ def file_application(
     id_check: Mapping[str, Any] | None = None,
     licences: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    kept: Mapping[str, StoredFile] | None = None,
+    link: Callable[[Case], None] | None = None,
 ) -> Case:
-    """Check everything, then file the case and store each material. Returns the new case."""
+    """Check everything, then file the case and store each material. Returns the new case.
+
+    ``kept``: files already checked and in the store (a draft's), by material code, for the materials
+    not uploaded now. ``link`` is called with the new case inside the filing transaction."""
+    kept = {code: f for code, f in (kept or {}).items() if code not in {u.code for u in uploads}}
     item = get_item(item_code)
     if not actor.is_applicant and not intake.may_file_for_others(actor, item):
         raise Forbidden("无权提交此事项的申请 / not allowed to file this item", code="file_forbidden")
@@ -146,8 +155,10 @@ def file_application(
     specs = {m["code"]: m for m in (item.definition or {}).get("materials") or []}
     data = dict(data)
     if "submitted_materials" in ((form.get("schema") or {}).get("properties") or {}):
-        given = {u.code for u in uploads} | {code for code, no in (licences or {}).items() if no}
-        data["submitted_materials"] = [code for code in specs if code in given]
+        present = (
+            {u.code for u in uploads} | set(kept) | {code for code, no in (licences or {}).items() if no}
+        )
+        data["submitted_materials"] = [code for code in specs if code in present]
     problems: list[dict[str, str]] = []
     try:
         data = validate_form(form, data) if form else data
@@ -171,19 +182,58 @@ def file_application(
             problems.append({"field": f"material-{code}", "message": problem or ""})
         else:
             held[code] = lic
-    problems += check_uploads(specs, [u for u in uploads if u.code not in held], list(held))
+    uploads = [u for u in uploads if u.code not in held]
+    kept = {code: f for code, f in kept.items() if code not in held}
+    problems += check_uploads(specs, uploads, [*kept, *held])
     problems += _check_id_document(actor, applicant, id_check)
+    _raise(problems, _names(form, specs))
+    stored = keep_files(specs, uploads) + [(code, f) for code, f in kept.items() if code in specs]
+    order = list(specs)
+    stored.sort(key=lambda pair: order.index(pair[0]))
+
+    def link_all(case: Case) -> None:
+        # inside the filing transaction: the licences used in place of files are recorded with the case
+        for code, lic in held.items():
+            licence_reuse.use_licence(actor, case, code, lic, now or utcnow())
+        if link is not None:
+            link(case)
+
+    return cases.submit_application(
+        actor, item.code, applicant, data, now=now, files=stored, link=link_all if held or link else None
+    )
+
+
+def _names(form: Mapping[str, Any], specs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Words for the fields a message names: the form's field titles, the materials' names."""
+    props = (form.get("schema") or {}).get("properties") or {}
+    names = {key: str(p.get("title") or key) for key, p in props.items() if isinstance(p, Mapping)}
+    names |= {f"material-{code}": str((m.get("name") or {}).get("zh") or code) for code, m in specs.items()}
+    names |= {"id_check": "证件核验", "id_no_read": "核验的证件号码"}
+    return names
+
+
+def _raise(problems: list[dict[str, str]], names: Mapping[str, str] | None = None) -> None:
     if problems:
-        fields = ", ".join(dict.fromkeys(p["field"] for p in problems))
+        words = names or {}
+        fields = "、".join(dict.fromkeys(words.get(p["field"], p["field"]) for p in problems))
         raise ValidationFailed(f"申请有误，请按提示修改：{fields} / please correct: {fields}", problems)
-    case = cases.submit_application(actor, item.code, applicant, data, now=now)
+
+
+def keep_files(
+    specs: Mapping[str, Mapping[str, Any]], uploads: Sequence[Upload]
+) -> list[tuple[str, StoredFile]]:
+    """Sniff and keep every file in the store before any row is written; one problem per material."""
+    stored: list[tuple[str, StoredFile]] = []
+    problems: list[dict[str, str]] = []
     for u in uploads:
-        if u.code in held:
-            continue
         u.stream.seek(0)
-        materials.upload_material(actor, case.case_no or "", u.code, u.filename, u.stream)
-    for code, lic in held.items():
-        licence_reuse.use_licence(actor, case, code, lic, now or utcnow())
-    if held:
-        Session.commit()
-    return case
+        try:
+            stored.append((u.code, store_file(specs[u.code], u.filename, u.stream)))
+        except (ValidationFailed, PayloadTooLarge) as exc:
+            message = next((str(d.get("message")) for d in exc.details or []), exc.message)
+            problems.append({"field": f"material-{u.code}", "message": message})
+    _raise(
+        problems,
+        {f"material-{code}": str((m.get("name") or {}).get("zh") or code) for code, m in specs.items()},
+    )
+    return stored

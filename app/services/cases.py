@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from app.services.auth import Actor
 from app.services.casenumbers import is_valid_case_no, make_case_no
 from app.services.catalogue import definition_for, forms_for, get_item
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.filestore import StoredFile, add_material
 from app.services.forms import validate_form
 from app.services.i18n import t
 from engine.errors import EngineError
@@ -86,8 +88,18 @@ def may_file_for(actor: Actor, case: Case) -> bool:
 
 
 def submit_application(
-    actor: Actor, item_code: str, applicant: Any, data: Any, now: datetime | None = None
+    actor: Actor,
+    item_code: str,
+    applicant: Any,
+    data: Any,
+    now: datetime | None = None,
+    *,
+    files: Sequence[tuple[str, StoredFile]] = (),
+    link: Callable[[Case], None] | None = None,
 ) -> Case:
+    """File a case. ``files`` (material code, file already checked and kept in the store) become its
+    round-0 materials in the same transaction, so the receipt issued on ``Submitted`` lists them;
+    ``link`` is called with the new case in that transaction too (a draft records its case)."""
     item = get_item(item_code)
     if intake.may_file_for_others(actor, item):
         owner_id = None  # filed at a window (the department's own, or a comprehensive one) for the applicant
@@ -135,9 +147,14 @@ def submit_application(
         Session.add(case)
         Session.flush()
         case.case_no = make_case_no(case.id, submitted)
+        for code, stored in files:
+            add_material(actor, case, code, stored, 0)
+        if link is not None:
+            link(case)
+        with_files = {code for code, _stored in files}
         listed = data.get("submitted_materials")
         for code in listed if isinstance(listed, list) else []:
-            if isinstance(code, str):
+            if isinstance(code, str) and code not in with_files:
                 # declared at filing; the bytes arrive through the materials upload
                 Session.add(
                     Material(

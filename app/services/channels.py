@@ -30,10 +30,22 @@ STALE_CLAIM = timedelta(minutes=10)
 
 
 def enqueue_sms(
-    mobile: str, text: str, purpose: str, *, user_id: int | None = None, case_id: int | None = None
+    mobile: str,
+    text: str,
+    purpose: str,
+    *,
+    user_id: int | None = None,
+    case_id: int | None = None,
+    notice_id: int | None = None,
 ) -> OutboundMessage:
     row = OutboundMessage(
-        channel="sms", recipient=mobile, body=text, purpose=purpose, user_id=user_id, case_id=case_id
+        channel="sms",
+        recipient=mobile,
+        body=text,
+        purpose=purpose,
+        user_id=user_id,
+        case_id=case_id,
+        notice_id=notice_id,
     )
     Session.add(row)
     return row
@@ -47,6 +59,7 @@ def enqueue_email(
     *,
     user_id: int | None = None,
     case_id: int | None = None,
+    notice_id: int | None = None,
 ) -> OutboundMessage:
     row = OutboundMessage(
         channel="email",
@@ -56,9 +69,21 @@ def enqueue_email(
         purpose=purpose,
         user_id=user_id,
         case_id=case_id,
+        notice_id=notice_id,
     )
     Session.add(row)
     return row
+
+
+def channel_names() -> set[str]:
+    """Which channels this deployment delivers over (no channel objects made): "sms", "email"."""
+    settings = ctx().settings
+    names = set()
+    if settings.sms_channel == "outbox" or (settings.sms_channel == "http" and settings.sms_gateway_url):
+        names.add("sms")
+    if settings.smtp_host:
+        names.add("email")
+    return names
 
 
 def configured_channels() -> dict[str, Any]:

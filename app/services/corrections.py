@@ -2,7 +2,8 @@
 
 The office lists every missing or deficient material at once. A later round may only concern what the
 applicant supplemented in the round before (a supplemented material can itself be deficient);
-anything else should have been in the first notice and is refused.
+anything else should have been in the first notice and is refused. A supplement answers the notice
+that is open: a material the notice does not list is refused.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from app.models import Material, Session
 from app.services.errors import ValidationFailed
 from app.services.events import EventBus, EventContext
 from app.services.i18n import t
-from engine.events import CorrectionRequested
+from engine.events import CorrectionRequested, Supplemented
 
 
 def _material_name(definition: dict, code: str) -> str:
@@ -46,5 +47,25 @@ def on_correction_requested(event: CorrectionRequested, ctx: EventContext) -> No
         )
 
 
+def on_supplemented(event: Supplemented, ctx: EventContext) -> None:
+    """A supplement answers the open notice: it may only bring materials that notice lists."""
+    rounds = (ctx.case.clock_inputs or {}).get("correction") or []
+    open_rounds = [r for r in rounds if not r.get("end")]
+    if not open_rounds:
+        return
+    listed = set(open_rounds[-1].get("materials") or [])
+    outside = [code for code in event.materials if code not in listed]
+    if outside:
+        definition = ctx.case.item.definition or {}
+        names = "、".join(_material_name(definition, code) for code in outside)
+        raise ValidationFailed(
+            f"补正通知未列出以下材料，不能作为补正提交：{names} / not listed in the correction notice: "
+            + ", ".join(outside),
+            [{"field": "materials", "message": f"补正通知未列出：{names}"}],
+            code="not_in_correction_notice",
+        )
+
+
 def subscribe(bus: EventBus) -> None:
     bus.subscribe(CorrectionRequested, on_correction_requested)
+    bus.subscribe(Supplemented, on_supplemented)

@@ -10,10 +10,11 @@ it is set into a sentence (:func:`clause`, :func:`sentence`), so no "。，" or 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.models import Case
+from app.models.vocab import SHANGHAI
 from app.services.org import DepartmentInfo
 
 LAW = "《中华人民共和国行政许可法》"
@@ -236,4 +237,42 @@ def build(kind: str, case: Case, data: dict[str, Any], dept: DepartmentInfo | No
             "根据你（单位）的撤回申请，本机关决定终止办理该申请。你（单位）具备条件后可以重新提出申请。"
         )
         return out
+    if kind == "receipt":
+        return _receipt(case, data, dept, out)
     raise ValueError(f"unknown document kind {kind}")
+
+
+CHANNELS_ZH = {"online": "网上申请", "window": "窗口收件"}
+
+
+def _receipt(
+    case: Case, data: dict[str, Any], dept: DepartmentInfo | None, out: dict[str, Any]
+) -> dict[str, Any]:
+    """收件回执: what arrived and when; the time of receipt starts the acceptance clock (Art. 32)."""
+    item = case.item
+    at = datetime.fromisoformat(data["received_at"]).astimezone(SHANGHAI)
+    channel = CHANNELS_ZH.get(data.get("channel") or "", data.get("channel") or "")
+    out["rows"] = [
+        ["办件编号", case.case_no or ""],
+        ["查询码", case.query_code or ""],
+        ["申请事项", f"{item.name_zh}（事项编码 {item.code}）"],
+        ["办理机关", dept.name_zh if dept is not None else case.department_code],
+        ["收件方式", channel + (f"（{data['window']}）" if data.get("window") else "")],
+        ["收件时间", f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"],
+    ]
+    out["items"] = list(data.get("materials") or [])
+    paras: list[str] = out["paragraphs"]
+    paras.append(f"本机关已收到你（单位）提出的“{item.name_zh}”申请，现出具收件回执。")
+    paras.append(f"收到材料（共{len(out['items'])}项）：")
+    paras.append("@items")
+    if item.kind == "immediate":
+        paras.append("本事项为即办件：申请材料齐全、符合法定形式的，当场办结。")
+    elif data.get("acceptance_due"):
+        due = date.fromisoformat(data["acceptance_due"])
+        paras.append(
+            f"本机关将于{cn_date(due)}前作出是否受理的决定；需要补正材料的，将一次性告知需要补正的全部内容。"
+            f"逾期不告知的，自收到申请材料之日起即为受理（{LAW}第三十二条）。"
+        )
+    paras.append("凭办件编号和查询码可在网上办事大厅“进度查询”中查看办理进度。")
+    paras.append("本回执仅证明收到上述申请材料，不表示申请已被受理。")
+    return out

@@ -23,9 +23,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.models import Case, CaseDocument, DocumentSequence, Session
+from app.models import Case, CaseDocument, DocumentSequence, Material, Session
 from app.models.base import dialect_insert, table_of
-from app.models.vocab import SHANGHAI
+from app.models.vocab import SHANGHAI, Role
 from app.services import doctexts, org
 from app.services.auth import Actor
 from app.services.cases import get_case
@@ -33,6 +33,7 @@ from app.services.errors import NotFound, ValidationFailed
 from app.services.events import EventBus, EventContext
 from app.services.i18n import t
 from app.services.pdf import FontMissing, render_document
+from app.services.workdays import get_calendar
 from engine.events import (
     Accepted,
     CorrectionRequested,
@@ -42,6 +43,7 @@ from engine.events import (
     Refused,
     SpecialProcedureRenotified,
     SpecialProcedureStarted,
+    Submitted,
     Withdrawn,
 )
 
@@ -57,6 +59,7 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (title, 文种代字 in the num
     "service_refusal": ("不予办理告知书", "不办"),
     "delivery_receipt": ("送达回证", "送"),
     "termination_notice": ("终止办理告知书", "终"),
+    "receipt": ("收件回执", "收"),
 }
 HAND_NUMBERED = ("approval_decision", "denial_decision")
 MAX_NUMBER_LENGTH = 64
@@ -70,6 +73,13 @@ def _procedure_name(case: Case, code: str) -> str:
     for p in (case.item.definition or {}).get("special_procedures") or []:
         if isinstance(p, dict) and p.get("code") == code:
             return (p.get("name") or {}).get("zh") or code
+    return code
+
+
+def _material_name(case: Case, code: str) -> str:
+    for m in (case.item.definition or {}).get("materials") or []:
+        if isinstance(m, dict) and m.get("code") == code:
+            return (m.get("name") or {}).get("zh") or code
     return code
 
 
@@ -166,6 +176,17 @@ def list_documents(actor: Actor, case_no: str) -> list[CaseDocument]:
     )
 
 
+def receipt_of(actor: Actor, case_no: str) -> CaseDocument | None:
+    """The receipt (收件回执) of a case the actor may see."""
+    case = get_case(actor, case_no)
+    return Session.scalar(
+        select(CaseDocument)
+        .where(CaseDocument.case_id == case.id, CaseDocument.kind == "receipt")
+        .order_by(CaseDocument.id)
+        .limit(1)
+    )
+
+
 def document_pdf(actor: Actor, case_no: str, document_id: int) -> tuple[CaseDocument, bytes]:
     """The PDF of a document of a case the actor may see; rendered now if it was kept without one."""
     case = get_case(actor, case_no)
@@ -188,6 +209,33 @@ def document_pdf(actor: Actor, case_no: str, document_id: int) -> tuple[CaseDocu
 
 def _merged(ctx: EventContext) -> dict[str, Any]:
     return {**(ctx.case.data or {}), **(ctx.data or {})}
+
+
+def on_submitted(event: Submitted, ctx: EventContext) -> None:
+    """The receipt: case number, query code, item, the materials received with the case, the time."""
+    case = ctx.case
+    rows = Session.scalars(
+        select(Material).where(Material.case_id == case.id).order_by(Material.id)
+    ).all()  # flushes the materials written with the case
+    lines = []
+    for m in rows:
+        name = _material_name(case, m.code)
+        lines.append(f"{name}（{m.filename}）" if m.sha256 else f"{name}（申请时声明，材料随后上传）")
+    limit = ((case.item.definition or {}).get("limits") or {}).get("acceptance_wd") or 5
+    due = get_calendar().add_workdays(ctx.today, int(limit)).date
+    actor = ctx.actor
+    window = None
+    if event.channel == "window" and actor is not None:
+        centre = min(actor.departments(Role.WINDOW), default=actor.department_code or "")
+        window = f"{org.name(centre)} {actor.display_name}"
+    extra = {
+        "channel": event.channel,
+        "received_at": ctx.now.isoformat(),
+        "materials": lines,
+        "acceptance_due": due.isoformat(),
+        "window": window,
+    }
+    issue_document(actor, case, "receipt", extra, ctx.now)
 
 
 def on_accepted(event: Accepted, ctx: EventContext) -> None:
@@ -283,6 +331,7 @@ def on_withdrawn(event: Withdrawn, ctx: EventContext) -> None:
 
 
 def subscribe(bus: EventBus) -> None:
+    bus.subscribe(Submitted, on_submitted)
     bus.subscribe(Accepted, on_accepted)
     bus.subscribe(CorrectionRequested, on_correction_requested)
     bus.subscribe(Refused, on_refused)

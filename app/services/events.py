@@ -7,6 +7,7 @@ they were subscribed, and never commit. A ``DomainError`` from any handler rolls
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.events import EVENT_TYPES, CaseEvent
 from engine.workcal import local_date
+
+log = logging.getLogger("tongban.events")
 
 if TYPE_CHECKING:
     from app.models import Case, CaseTask
@@ -31,6 +34,8 @@ class EventContext:
     task: CaseTask | None = None  # the task row just completed, if the change completed one
     data: dict[str, Any] = field(default_factory=dict)  # its form data (or the message payload)
     events: list[CaseEvent] = field(default_factory=list)  # every event of this change, in order
+    # work for after the commit (e.g. sending the SMS queued in this step); never run if it rolls back
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -62,6 +67,17 @@ class EventBus:
         for event in events:
             for handler in self._handlers.get(type(event), ()):
                 handler(event, ctx)
+
+
+def run_after_commit(ctx: EventContext) -> None:
+    """Run what the handlers left for after the commit; each failure is logged, never raised: the
+    step is committed already, and such work (delivery of messages) retries on its own."""
+    for work in ctx.after_commit:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - the committed step must not turn into an error
+            log.exception("after-commit work of case %s failed", getattr(ctx.case, "case_no", "?"))
+    ctx.after_commit.clear()
 
 
 BUS = EventBus()

@@ -35,6 +35,12 @@ def registered_by_window(actor: Actor, case: Case) -> bool:
     return row is not None and row.department_code in actor.departments(Role.WINDOW)
 
 
+def intake_department(case: Case) -> str | None:
+    """The service centre whose window registered the case (None: filed online)."""
+    row = Session.get(WindowIntake, case.id)
+    return row.department_code if row is not None else None
+
+
 def window_intakes(actor: Actor, limit: int = 50) -> list[Case]:
     """The latest cases registered at the actor's service centre."""
     if not is_window(actor):

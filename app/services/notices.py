@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.models import CaseDocument, CaseNotice, Session
+from app.models import Case, CaseDocument, CaseNotice, Session
 from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.events import EventBus, EventContext
@@ -59,7 +59,64 @@ TEXTS: dict[str, tuple[str, str]] = {
     "withdrawn": ("申请已撤回", "您的“{item}”申请已撤回，本机关终止办理。"),
     "withdrawn_deemed": ("申请视为撤回", "您的“{item}”申请逾期未补正，视为撤回，本机关终止办理。"),
 }
+TEXTS_EN: dict[str, tuple[str, str]] = {
+    "submitted": (
+        "Your application has arrived",
+        "Your application for “{item}” (case {case_no}) has arrived; the office decides on acceptance within "
+        "the statutory period.",
+    ),
+    "accepted": (
+        "Application accepted",
+        "Your application for “{item}” is accepted; decision within {promised_wd} working days.",
+    ),
+    "accepted_deemed": (
+        "Application accepted by law",
+        "No decision on acceptance and no correction notice came in time: by Art. 32 of the Administrative "
+        "Licensing Law your application for “{item}” counts as accepted from the day it arrived.",
+    ),
+    "correction_requested": (
+        "Please correct your materials",
+        "Your application for “{item}” needs {count} material(s) corrected: see the correction notice and "
+        "supplement them online.",
+    ),
+    "refused": (
+        "Application not accepted",
+        "Your application for “{item}” is not accepted; the decision gives the reasons and remedies.",
+    ),
+    "special_procedure_started": (
+        "Special procedure",
+        "Your application for “{item}” needs {procedure}, expected to take {days} working days, which do not "
+        "count against the time limit.",
+    ),
+    "special_procedure_renotified": (
+        "Special procedure: new duration",
+        "The {procedure} of your application for “{item}” needs {days} more working days. Reason: {reason}",
+    ),
+    "extension_approved": (
+        "Time limit extended",
+        "The time limit of your application for “{item}” is extended; see the extension notice.",
+    ),
+    "decided_approved": (
+        "Granted",
+        "Your application for “{item}” is granted; the result is delivered as you chose.",
+    ),
+    "decided_denied": (
+        "Not granted",
+        "Your application for “{item}” is not granted; the decision gives the reasons and remedies.",
+    ),
+    "delivered": ("Result delivered", "The result of your application for “{item}” has been delivered."),
+    "withdrawn": (
+        "Application withdrawn",
+        "Your application for “{item}” is withdrawn; the office has stopped handling it.",
+    ),
+    "withdrawn_deemed": (
+        "Application deemed withdrawn",
+        "The materials of your application for “{item}” were not corrected in time: it counts as withdrawn "
+        "and the office has stopped handling it.",
+    ),
+}
 DOCUMENT_OF: dict[str, str | tuple[str, ...]] = {
+    "submitted": "receipt",
     "accepted": "acceptance_notice",
     "accepted_deemed": "acceptance_notice",
     "correction_requested": "correction_notice",
@@ -94,6 +151,8 @@ def _params(event: CaseEvent, ctx: EventContext) -> dict[str, Any]:
     }
     if isinstance(event, CorrectionRequested):
         params["count"] = len(event.materials)
+        # what to correct and why, for the applicant's supplement page (app.services.supplements)
+        params["materials"] = [{"code": code, "reason": reason} for code, reason in event.materials]
     if isinstance(event, SpecialProcedureStarted | SpecialProcedureRenotified):
         names = {
             p.get("code"): (p.get("name") or {}).get("zh")
@@ -137,6 +196,23 @@ def on_event(event: CaseEvent, ctx: EventContext) -> None:
             created_at=ctx.now,
         )
     )
+
+
+def notice_text(notice: CaseNotice, case: Case, english: bool = False) -> tuple[str, str]:
+    """Title and body of a notice in the reader's language (stored in zh-CN; params re-fill English)."""
+    if not english or notice.event not in TEXTS_EN:
+        return notice.title, notice.body
+    params = dict(notice.params or {})
+    params["item"] = case.item.name_en or params.get("item", "")
+    if "procedure" in params:
+        for p in (case.item.definition or {}).get("special_procedures") or []:
+            if (p.get("name") or {}).get("zh") == params["procedure"]:
+                params["procedure"] = (p.get("name") or {}).get("en") or params["procedure"]
+    title, template = TEXTS_EN[notice.event]
+    try:
+        return title, template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return notice.title, notice.body
 
 
 def list_notices(actor: Actor, case_no: str) -> list[CaseNotice]:

@@ -206,6 +206,7 @@ def applicant_case(actor: Actor, case_no: str) -> dict[str, Any]:
         "clock": _clock(case),
         "next_action": {"code": next_action(case), **NEXT_ACTIONS[next_action(case)]},
         "correction_items": _correction_items(case),
+        "may_withdraw": case.status in OPEN_STATUSES and case.decided_on is None,
         "materials": [
             {
                 "id": m.id,

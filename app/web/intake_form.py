@@ -12,7 +12,7 @@ from app.web.formrender import build_fields, parse_form, raw_from_data
 from app.web.i18n import pick
 
 # Form controls of these pages that are not application fields.
-PAGE_CONTROLS = {"confirm", "id_checked", "id_no_read"}
+PAGE_CONTROLS = {"confirm", "id_checked", "id_no_read", "draft_id"}
 HIDDEN = {"submitted_materials"}  # derived from the uploaded files
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.security import DOWNLOAD_CSP
 from app.services import cases as case_service
+from app.services import documents as document_service
 from app.services import guide as guide_service
 from app.services import intake
 from app.services import materials as material_service
@@ -90,4 +94,21 @@ def receipt(actor, case_no: str):
         received=received,
         specs=specs,
         actor=actor,
+        window_department=intake.intake_department(case),
+        receipt_pdf=document_service.receipt_of(actor, case_no) is not None,
     )
+
+
+@bp.get("/receipts/<case_no>.pdf")
+@login_required(intake.WINDOW_ROLE)
+def receipt_pdf(actor, case_no: str):
+    """The receipt as the PDF document of the case file, to print and hand over."""
+    doc = document_service.receipt_of(actor, case_no)
+    if doc is None:
+        abort(404)
+    doc, body = document_service.document_pdf(actor, case_no, doc.id)
+    resp = Response(body, mimetype="application/pdf")
+    resp.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    name = quote(f"{doc.title}-{case_no}.pdf", safe="")
+    resp.headers["Content-Disposition"] = f"inline; filename=receipt-{case_no}.pdf; filename*=UTF-8''{name}"
+    return resp

@@ -72,7 +72,7 @@ def test_csv_import_confirms_the_year(api, restore_calendar):
 
 def test_cases_and_tasks_carry_their_clocks(api):
     case_no = submit(api)
-    doc = api.get(f"/cases/{case_no}", "applicant").get_json()
+    doc = api.get(f"/cases/{case_no}", "env_clerk").get_json()
     assert (
         doc["deadline_kind"] == "acceptance"
         and doc["light"] in ("green", "yellow")

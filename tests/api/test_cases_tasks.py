@@ -23,7 +23,7 @@ def counts():
 
 def test_submitting_creates_a_case_with_a_checked_number_and_an_accept_task(api):
     case_no = submit(api)
-    doc = api.get(f"/cases/{case_no}", "applicant").get_json()
+    doc = api.get(f"/cases/{case_no}", "env_clerk").get_json()
     assert case_no.startswith("TB") and len(case_no) == 19
     assert doc["status"] == "accepting" and [t["bpmn_id"] for t in doc["open_tasks"]] == ["accept"]
     assert doc["history"][0]["action"] == "case.submit" and doc["history"][0]["actor"] == "applicant"

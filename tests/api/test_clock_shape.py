@@ -71,7 +71,8 @@ def test_the_openapi_document_declares_every_clock_field(api):
     clock = schemas["TaskOut"]["properties"]["clock"]  # nullable: anyOf [null object, ClockOut]
     assert [o["$ref"] for o in clock["anyOf"] if "$ref" in o] == ["#/components/schemas/ClockOut"]
     show = spec["paths"]["/api/v1/cases/{case_no}"]["get"]["responses"]["200"]
-    assert show["content"]["application/json"]["schema"]["$ref"].endswith("/CaseDocumentOut")
+    refs = [o["$ref"] for o in show["content"]["application/json"]["schema"]["oneOf"]]
+    assert refs == ["#/components/schemas/CaseDocumentOut", "#/components/schemas/ApplicantCaseOut"]
 
 
 def test_a_task_page_says_unconfirmed_exactly_when_its_step_clock_is(client, api):

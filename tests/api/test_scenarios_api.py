@@ -41,7 +41,7 @@ def test_scenario_over_the_api(api, slug, name, scenario):
             data["delivered_on"] = datetime.now(SHANGHAI).date().isoformat()
         resp = api.post(f"/tasks/{inbox[0]['id']}/complete", user, json={"data": data})
         assert resp.status_code == 200, (i, resp.get_json())
-    doc = api.get(f"/cases/{case_no}", "applicant").get_json()
+    doc = api.get(f"/cases/{case_no}", "supervisor").get_json()
     expect = scenario["expect"]
     assert doc["status"] == ("refused" if expect.get("end_event") == "refused" else "completed")
     final = {c["kind"]: c for c in doc["clocks"]}
@@ -50,3 +50,7 @@ def test_scenario_over_the_api(api, slug, name, scenario):
     )
     assert doc["outcome"] == expect.get("end_event", doc["outcome"])
     assert doc["open_tasks"] == [] and doc["light"] is None
+    mine = api.get(f"/cases/{case_no}", "applicant").get_json()  # the applicant's plain-language document
+    assert mine["status"] == doc["status"] and mine["current_steps"] == [] and mine["may_withdraw"] is False
+    assert mine["documents"] and mine["documents"][0]["kind"] == "receipt"
+    assert "history" not in mine and "open_tasks" not in mine and "data" not in mine

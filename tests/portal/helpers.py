@@ -87,3 +87,30 @@ def token_of(api, mobile: str) -> str:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def walk(api, case_no: str, slug: str, name: str, until: str | None = None, skip: int = 0) -> None:
+    """Complete the steps of scenario NAME over the API (each by the demo user of its lane), after the
+    first SKIP steps and stopping before the task UNTIL; supplements are sent by the demo applicant."""
+    from tests.factories import DEPT, USERS, open_task, scenario
+
+    for step in scenario(slug, name)["steps"][skip:]:
+        if "message" in step:
+            resp = api.post(
+                f"/cases/{case_no}/supplements", "applicant", json={"data": step.get("data") or {}}
+            )
+            assert resp.status_code == 200, resp.get_json()
+            continue
+        if step["task"] == until:
+            return
+        task = open_task(api, case_no, step["task"])
+        user = USERS[(DEPT[slug], step["role"])]
+        data = dict(step.get("data") or {})
+        if "delivered_on" in data:  # delivery today, never before the decision
+            from datetime import datetime
+
+            from app.models.vocab import SHANGHAI
+
+            data["delivered_on"] = datetime.now(SHANGHAI).date().isoformat()
+        resp = api.post(f"/tasks/{task['id']}/complete", user, json={"data": data})
+        assert resp.status_code == 200, (step["task"], resp.get_json())

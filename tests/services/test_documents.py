@@ -13,7 +13,7 @@ from app.services.auth import Actor
 from tests.web.helpers import open_task_id, submit_case
 
 # 机关代字 + 文种代字 + 〔year〕 + the department's sequence number of that kind in that year
-NUMBER_RE = re.compile(r"^厦环(受|补|不受|特|延|许|不许)〔\d{4}〕[1-9]\d*号$")
+NUMBER_RE = re.compile(r"^厦环(收|受|补|不受|特|延|许|不许)〔\d{4}〕[1-9]\d*号$")
 
 
 def _complete(api, case_no, user, data):
@@ -22,8 +22,11 @@ def _complete(api, case_no, user, data):
 
 
 def _docs(case_no=None):
+    """The documents issued after filing (every case also has its receipt, tested on its own)."""
     Session.remove()
-    return list(Session.scalars(select(CaseDocument).order_by(CaseDocument.id)))
+    return list(
+        Session.scalars(select(CaseDocument).where(CaseDocument.kind != "receipt").order_by(CaseDocument.id))
+    )
 
 
 def test_acceptance_produces_an_acceptance_notice_with_pdf(app, api):
@@ -110,6 +113,8 @@ def test_extension_and_denial_produce_their_notices(app, api):
     assert any("延长5个工作日" in p for p in extension.content["paragraphs"])
     numbers = [d.number for d in _docs()]
     assert len(set(numbers)) == 3 and all(NUMBER_RE.match(n) for n in numbers)
+    receipt = Session.scalar(select(CaseDocument).where(CaseDocument.kind == "receipt"))
+    assert receipt.number.endswith("-01号") and NUMBER_RE.match(receipt.number)
 
 
 def test_a_rejected_task_leaves_no_document(app, api):

@@ -64,10 +64,12 @@ def free_port() -> int:
 
 
 class Inbox:
-    """Messages a real aiosmtpd server on loopback received."""
+    """Messages a real aiosmtpd server on loopback received: the staff's alert mail in ``messages``; the
+    applicants' case notices (subject 【通办】…, tested in tests/portal/test_notifications.py) apart."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []
+        self.applicant_messages: list[dict] = []
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's handler API
@@ -75,9 +77,10 @@ class Inbox:
         from email.header import decode_header, make_header
 
         msg = message_from_bytes(envelope.content)
+        entry = {"to": list(envelope.rcpt_tos), "subject": str(make_header(decode_header(msg["Subject"])))}
         with self.lock:
-            self.messages.append(
-                {"to": list(envelope.rcpt_tos), "subject": str(make_header(decode_header(msg["Subject"])))}
+            (self.applicant_messages if entry["subject"].startswith("【通办】") else self.messages).append(
+                entry
             )
         return "250 OK"
 

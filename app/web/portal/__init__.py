@@ -12,7 +12,9 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.services import messages as message_service
 from app.web.auth import web_actor
+from app.web.i18n import is_english
 
 bp = Blueprint("portal", __name__)
 
@@ -25,11 +27,28 @@ def applicant_required(view):
         actor = web_actor()
         if actor is None:
             return redirect(url_for("portal.login", next=request.full_path))
-        if actor.role != "applicant":
+        if not actor.is_applicant:
             abort(403)
         return view(actor, *args, **kwargs)
 
     return wrapped
+
+
+@bp.app_context_processor
+def _portal_globals() -> dict[str, Any]:
+    def unread_messages() -> int:
+        actor = web_actor()
+        return message_service.unread_count(actor) if actor is not None and actor.is_applicant else 0
+
+    def notice_text(notice) -> tuple[str, str]:
+        return message_service.notice_text_of(notice, english=is_english())
+
+    return {"unread_messages": unread_messages, "notice_text": notice_text}
+
+
+@bp.app_template_filter("masked_recipient")
+def _masked_recipient(value: str) -> str:
+    return message_service.masked(value or "")
 
 
 STAFF_LIMITED = ("/login",)  # the staff login keeps the workspace's look and the login message
@@ -52,4 +71,4 @@ def _too_many(exc):
     return render_template("portal/error.html", status=429, message=message), 429
 
 
-from app.web.portal import account, applying, catalogue, licences, mine, progress  # noqa: E402, F401  (routes register on bp)
+from app.web.portal import account, acting, applying, catalogue, licences, mine, progress  # noqa: E402, F401  (routes register on bp)

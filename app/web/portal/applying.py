@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.models import ApplicationDraft
 from app.services import accounts, licence_reuse
+from app.services import drafts as draft_service
 from app.services import guide as guide_service
 from app.services.applications import file_application
 from app.services.catalogue import get_item
@@ -29,7 +31,7 @@ def _prefill(actor) -> dict:
     return data
 
 
-def _page(item, form, raw, errors=None, message=None, status=200, held=None):
+def _page(item, form, raw, errors=None, message=None, status=200, draft=None, held=None):
     errors = errors or {}
     return render_template(
         "portal/apply.html",
@@ -41,7 +43,27 @@ def _page(item, form, raw, errors=None, message=None, status=200, held=None):
         errors=errors,
         message=message,
         form=form,
+        draft=draft,
+        draft_files={f.code: f for f in draft.files} if draft is not None else {},
     ), status
+
+
+def _draft_of(actor, item, draft_id) -> ApplicationDraft | None:
+    """The actor's open draft of this item named by the request, if any (anyone else's: 404)."""
+    if not draft_id:
+        return None
+    try:
+        number = int(draft_id)
+    except (TypeError, ValueError):
+        abort(404)
+    draft = draft_service.get_draft(actor, number)
+    if draft.item_id != item.id:
+        abort(404)
+    if draft.case_id is not None:
+        case_no = draft_service.case_no_of(draft)
+        flash(gettext("该草稿已提交为办件 %(no)s。", no=case_no), "info")
+        abort(redirect(url_for("portal.my_case", case_no=case_no), code=303))
+    return draft
 
 
 @bp.get("/apply/<item_code>")
@@ -50,7 +72,24 @@ def apply(actor, item_code: str):
     item = get_item(item_code)
     form = intake_form.application_form(item)
     held = licence_reuse.holder_licences(actor, item.definition or {})
-    return _page(item, form, intake_form.initial_raw(form, _prefill(actor)), held=held)
+    draft = _draft_of(actor, item, request.args.get("draft"))
+    data = {**_prefill(actor), **(draft.data or {})} if draft is not None else _prefill(actor)
+    return _page(item, form, intake_form.initial_raw(form, data), draft=draft, held=held)
+
+
+def _save_draft(actor, item, form, parsed, raw, draft, held):
+    """保存草稿: what is filled in and each good file; nothing is checked for completeness."""
+    if draft is None:
+        draft = draft_service.create_draft(actor, item.code, parsed.data)
+    else:
+        draft_service.save_draft(actor, draft.id, parsed.data)
+    problems = draft_service.add_draft_files(actor, draft.id, intake_form.uploads_from(request.files))
+    draft = draft_service.get_draft(actor, draft.id)
+    if problems:
+        message = gettext("草稿已保存，但以下文件未能保存，请重新选择。")
+        return _page(item, form, raw, intake_form.error_map(parsed, problems), message, 422, draft, held)
+    flash(gettext("草稿已保存，可随时在“我的办件”中继续填写。"), "success")
+    return redirect(url_for("portal.apply", item_code=item.code, draft=draft.id), code=303)
 
 
 @bp.post("/apply/<item_code>")
@@ -62,6 +101,9 @@ def apply_submit(actor, item_code: str):
     parsed = intake_form.parse(form, request.form)
     held = licence_reuse.holder_licences(actor, item.definition or {})
     chosen = {k[len("licence-") :]: v for k, v in request.form.items() if k.startswith("licence-") and v}
+    draft = _draft_of(actor, item, request.form.get("draft_id"))
+    if request.form.get("_action") == "save_draft":
+        return _save_draft(actor, item, form, parsed, raw, draft, held)
     try:
         if parsed.errors:
             raise ValidationFailed(gettext("表单有误，请按提示修改。"), parsed.errors)
@@ -69,16 +111,40 @@ def apply_submit(actor, item_code: str):
             raise ValidationFailed(
                 gettext("请确认申请材料真实有效。"), [{"field": "confirm", "message": gettext("请勾选承诺")}]
             )
-        case = file_application(
-            actor, item.code, parsed.data, intake_form.uploads_from(request.files), licences=chosen
-        )
+        uploads = intake_form.uploads_from(request.files)
+        if draft is not None:
+            case = draft_service.submit_draft(
+                actor, draft.id, data=parsed.data, uploads=uploads, licences=chosen
+            )
+        else:
+            case = file_application(actor, item.code, parsed.data, uploads, licences=chosen)
     except ValidationFailed as exc:
         details = exc.details if isinstance(exc.details, list) else []
-        return _page(item, form, raw, intake_form.error_map(parsed, details), exc.message, 422, held)
+        if draft is not None:
+            draft = draft_service.get_draft(actor, draft.id)
+        return _page(item, form, raw, intake_form.error_map(parsed, details), exc.message, 422, draft, held)
     except DomainError as exc:
-        return _page(item, form, raw, {}, exc.message, exc.status, held)
+        return _page(item, form, raw, {}, exc.message, exc.status, draft, held)
     flash(
         gettext("申请已提交。办件编号 %(no)s，查询码 %(code)s。", no=case.case_no, code=case.query_code),
         "success",
     )
     return redirect(url_for("portal.my_case", case_no=case.case_no), code=303)
+
+
+@bp.get("/my/drafts")
+@applicant_required
+def my_drafts(actor):
+    return render_template(
+        "portal/drafts.html",
+        drafts=draft_service.list_drafts(actor),
+        missing=draft_service.missing_materials,
+    )
+
+
+@bp.post("/my/drafts/<int:draft_id>/delete")
+@applicant_required
+def my_draft_delete(actor, draft_id: int):
+    draft_service.delete_draft(actor, draft_id)
+    flash(gettext("草稿已删除。"), "success")
+    return redirect(url_for("portal.my_drafts"), code=303)

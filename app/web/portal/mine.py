@@ -10,6 +10,7 @@ from flask_babel import gettext
 from app.security import DOWNLOAD_CSP
 from app.services import documents as document_service
 from app.services import materials as material_service
+from app.services import messages as message_service
 from app.services import public_cases
 from app.services.errors import PayloadTooLarge, ValidationFailed
 from app.web.portal import applicant_required, bp
@@ -23,10 +24,20 @@ def my_cases(actor):
     return render_template("portal/my_cases.html", result=result)
 
 
+def _case_page(actor, case_no: str, **extra):
+    """The applicant's case page; opening it reads the case's messages (they are listed on it)."""
+    c = public_cases.applicant_case(actor, case_no)
+    notices = message_service.case_messages(actor, case_no)
+    page = render_template("portal/my_case.html", c=c, notices=notices, **extra)
+    if any(n.read_at is None for n, _sent in notices):
+        message_service.mark_read(actor, case_no=case_no)
+    return page
+
+
 @bp.get("/my/cases/<case_no>")
 @applicant_required
 def my_case(actor, case_no: str):
-    return render_template("portal/my_case.html", c=public_cases.applicant_case(actor, case_no))
+    return _case_page(actor, case_no)
 
 
 @bp.get("/my/cases/<case_no>/documents/<int:document_id>.pdf")
@@ -66,7 +77,22 @@ def my_upload(actor, case_no: str):
         material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
     except (ValidationFailed, PayloadTooLarge) as exc:
         flash(exc.message, "error")
-        page = render_template("portal/my_case.html", c=public_cases.applicant_case(actor, case_no))
-        return page, exc.status
+        return _case_page(actor, case_no), exc.status
     flash(gettext("材料已上传。"), "success")
     return redirect(url_for("portal.my_case", case_no=case_no) + "#materials", code=303)
+
+
+@bp.get("/my/messages")
+@applicant_required
+def my_messages(actor):
+    page = message_service.list_messages(actor, limit=100)
+    sent = message_service.deliveries_of([n.id for n, _no in page.rows])
+    return render_template("portal/messages.html", page=page, sent=sent)
+
+
+@bp.post("/my/messages/read")
+@applicant_required
+def my_messages_read(actor):
+    changed = message_service.mark_read(actor)
+    flash(gettext("已将 %(n)s 条消息标为已读。", n=changed), "success")
+    return redirect(url_for("portal.my_messages"), code=303)

@@ -1,0 +1,140 @@
+"""A case's file over the API: its documents (with the PDF of each) and its materials (list, upload)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, jsonify, request, url_for
+
+from app.api import bp
+from app.api.common import current_actor
+from app.api.schemas import DocumentListOut, MaterialListOut, MaterialOut
+from app.security import DOWNLOAD_CSP
+from app.services import documents as document_service
+from app.services import materials as material_service
+from app.services.errors import ValidationFailed
+
+
+def document_rows(case_no: str, docs) -> list[dict]:
+    return [
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "title": d.title,
+            "number": d.number,
+            "issued_on": (d.content or {}).get("issued_on"),
+            "url": url_for("api.cases_document_pdf", case_no=case_no, document_id=d.id),
+        }
+        for d in docs
+    ]
+
+
+@bp.get("/cases/<case_no>/documents")
+def cases_documents(case_no: str):
+    """The statutory documents of a case (收件回执, 受理, 补正, 决定 …), each with its PDF address.
+    ---
+    get:
+      tags: [cases]
+      parameters: [{in: path, name: case_no, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: DocumentListOut}}}
+        404: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    docs = document_service.list_documents(actor, case_no)
+    return jsonify(DocumentListOut().dump({"documents": document_rows(case_no, docs)}))
+
+
+@bp.get("/cases/<case_no>/documents/<int:document_id>.pdf")
+def cases_document_pdf(case_no: str, document_id: int):
+    """One document of a case as PDF (an attachment).
+    ---
+    get:
+      tags: [cases]
+      parameters:
+        - {in: path, name: case_no, required: true, schema: {type: string}}
+        - {in: path, name: document_id, required: true, schema: {type: integer}}
+      responses:
+        200: {description: The PDF, content: {application/pdf: {schema: {type: string, format: binary}}}}
+        404: {content: {application/json: {schema: ErrorOut}}}
+        503: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    doc, body = document_service.document_pdf(actor, case_no, document_id)
+    resp = Response(body, mimetype="application/pdf")
+    resp.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    name = quote(f"{doc.title}-{case_no}.pdf", safe="")
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=document-{doc.id}.pdf; filename*=UTF-8''{name}"
+    )
+    return resp
+
+
+def material_row(case_no: str, m) -> dict:
+    return {
+        "id": m.id,
+        "code": m.code,
+        "filename": m.filename,
+        "content_type": m.content_type,
+        "size": m.size,
+        "sha256": m.sha256,
+        "round": m.round,
+        "uploaded_at": m.uploaded_at,
+    }
+
+
+@bp.get("/cases/<case_no>/materials")
+def cases_materials(case_no: str):
+    """The materials received for a case (round 0: the application; n: the n-th supplement).
+    ---
+    get:
+      tags: [cases]
+      parameters: [{in: path, name: case_no, required: true, schema: {type: string}}]
+      responses:
+        200: {content: {application/json: {schema: MaterialListOut}}}
+        404: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    rows = [m for m in material_service.list_materials(actor, case_no) if m.sha256]
+    return jsonify(MaterialListOut().dump({"materials": [material_row(case_no, m) for m in rows]}))
+
+
+@bp.post("/cases/<case_no>/materials")
+def cases_material_upload(case_no: str):
+    """Upload one material of a case (multipart: ``code``, ``file``): the applicant of the case, the
+    window that registered it, or a clerk of the department. Format, size and content are checked.
+    ---
+    post:
+      tags: [cases]
+      parameters: [{in: path, name: case_no, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [code, file]
+              properties:
+                code: {type: string, description: the material's code from the item}
+                file: {type: string, format: binary}
+      responses:
+        201: {content: {application/json: {schema: MaterialOut}}}
+        403: {content: {application/json: {schema: ErrorOut}}}
+        404: {content: {application/json: {schema: ErrorOut}}}
+        409: {content: {application/json: {schema: ErrorOut}}}
+        413: {content: {application/json: {schema: ErrorOut}}}
+        422: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    upload = request.files.get("file")
+    code = request.form.get("code") or ""
+    problems = []
+    if not code:
+        problems.append({"field": "code", "message": "必填：材料编码 / required: the material's code"})
+    if upload is None or not upload.filename:
+        problems.append({"field": "file", "message": "必填：文件 / required: the file (multipart)"})
+    if problems:
+        fields = ", ".join(p["field"] for p in problems)
+        raise ValidationFailed(f"请求有误 / invalid request: {fields}", problems)
+    row = material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
+    return jsonify(MaterialOut().dump(material_row(case_no, row))), 201
