@@ -7,6 +7,7 @@ from urllib.parse import quote
 from flask import Response, jsonify, request, url_for
 
 from app.api import bp
+from app.api import results as results_api
 from app.api.common import current_actor
 from app.api.schemas import DocumentListOut, MaterialListOut, MaterialOut
 from app.security import DOWNLOAD_CSP
@@ -101,8 +102,9 @@ def cases_materials(case_no: str):
 
 @bp.post("/cases/<case_no>/materials")
 def cases_material_upload(case_no: str):
-    """Upload one material of a case (multipart: ``code``, ``file``): the applicant of the case, the
-    window that registered it, or a clerk of the department. Format, size and content are checked.
+    """Add one material to a case: a file (multipart: ``code``, ``file``) from the applicant of the case,
+    the window that registered it, or a clerk of the department — format, size and content are checked —
+    or, as JSON ``{code, licence_no}``, a held e-licence used instead of a file.
     ---
     post:
       tags: [cases]
@@ -110,6 +112,7 @@ def cases_material_upload(case_no: str):
       requestBody:
         required: true
         content:
+          application/json: {schema: LicenceMaterialRequest}
           multipart/form-data:
             schema:
               type: object
@@ -118,13 +121,19 @@ def cases_material_upload(case_no: str):
                 code: {type: string, description: the material's code from the item}
                 file: {type: string, format: binary}
       responses:
-        201: {content: {application/json: {schema: MaterialOut}}}
+        201:
+          content:
+            application/json:
+              schema:
+                oneOf: [MaterialOut, LicenceUseOut]
         403: {content: {application/json: {schema: ErrorOut}}}
         404: {content: {application/json: {schema: ErrorOut}}}
         409: {content: {application/json: {schema: ErrorOut}}}
         413: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
+    if request.is_json:
+        return results_api.cases_material_licence(case_no)
     actor = current_actor()
     upload = request.files.get("file")
     code = request.form.get("code") or ""

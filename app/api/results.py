@@ -167,22 +167,9 @@ def licences_annul(licence_no: str):
     return _end(licence_no, "annul")
 
 
-@bp.post("/cases/<case_no>/materials")
 def cases_material_licence(case_no: str):
-    """Use a held e-licence for a material instead of a file (``{code, licence_no}``).
-    ---
-    post:
-      tags: [cases]
-      parameters:
-        - {in: path, name: case_no, required: true, schema: {type: string}}
-      requestBody: {content: {application/json: {schema: LicenceMaterialRequest}}}
-      responses:
-        201: {content: {application/json: {schema: LicenceUseOut}}}
-        403: {content: {application/json: {schema: ErrorOut}}}
-        404: {content: {application/json: {schema: ErrorOut}}}
-        409: {content: {application/json: {schema: ErrorOut}}}
-        422: {content: {application/json: {schema: ErrorOut}}}
-    """
+    """Use a held e-licence for a material instead of a file (``{code, licence_no}``); the JSON form of
+    ``POST /cases/{case_no}/materials`` (the route lives in casefiles, which dispatches on the body)."""
     actor = current_actor()
     body = load_body(LicenceMaterialRequest())
     row = licence_reuse.reuse_licence(actor, case_no, body["code"], body["licence_no"])
