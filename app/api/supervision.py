@@ -9,7 +9,7 @@ from app.api import bp
 from app.api.common import current_actor, load_body
 from app.api.schemas import Strict
 from app.models import utcnow
-from app.services import alerts, cockpit, notify, supervision
+from app.services import alerts, cockpit, heatmap, notify, supervision
 from app.services.errors import ValidationFailed
 from app.services.i18n import t
 from app.services.workdays import today
@@ -106,14 +106,22 @@ def supervision_trends():
 
 @bp.get("/supervision/heatmap/<item_code>")
 def supervision_heatmap(item_code: str):
-    """Average time per BPMN step of an item (for the diagram overlays).
+    """Average waiting working days per BPMN step of an item, for the diagram overlays; ``process`` picks a
+    subprocess diagram (a call activity's ``process``), default the item's main process.
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: steps}, 404: {content: {application/json: {schema: ErrorOut}}}}
+      parameters:
+        - {in: query, name: days, schema: {type: integer, minimum: 1, maximum: 366}}
+        - {in: query, name: process, schema: {type: string}}
+      responses:
+        200: {description: steps}
+        404: {content: {application/json: {schema: ErrorOut}}}
+        422: {content: {application/json: {schema: ErrorOut}}}
     """
     actor = current_actor()
-    return jsonify(cockpit.heatmap(actor, item_code, utcnow(), int_arg("days", 30, 1, 366)))
+    days = int_arg("days", 30, 1, 366)
+    return jsonify(heatmap.heatmap(actor, item_code, utcnow(), days, request.args.get("process")))
 
 
 @bp.get("/supervision/alerts")

@@ -11,13 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, cast, func, literal, select
+from sqlalchemy import Float, and_, case, cast, func, select
 
-from app.models import Case, CaseTask, Department, ProcessVersion, ServiceItem, Session
-from app.models.base import UTCDateTime
-from app.models.vocab import OPEN_TASK_STATES, OVERSIGHT_ROLES, TaskState
+from app.models import Case, Department, ServiceItem, Session
+from app.models.vocab import OVERSIGHT_ROLES
 from app.services.auth import Actor
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.errors import Forbidden, ValidationFailed
 from app.services.i18n import N_, t
 from app.services.projection import OPEN_STATUSES
 
@@ -258,50 +257,3 @@ def trends(actor: Actor, today: date, unit: str = "week", periods: int = 12) -> 
         }
         for k, b in enumerate(buckets)
     ]
-
-
-def heatmap(actor: Actor, item_code: str, now: datetime, days: int = 30) -> dict[str, Any]:
-    """Average time spent per BPMN step (completed: created→completed; open: created→now), in hours."""
-    require_supervisor(actor)
-    if not 1 <= days <= 366:
-        raise ValidationFailed(t("days 应为 1–366"), [{"field": "days", "message": "1..366"}])
-    item = Session.scalar(
-        select(ServiceItem).where((ServiceItem.code == item_code) | (ServiceItem.slug == item_code))
-    )
-    if item is None or item.current_version is None:
-        raise NotFound(t("事项 %(item_code)s 不存在", item_code=item_code), code="item_not_found")
-    since = now - timedelta(days=days)
-    pg = Session.get_bind().dialect.name == "postgresql"
-    end = func.coalesce(CaseTask.completed_at, literal(now.astimezone(UTC), UTCDateTime()))
-    seconds: Any
-    if pg:
-        seconds = func.extract("epoch", end - CaseTask.created_at)
-    else:
-        seconds = (func.julianday(end) - func.julianday(CaseTask.created_at)) * 86400.0
-    rows = Session.execute(
-        select(
-            CaseTask.bpmn_id,
-            CaseTask.name,
-            func.count(),
-            func.avg(seconds),
-            func.sum(case((CaseTask.state.in_(OPEN_TASK_STATES), 1), else_=0)),
-        )
-        .join(Case, Case.id == CaseTask.case_id)
-        .where(Case.item_id == item.id, CaseTask.created_at >= since, CaseTask.state != TaskState.CANCELLED)
-        .group_by(CaseTask.bpmn_id, CaseTask.name)
-    ).all()
-    steps = [
-        {"bpmn_id": b, "name": name, "tasks": n, "open": o or 0, "avg_hours": round(float(s or 0) / 3600, 1)}
-        for b, name, n, s, o in rows
-    ]
-    version = Session.get(ProcessVersion, item.current_version)
-    main = (
-        next((text for fname, text in version.files.items() if fname == f"{version.process_id}.bpmn"), None)
-        if version is not None
-        else None
-    )
-    worst = max((s["avg_hours"] for s in steps), default=0.0)
-    for s in steps:
-        ratio = s["avg_hours"] / worst if worst else 0
-        s["heat"] = "red" if ratio >= 0.66 else "yellow" if ratio >= 0.33 else "green"
-    return {"item_code": item.code, "item_name": item.name_zh, "days": days, "steps": steps, "bpmn": main}

@@ -127,9 +127,15 @@ def check(doc: CaseDocument, case, people, tmp_path) -> str:
 
 
 def docs_of(case) -> list[CaseDocument]:
+    """The case's decisions and notices in order; the 收件回执 issued on receipt is not one of them (it has no
+    addressee or legal basis; tests/portal/test_receipt.py reads it back)."""
     Session.remove()
     return list(
-        Session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id).order_by(CaseDocument.id))
+        Session.scalars(
+            select(CaseDocument)
+            .where(CaseDocument.case_id == case.id, CaseDocument.kind != "receipt")
+            .order_by(CaseDocument.id)
+        )
     )
 
 

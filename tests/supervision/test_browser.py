@@ -45,6 +45,6 @@ def test_a_supervisor_reads_the_cockpit_and_drills_down_to_a_red_case(app, live_
         if (VENDOR / "bpmn-viewer.production.min.js").exists():
             page.wait_for_selector("#heat-canvas[data-rendered=true]", timeout=15000)
             badge = page.locator(".heat-badge[data-step=accept]")
-            assert badge.count() == 1 and badge.inner_text().endswith(" h")
+            assert badge.count() == 1 and badge.inner_text().endswith(" 工作日")
     finally:
         page.close()

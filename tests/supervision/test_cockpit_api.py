@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.models import Case, CaseTask, ServiceItem, Session, SupervisionOrder, User
-from app.services import cockpit
+from app.services import cockpit, heatmap
 from app.services.auth import Actor
+from app.services.errors import ValidationFailed
 from tests.supervision.conftest import CST, at, submit
 
 MARCH = cockpit.Period(date(2026, 3, 1), date(2026, 4, 1))
@@ -122,31 +123,56 @@ def test_trends_bucket_by_week_and_month(known, people):
     assert [w["completed"] for w in weeks] == [1, 0, 1, 1] and weeks[0]["submitted"] == 8
 
 
-def test_the_heat_map_averages_time_per_step(people):
-    case = submit(people, "2026-03-02")
-    task = next(t for t in case.tasks if t.bpmn_id == "accept")
-    task.created_at = datetime(2026, 3, 2, 10, tzinfo=CST)
-    task.completed_at, task.state = task.created_at + timedelta(hours=30), "completed"
+def _task(case, bpmn_id, name, created, completed=None):
     Session.add(
         CaseTask(
             case_id=case.id,
-            spiff_task_id="x",
-            bpmn_id="review",
-            name="审查",
+            spiff_task_id=f"x-{bpmn_id}",
+            bpmn_id=bpmn_id,
+            name=name,
             role="reviewer",
             department_code="env",
-            state="ready",
+            state="completed" if completed else "ready",
             form="review.json",
-            created_at=datetime(2026, 3, 3, 16, tzinfo=CST),
+            created_at=created,
+            completed_at=completed,
         )
     )
-    Session.commit()
-    heat = cockpit.heatmap(
-        people["supervisor"], "eia_report_form", datetime(2026, 3, 5, 16, tzinfo=CST), days=30
+
+
+def test_the_heat_map_counts_waiting_working_days_per_step_and_per_subprocess(people):
+    case = submit(people, "2026-03-02")
+    task = next(t for t in case.tasks if t.bpmn_id == "accept")
+    # Thu 5 March → Wed 11 March: six calendar days, four working days (the weekend does not count)
+    task.created_at = datetime(2026, 3, 5, 10, tzinfo=CST)
+    task.completed_at, task.state = datetime(2026, 3, 11, 9, tzinfo=CST), "completed"
+    _task(case, "review", "审查", datetime(2026, 3, 12, 16, tzinfo=CST))  # still open on Fri 13: 1 WD
+    _task(  # a step inside the expert-review subprocess: Mon 9 → Wed 11 March, 2 WD
+        case,
+        "record_expert_opinion",
+        "记录专家评审意见",
+        datetime(2026, 3, 9, 9, tzinfo=CST),
+        datetime(2026, 3, 11, 17, tzinfo=CST),
     )
-    steps = {s["bpmn_id"]: (s["avg_hours"], s["open"], s["heat"]) for s in heat["steps"]}
-    assert steps == {"accept": (30.0, 0, "yellow"), "review": (48.0, 1, "red")}
-    assert heat["bpmn"].lstrip().startswith("<?xml")
+    Session.commit()
+    now = datetime(2026, 3, 13, 16, tzinfo=CST)
+    heat = heatmap.heatmap(people["supervisor"], "eia_report_form", now, days=30)
+    steps = {s["bpmn_id"]: (s["kind"], s["avg_wd"], s["open"], s["heat"]) for s in heat["steps"]}
+    assert steps == {
+        "accept": ("task", 4.0, 0, "red"),
+        "review": ("task", 1.0, 1, "green"),
+        "expert_review_procedure": ("call", 2.0, 0, "yellow"),  # the call activity sums its inside
+    }
+    assert heat["process"] == "eia_report_form" and 'id="eia_report_form"' in heat["bpmn"]
+    sub = heatmap.heatmap(
+        people["supervisor"], "eia_report_form", now, days=30, process="eia_report_form_expert_review"
+    )
+    assert [(s["bpmn_id"], s["avg_wd"], s["heat"]) for s in sub["steps"]] == [
+        ("record_expert_opinion", 2.0, "red")
+    ]
+    assert 'id="eia_report_form_expert_review"' in sub["bpmn"] and sub["main_process"] == "eia_report_form"
+    with pytest.raises(ValidationFailed):
+        heatmap.heatmap(people["supervisor"], "eia_report_form", now, process="road_freight_permit")
 
 
 # -- the API -------------------------------------------------------------------------------------

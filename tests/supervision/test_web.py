@@ -104,3 +104,10 @@ def test_the_heat_map_page_lists_the_steps(client, red_case):
     xml = client.get("/supervision/heatmap/eia_report_form/diagram.bpmn")
     assert xml.status_code == 200 and b"eia_report_form" in xml.data
     assert client.get("/supervision/heatmap/no_such_item").status_code == 404
+    sub = client.get("/supervision/heatmap/eia_report_form?days=366&process=eia_report_form_expert_review")
+    assert sub.status_code == 200 and 'data-process="eia_report_form"' in sub.get_data(as_text=True)
+    sub_xml = client.get(
+        "/supervision/heatmap/eia_report_form/diagram.bpmn?process=eia_report_form_expert_review"
+    )
+    assert b'id="eia_report_form_expert_review"' in sub_xml.data
+    assert client.get("/supervision/heatmap/eia_report_form?process=nope").status_code == 422

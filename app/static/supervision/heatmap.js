@@ -1,4 +1,5 @@
-// Heat map: average time per step drawn as colour-coded overlays on the bpmn-js viewer.
+// Heat map: average waiting working days per step drawn as colour-coded overlays on the bpmn-js viewer;
+// a call activity's badge links to its subprocess diagram.
 (function () {
   "use strict";
   var box = document.getElementById("heat-canvas");
@@ -20,7 +21,16 @@
         var badge = document.createElement("div");
         badge.className = "heat-badge heat-badge-" + s.heat;
         badge.setAttribute("data-step", s.bpmn_id);
-        badge.textContent = s.avg_hours + " h";
+        var unit = box.getAttribute("data-unit") || "WD";
+        var label = s.avg_wd + " " + unit;
+        if (s.kind === "call") {
+          var link = document.createElement("a");
+          link.href = box.getAttribute("data-drill") + "&process=" + encodeURIComponent(s.process);
+          link.textContent = label + " ▸";
+          badge.appendChild(link);
+        } else {
+          badge.textContent = label;
+        }
         badge.title = s.name + ": " + s.tasks + " / " + s.open;
         overlays.add(s.bpmn_id, { position: { top: -14, right: 10 }, html: badge });
       });

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from app.models import utcnow
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES
 from app.services import alerts, cockpit, notify, reports, results_figures, supervision
+from app.services import heatmap as heatmap_service
 from app.services.catalogue import list_items
 from app.services.errors import DomainError, ValidationFailed
 from app.services.workdays import today
@@ -201,14 +202,14 @@ def notifications(actor):
 @login_required(*OVERSIGHT)
 def heatmap(actor, item_code: str):
     days = request.args.get("days", 30, type=int) or 30
-    data = cockpit.heatmap(actor, item_code, utcnow(), days)
+    data = heatmap_service.heatmap(actor, item_code, utcnow(), days, request.args.get("process"))
     return render_template("supervision/heatmap.html", data=data, catalogue=list_items())
 
 
 @bp.get("/heatmap/<item_code>/diagram.bpmn")
 @login_required(*OVERSIGHT)
 def heatmap_xml(actor, item_code: str):
-    data = cockpit.heatmap(actor, item_code, utcnow(), 1)
+    data = heatmap_service.heatmap(actor, item_code, utcnow(), 1, request.args.get("process"))
     return Response(data["bpmn"] or "", mimetype="application/xml")
 
 
