@@ -53,7 +53,7 @@ def diagrams_of(version: ProcessVersion) -> dict[str, Diagram]:
                 el.get("id") or "": el.get("calledElement") or ""
                 for el in proc.iter(f"{{{BPMN_NS}}}callActivity")
             }
-            out[pid] = Diagram(pid, proc.get("name") or pid, text, ids, calls)  # type: ignore[arg-type]
+            out[pid] = Diagram(pid, proc.get("name") or pid, text, ids, calls)
     return out
 
 
