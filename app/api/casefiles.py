@@ -8,12 +8,11 @@ from flask import Response, jsonify, request, url_for
 
 from app.api import bp
 from app.api import results as results_api
-from app.api.common import current_actor
+from app.api.common import current_actor, material_upload
 from app.api.schemas import DocumentListOut, MaterialListOut, MaterialOut
 from app.security import DOWNLOAD_CSP
 from app.services import documents as document_service
 from app.services import materials as material_service
-from app.services.errors import ValidationFailed
 
 
 def document_rows(case_no: str, docs) -> list[dict]:
@@ -135,15 +134,6 @@ def cases_material_upload(case_no: str):
     if request.is_json:
         return results_api.cases_material_licence(case_no)
     actor = current_actor()
-    upload = request.files.get("file")
-    code = request.form.get("code") or ""
-    problems = []
-    if not code:
-        problems.append({"field": "code", "message": "必填：材料编码 / required: the material's code"})
-    if upload is None or not upload.filename:
-        problems.append({"field": "file", "message": "必填：文件 / required: the file (multipart)"})
-    if problems:
-        fields = ", ".join(p["field"] for p in problems)
-        raise ValidationFailed(f"请求有误 / invalid request: {fields}", problems)
+    code, upload = material_upload()
     row = material_service.upload_material(actor, case_no, code, upload.filename, upload.stream)
     return jsonify(MaterialOut().dump(material_row(case_no, row))), 201

@@ -78,3 +78,18 @@ def load_args(schema: Schema) -> dict[str, Any]:
         raise ValidationFailed(
             "参数有误 / invalid query: " + ", ".join(d["field"] for d in details), details
         ) from exc
+
+
+def material_upload() -> tuple[str, Any]:
+    """The ``code`` and ``file`` of a multipart material upload; 422 naming each missing part."""
+    upload = request.files.get("file")
+    code = request.form.get("code") or ""
+    problems = []
+    if not code:
+        problems.append({"field": "code", "message": t("必填：材料编码")})
+    if upload is None or not upload.filename:
+        problems.append({"field": "file", "message": t("必填：文件（multipart）")})
+    if problems:
+        fields = ", ".join(p["field"] for p in problems)
+        raise ValidationFailed(t("请求有误：%(fields)s", fields=fields), problems)
+    return code, upload

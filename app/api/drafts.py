@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.api import bp
-from app.api.common import current_actor, load_body
+from app.api.common import current_actor, load_body, material_upload
 from app.api.schemas import CaseCreated, DraftCreate, DraftListOut, DraftOut, DraftSave, DraftSubmit
 from app.services import drafts as draft_service
-from app.services.errors import ValidationFailed
 
 
 def draft_view(draft) -> dict:
@@ -148,17 +147,7 @@ def drafts_material(draft_id: int):
         422: {content: {application/json: {schema: ErrorOut}}}
     """
     actor = current_actor()
-    upload = request.files.get("file")
-    code = request.form.get("code") or ""
-    problems = []
-    if not code:
-        problems.append({"field": "code", "message": "必填：材料编码 / required: the material's code"})
-    if upload is None or not upload.filename:
-        problems.append({"field": "file", "message": "必填：文件 / required: the file (multipart)"})
-    if problems:
-        raise ValidationFailed(
-            "请求有误 / invalid request: " + ", ".join(p["field"] for p in problems), problems
-        )
+    code, upload = material_upload()
     draft_service.add_draft_file(actor, draft_id, code, upload.filename, upload.stream)
     return _one(draft_service.get_draft(actor, draft_id)), 201
 
