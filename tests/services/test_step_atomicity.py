@@ -119,7 +119,9 @@ def test_a_correction_after_the_law_deemed_the_case_accepted_is_refused_in_that_
     assert (doc["status"], doc["deemed_accepted"]) == ("in_progress", True)
     assert [t["bpmn_id"] for t in doc["open_tasks"]] == ["review"]
     with app.app_context():
-        kinds = Session.scalars(select(CaseDocument.kind).where(CaseDocument.case_id == case_id)).all()
+        kinds = Session.scalars(
+            select(CaseDocument.kind).where(CaseDocument.case_id == case_id).order_by(CaseDocument.id)
+        ).all()
         assert kinds == ["receipt", "acceptance_notice"]
         with pytest.raises(Conflict):
             complete_task(actor("env_clerk"), task_id, {"accept_outcome": "accept"})
