@@ -49,7 +49,6 @@ allocating heavily during a script's run counts against it.
 from __future__ import annotations
 
 import ast
-
 import builtins
 import copy
 import datetime as _dt

@@ -1,0 +1,371 @@
+"""Deploy-time checks of DMN decision tables, on the XML itself so every finding has its cell and line.
+
+SpiffWorkflow evaluates a decision table's cells as Python expressions on the task data (not FEEL), and
+only the UNIQUE (first matching rule) and COLLECT hit policies; UNIQUE does not check that one rule only
+matches. So a table that dmn-js happily saves can still fail at run time, or route silently wrong.
+Checked here, per cell: syntax and the sandbox rules, names the case data does not have (an unquoted
+text such as ``coating_264``, FEEL's ``true``), fields of the application that its form does not have;
+per table: a hit policy or aggregation Spiff does not run, rules with the wrong number of cells, outputs
+without a name, and two UNIQUE rules that certainly both match.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.sandbox import SAFE_BUILTINS
+from engine.script_check import lint_source
+
+SUPPORTED_HIT_POLICIES = ("UNIQUE", "COLLECT")
+# What the platform puts into every case's data besides the forms' fields (app.services.cases).
+PLATFORM_NAMES = frozenset({"application", "applicant", "item_code", "supplement"})
+PLACEHOLDER = "dmninputexpr"  # Spiff's stand-in for "?" in a cell
+_FEEL = {"true": "True", "false": "False", "null": "None"}
+_QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+MAX_RULES_COMPARED = 300
+
+
+@dataclass(frozen=True, slots=True)
+class DmnProblem:
+    message: str
+    element_id: str | None
+    line: int | None
+
+
+def _local(el: Any) -> str:
+    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+
+
+def _children(el: Any, name: str) -> list[Any]:
+    return [c for c in el if _local(c) == name]
+
+
+def _text_of(el: Any) -> str:
+    texts = _children(el, "text")
+    return (texts[0].text or "").strip() if texts else ""
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _parse(source: str) -> ast.Expression | None:
+    try:
+        return ast.parse(source, mode="eval")
+    except SyntaxError:
+        return None
+
+
+def _unknown_message(names: Iterable[str]) -> str:
+    parts = []
+    for name in sorted(names):
+        if name in _FEEL:
+            parts.append(
+                f"{name} 是 FEEL 写法，单元格是 Python：请写 {_FEEL[name]} / FEEL {name}: write {_FEEL[name]}"
+            )
+        else:
+            parts.append(
+                f'名称 {name} 不是案件数据中的字段；文本请加引号，如 "{name}" / '
+                f"unknown name {name}: quote a text value"
+            )
+    return "; ".join(parts)
+
+
+def _application_refs(tree: ast.AST) -> set[str]:
+    """Fields read as application["x"] or application.get("x")."""
+    out = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "application"
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            out.add(node.slice.value)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "application"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            out.add(node.args[0].value)
+    return out
+
+
+# -- UNIQUE overlap: cells reduced to a set of values they accept, where that is certain -----------------
+_CMP = re.compile(r"^(<=|>=|<|>|==|!=)?\s*(.+)$")
+
+
+def _constraint(text: str) -> tuple | None:
+    """None = accepts anything; ("eq", v) / ("range", lo, lo_incl, hi, hi_incl); ("?",) = not known."""
+    if not text or text == "-":
+        return None
+    match = _CMP.match(text)
+    if not match:
+        return ("?",)
+    op, rest = match.group(1), match.group(2).strip()
+    try:
+        value = ast.literal_eval(rest)
+    except (ValueError, SyntaxError):
+        return ("?",)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return ("?",)
+    if op in (None, "=="):
+        return ("eq", value)
+    if isinstance(value, str) or op == "!=":
+        return ("?",)
+    inf = float("inf")
+    return {
+        "<": ("range", -inf, False, value, False),
+        "<=": ("range", -inf, False, value, True),
+        ">": ("range", value, False, inf, False),
+        ">=": ("range", value, True, inf, False),
+    }[op]
+
+
+def _in_range(v: Any, r: tuple) -> bool:
+    if isinstance(v, str) or isinstance(v, bool):
+        return False
+    _, lo, lo_in, hi, hi_in = r
+    return (lo < v or (lo_in and lo == v)) and (v < hi or (hi_in and hi == v))
+
+
+def _overlap(a: tuple | None, b: tuple | None) -> bool | None:
+    """True: some value matches both; False: none does; None: cannot tell."""
+    if a is None or b is None:
+        return True
+    if a[0] == "?" or b[0] == "?":
+        return None
+    if a[0] == "eq" and b[0] == "eq":
+        return bool(a[1] == b[1])
+    if a[0] == "eq":
+        return _in_range(a[1], b)
+    if b[0] == "eq":
+        return _in_range(b[1], a)
+    _, alo, alo_in, ahi, ahi_in = a
+    _, blo, blo_in, bhi, bhi_in = b
+    lo, lo_in = max((alo, alo_in), (blo, blo_in), key=lambda p: (p[0], not p[1]))
+    hi, hi_in = min((ahi, ahi_in), (bhi, bhi_in), key=lambda p: (p[0], p[1]))
+    return lo < hi or (lo == hi and lo_in and hi_in)
+
+
+def check_dmn(
+    root: Any,
+    known_names: frozenset[str] | None = None,
+    application_fields: frozenset[str] | None = None,
+) -> list[DmnProblem]:
+    """Every problem of one DMN document. ``known_names`` (the case data's names) and
+    ``application_fields`` switch on the name checks; without them (a DMN file alone) only the rest runs."""
+    out: list[DmnProblem] = []
+    outputs_everywhere = {o.get("name") for o in root.iter() if _local(o) == "output" and o.get("name")}
+    known = None if known_names is None else set(known_names) | outputs_everywhere | PLATFORM_NAMES
+    allowed = set(SAFE_BUILTINS) | {"True", "False", "None"}
+
+    def names_problem(tree: ast.AST, extra: Iterable[str] = ()) -> str | None:
+        if known is None:
+            unknown = {n for n in _names(tree) if n in _FEEL}
+        else:
+            unknown = _names(tree) - known - allowed - set(extra)
+        msgs = [_unknown_message(unknown)] if unknown else []
+        if application_fields is not None:
+            missing = _application_refs(tree) - application_fields
+            if missing:
+                msgs.append(
+                    f"申请表没有字段 {', '.join(sorted(missing))} / the application form has no field "
+                    f"{', '.join(sorted(missing))}"
+                )
+        return "; ".join(msgs) or None
+
+    for decision in (el for el in root.iter() if _local(el) == "decision"):
+        did = decision.get("id")
+        tables = _children(decision, "decisionTable")
+        if not tables:
+            out.append(
+                DmnProblem(
+                    f"决策 {did} 没有决策表；平台只运行决策表 / decision {did} has no decision table "
+                    "(the platform runs decision tables only)",
+                    did,
+                    decision.sourceline,
+                )
+            )
+            continue
+        for table in tables:
+            tid = table.get("id") or did
+            policy = (table.get("hitPolicy") or "UNIQUE").upper()
+            if policy not in SUPPORTED_HIT_POLICIES:
+                out.append(
+                    DmnProblem(
+                        f"决策 {did}：命中策略 {policy} 不受支持，只能用 UNIQUE（取第一条匹配规则）或 COLLECT / "
+                        f"decision {did}: hit policy {policy} is not supported (SpiffWorkflow runs UNIQUE and "
+                        "COLLECT only)",
+                        tid,
+                        table.sourceline,
+                    )
+                )
+            if table.get("aggregation"):
+                out.append(
+                    DmnProblem(
+                        f"决策 {did}：COLLECT 聚合 {table.get('aggregation')} 不受支持 / decision {did}: "
+                        f"aggregation {table.get('aggregation')} is not supported",
+                        tid,
+                        table.sourceline,
+                    )
+                )
+            inputs = _children(table, "input")
+            outputs = _children(table, "output")
+            labels = []
+            for inp in inputs:
+                label = inp.get("label") or inp.get("id")
+                labels.append(label)
+                exprs = _children(inp, "inputExpression")
+                text = _text_of(exprs[0]) if exprs else ""
+                where = exprs[0] if exprs else inp
+                if not text:
+                    out.append(
+                        DmnProblem(
+                            f"决策 {did} 输入“{label}”没有输入表达式 / decision {did}: input {label!r} "
+                            "has no input expression",
+                            inp.get("id"),
+                            where.sourceline,
+                        )
+                    )
+                    continue
+                problems = lint_source(text, "eval")
+                tree = _parse(text)
+                if not problems and tree is not None:
+                    named = names_problem(tree)
+                    problems = [named] if named else []
+                for msg in problems:
+                    out.append(
+                        DmnProblem(
+                            f"决策 {did} 输入“{label}” / decision {did}, input {label!r}: {text!r}: {msg}",
+                            inp.get("id"),
+                            where.sourceline,
+                        )
+                    )
+            out_labels = []
+            for o in outputs:
+                out_labels.append(o.get("label") or o.get("name") or o.get("id"))
+                if not o.get("name"):
+                    out.append(
+                        DmnProblem(
+                            f"决策 {did} 的输出“{o.get('label') or o.get('id')}”没有名称（name），结果进不了案件数据 / "
+                            f"decision {did}: an output without a name never reaches the case data",
+                            o.get("id"),
+                            o.sourceline,
+                        )
+                    )
+            rules = _children(table, "rule")
+            cells_of: list[list[tuple | None]] = []
+            for number, rule in enumerate(rules, start=1):
+                rid = rule.get("id")
+                ins, outs = _children(rule, "inputEntry"), _children(rule, "outputEntry")
+                if len(ins) != len(inputs) or len(outs) != len(outputs):
+                    out.append(
+                        DmnProblem(
+                            f"决策 {did} 第 {number} 条规则有 {len(ins)} 个输入、{len(outs)} 个输出单元格，"
+                            f"表有 {len(inputs)} 个输入、{len(outputs)} 个输出 / decision {did} rule {number}: "
+                            f"{len(ins)}/{len(outs)} cells for {len(inputs)}/{len(outputs)} columns",
+                            rid,
+                            rule.sourceline,
+                        )
+                    )
+                for kind, entries, names in (("in", ins, labels), ("out", outs, out_labels)):
+                    for col, entry in enumerate(entries):
+                        text = _text_of(entry)
+                        if not text or (kind == "in" and text == "-"):
+                            continue
+                        label = names[col] if col < len(names) else str(col + 1)
+                        source = text
+                        if kind == "in":
+                            source = _QUESTION.sub(PLACEHOLDER, text)
+                            if PLACEHOLDER not in source and _parse(source) is None:
+                                source = f"{PLACEHOLDER} {source}"  # a test on the input: "> 5"
+                        problems = lint_source(source, "eval")
+                        tree = _parse(source)
+                        if not problems and tree is not None:
+                            named = names_problem(tree, extra=(PLACEHOLDER,))
+                            problems = [named] if named else []
+                        for msg in problems:
+                            msg = msg.replace(PLACEHOLDER, "?")
+                            out.append(
+                                DmnProblem(
+                                    f"决策 {did} 第 {number} 条规则（{rid}）“{label}”列 / decision {did} rule "
+                                    f"{number} ({rid}), column {label!r}: {text!r}: {msg}",
+                                    entry.get("id") or rid,
+                                    entry.sourceline,
+                                )
+                            )
+                cells_of.append([_constraint(_text_of(e)) for e in ins])
+            if policy == "UNIQUE" and len(rules) <= MAX_RULES_COMPARED:
+                out.extend(_overlaps(did, rules, cells_of))
+    return out
+
+
+def _overlaps(did: str | None, rules: list[Any], cells_of: list[list[tuple | None]]) -> list[DmnProblem]:
+    out = []
+    for j in range(len(rules)):
+        for i in range(j):
+            a, b = cells_of[i], cells_of[j]
+            if len(a) != len(b):
+                continue
+            if all(_overlap(x, y) is True for x, y in zip(a, b, strict=True)):
+                out.append(
+                    DmnProblem(
+                        f"决策 {did}：命中策略 UNIQUE，但第 {i + 1} 条规则（{rules[i].get('id')}）与第 {j + 1} 条规则"
+                        f"（{rules[j].get('id')}）可同时匹配；只会取第 {i + 1} 条 / decision {did}: hit policy UNIQUE "
+                        f"but rules {i + 1} and {j + 1} can both match (only the first would apply)",
+                        rules[j].get("id"),
+                        rules[j].sourceline,
+                    )
+                )
+                break
+    return out
+
+
+def case_data_names(forms: Mapping[str, Any], bpmn_roots: Iterable[Any]) -> frozenset[str]:
+    """The names a case's data can have: task forms' fields (application.json sits under
+    ``application``), variables set by scripts and message variables of the BPMN."""
+    names: set[str] = set()
+    for fname, form in forms.items():
+        if fname == "application.json" or not isinstance(form, Mapping):
+            continue
+        schema = form.get("schema") if isinstance(form.get("schema"), Mapping) else form
+        props = schema.get("properties") if isinstance(schema, Mapping) else None
+        if isinstance(props, Mapping):
+            names |= {str(k) for k in props}
+    for root in bpmn_roots:
+        for el in root.iter():
+            local = _local(el)
+            if local == "script" and el.text:
+                try:
+                    tree = ast.parse(el.text)
+                except SyntaxError:
+                    continue
+                names |= {
+                    n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                }
+            elif local in ("messageVariable", "resultVariable") and el.text:
+                names.add(el.text.strip())
+    return frozenset(names)
+
+
+def application_fields(forms: Mapping[str, Any]) -> frozenset[str] | None:
+    form = forms.get("application.json")
+    if not isinstance(form, Mapping):
+        return None
+    schema = form.get("schema") if isinstance(form.get("schema"), Mapping) else form
+    props = schema.get("properties") if isinstance(schema, Mapping) else None
+    return frozenset(str(k) for k in props) if isinstance(props, Mapping) else None
+
+
+__all__ = ["DmnProblem", "application_fields", "case_data_names", "check_dmn"]
