@@ -6,7 +6,8 @@ matches. So a table that dmn-js happily saves can still fail at run time, or rou
 Checked here, per cell: syntax and the sandbox rules, names the case data does not have (an unquoted
 text such as ``coating_264``, FEEL's ``true``), fields of the application that its form does not have;
 per table: a hit policy or aggregation Spiff does not run, rules with the wrong number of cells, outputs
-without a name, and two UNIQUE rules that certainly both match.
+without a name; for UNIQUE, a rule that an earlier rule entirely covers (it can never apply: an error)
+and two rules that can both match (a warning: Spiff takes the first, so a catch-all last row works).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class DmnProblem:
     message: str
     element_id: str | None
     line: int | None
+    severity: str = "error"
 
 
 def _local(el: Any) -> str:
@@ -156,6 +158,23 @@ def _overlap(a: tuple | None, b: tuple | None) -> bool | None:
     lo, lo_in = max((alo, alo_in), (blo, blo_in), key=lambda p: (p[0], not p[1]))
     hi, hi_in = min((ahi, ahi_in), (bhi, bhi_in), key=lambda p: (p[0], p[1]))
     return lo < hi or (lo == hi and lo_in and hi_in)
+
+
+def _covers(a: tuple | None, b: tuple | None) -> bool:
+    """Every value cell ``b`` accepts, cell ``a`` accepts too (where that is certain)."""
+    if a is None:
+        return True
+    if b is None or a[0] == "?" or b[0] == "?":
+        return False
+    if a[0] == "eq":
+        return b[0] == "eq" and a[1] == b[1]
+    if b[0] == "eq":
+        return _in_range(b[1], a)
+    _, alo, alo_in, ahi, ahi_in = a
+    _, blo, blo_in, bhi, bhi_in = b
+    low_ok = alo < blo or (alo == blo and (alo_in or not blo_in))
+    high_ok = bhi < ahi or (bhi == ahi and (ahi_in or not bhi_in))
+    return low_ok and high_ok
 
 
 def check_dmn(
@@ -318,14 +337,27 @@ def _overlaps(did: str | None, rules: list[Any], cells_of: list[list[tuple | Non
             a, b = cells_of[i], cells_of[j]
             if len(a) != len(b):
                 continue
+            ri, rj = rules[i].get("id"), rules[j].get("id")
+            if all(_covers(x, y) for x, y in zip(a, b, strict=True)):
+                out.append(
+                    DmnProblem(
+                        f"决策 {did}：第 {j + 1} 条规则（{rj}）永远不会生效，第 {i + 1} 条规则（{ri}）已涵盖它的全部"
+                        f"输入（UNIQUE 取第一条匹配规则） / decision {did}: rule {j + 1} can never apply, rule {i + 1} "
+                        "matches all its inputs first",
+                        rj,
+                        rules[j].sourceline,
+                    )
+                )
+                break
             if all(_overlap(x, y) is True for x, y in zip(a, b, strict=True)):
                 out.append(
                     DmnProblem(
-                        f"决策 {did}：命中策略 UNIQUE，但第 {i + 1} 条规则（{rules[i].get('id')}）与第 {j + 1} 条规则"
-                        f"（{rules[j].get('id')}）可同时匹配；只会取第 {i + 1} 条 / decision {did}: hit policy UNIQUE "
-                        f"but rules {i + 1} and {j + 1} can both match (only the first would apply)",
-                        rules[j].get("id"),
+                        f"决策 {did}：命中策略 UNIQUE，但第 {i + 1} 条规则（{ri}）与第 {j + 1} 条规则（{rj}）可同时匹配；"
+                        f"两者都匹配时取第 {i + 1} 条 / decision {did}: hit policy UNIQUE but rules {i + 1} and "
+                        f"{j + 1} can both match (the first applies)",
+                        rj,
                         rules[j].sourceline,
+                        severity="warning",
                     )
                 )
                 break

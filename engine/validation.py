@@ -212,7 +212,7 @@ def _dmn_findings(trees: Mapping[str, Any], forms: Mapping[str, Any]) -> list[Fi
     for name, root in trees.items():
         if name.endswith(".dmn"):
             out.extend(
-                Finding(p.message, file=name, element_id=p.element_id, line=p.line, stage="dmn")
+                Finding(p.message, name, p.element_id, p.line, severity=p.severity, stage="dmn")
                 for p in check_dmn(root, known, fields)
             )
     return out

@@ -26,7 +26,11 @@ FORM = "rule_hospital_841_form_in3"  # beds < 500 → no expert review
 USERS = {"clerk": "env_clerk", "reviewer": "env_reviewer", "decider": "env_decider"}
 SCENARIO = yaml.safe_load(
     (
-        ROOT / "processes" / "eia_report_form" / "scenarios" / "catalogue_hospital_499_beds_no_expert_review.yaml"
+        ROOT
+        / "processes"
+        / "eia_report_form"
+        / "scenarios"
+        / "catalogue_hospital_499_beds_no_expert_review.yaml"
     ).read_text(encoding="utf-8")
 )
 DATA = {step["task"]: step["data"] for step in SCENARIO["steps"]}
