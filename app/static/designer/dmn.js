@@ -25,7 +25,7 @@
   TongbanDmn.prototype._ensure = function () {
     if (this.modeler || !window.DmnJS) return this.modeler;
     var self = this;
-    this.modeler = new window.DmnJS({ container: this.canvas, common: { keyboard: { bindTo: window } } });
+    this.modeler = new window.DmnJS({ container: this.canvas });
     this.modeler.on("views.changed", function () { self._mark(); self._watch(); });
     return this.modeler;
   };
