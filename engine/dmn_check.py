@@ -6,7 +6,7 @@ matches. So a table that dmn-js happily saves can still fail at run time, or rou
 Checked here, per cell: syntax and the sandbox rules, names the case data does not have (an unquoted
 text such as ``coating_264``, FEEL's ``true``), fields of the application that its form does not have;
 per table: a hit policy or aggregation Spiff does not run, rules with the wrong number of cells, outputs
-without a name; for UNIQUE, a rule that an earlier rule entirely covers (it can never apply: an error)
+without a name; for UNIQUE (engine.dmn_overlap), a rule that an earlier rule entirely covers (it can never apply: an error)
 and two rules that can both match (a warning: Spiff takes the first, so a catch-all last row works).
 """
 
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.dmn_overlap import constraint, unique_conflicts
 from engine.sandbox import SAFE_BUILTINS
 from engine.script_check import lint_source
 
@@ -27,7 +28,6 @@ PLATFORM_NAMES = frozenset({"application", "applicant", "item_code", "supplement
 PLACEHOLDER = "dmninputexpr"  # Spiff's stand-in for "?" in a cell
 _FEEL = {"true": "True", "false": "False", "null": "None"}
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
-MAX_RULES_COMPARED = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,80 +101,6 @@ def _application_refs(tree: ast.AST) -> set[str]:
         ):
             out.add(node.args[0].value)
     return out
-
-
-# -- UNIQUE overlap: cells reduced to a set of values they accept, where that is certain -----------------
-_CMP = re.compile(r"^(<=|>=|<|>|==|!=)?\s*(.+)$")
-
-
-def _constraint(text: str) -> tuple | None:
-    """None = accepts anything; ("eq", v) / ("range", lo, lo_incl, hi, hi_incl); ("?",) = not known."""
-    if not text or text == "-":
-        return None
-    match = _CMP.match(text)
-    if not match:
-        return ("?",)
-    op, rest = match.group(1), match.group(2).strip()
-    try:
-        value = ast.literal_eval(rest)
-    except (ValueError, SyntaxError):
-        return ("?",)
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return ("?",)
-    if op in (None, "=="):
-        return ("eq", value)
-    if isinstance(value, str) or op == "!=":
-        return ("?",)
-    inf = float("inf")
-    return {
-        "<": ("range", -inf, False, value, False),
-        "<=": ("range", -inf, False, value, True),
-        ">": ("range", value, False, inf, False),
-        ">=": ("range", value, True, inf, False),
-    }[op]
-
-
-def _in_range(v: Any, r: tuple) -> bool:
-    if isinstance(v, str) or isinstance(v, bool):
-        return False
-    _, lo, lo_in, hi, hi_in = r
-    return (lo < v or (lo_in and lo == v)) and (v < hi or (hi_in and hi == v))
-
-
-def _overlap(a: tuple | None, b: tuple | None) -> bool | None:
-    """True: some value matches both; False: none does; None: cannot tell."""
-    if a is None or b is None:
-        return True
-    if a[0] == "?" or b[0] == "?":
-        return None
-    if a[0] == "eq" and b[0] == "eq":
-        return bool(a[1] == b[1])
-    if a[0] == "eq":
-        return _in_range(a[1], b)
-    if b[0] == "eq":
-        return _in_range(b[1], a)
-    _, alo, alo_in, ahi, ahi_in = a
-    _, blo, blo_in, bhi, bhi_in = b
-    lo, lo_in = max((alo, alo_in), (blo, blo_in), key=lambda p: (p[0], not p[1]))
-    hi, hi_in = min((ahi, ahi_in), (bhi, bhi_in), key=lambda p: (p[0], p[1]))
-    return lo < hi or (lo == hi and lo_in and hi_in)
-
-
-def _covers(a: tuple | None, b: tuple | None) -> bool:
-    """Every value cell ``b`` accepts, cell ``a`` accepts too (where that is certain)."""
-    if a is None:
-        return True
-    if b is None or a[0] == "?" or b[0] == "?":
-        return False
-    if a[0] == "eq":
-        return b[0] == "eq" and a[1] == b[1]
-    if b[0] == "eq":
-        return _in_range(b[1], a)
-    _, alo, alo_in, ahi, ahi_in = a
-    _, blo, blo_in, bhi, bhi_in = b
-    low_ok = alo < blo or (alo == blo and (alo_in or not blo_in))
-    high_ok = bhi < ahi or (bhi == ahi and (ahi_in or not bhi_in))
-    return low_ok and high_ok
 
 
 def check_dmn(
@@ -324,43 +250,37 @@ def check_dmn(
                                     entry.sourceline,
                                 )
                             )
-                cells_of.append([_constraint(_text_of(e)) for e in ins])
-            if policy == "UNIQUE" and len(rules) <= MAX_RULES_COMPARED:
+                cells_of.append([constraint(_text_of(e)) for e in ins])
+            if policy == "UNIQUE":
                 out.extend(_overlaps(did, rules, cells_of))
     return out
 
 
 def _overlaps(did: str | None, rules: list[Any], cells_of: list[list[tuple | None]]) -> list[DmnProblem]:
     out = []
-    for j in range(len(rules)):
-        for i in range(j):
-            a, b = cells_of[i], cells_of[j]
-            if len(a) != len(b):
-                continue
-            ri, rj = rules[i].get("id"), rules[j].get("id")
-            if all(_covers(x, y) for x, y in zip(a, b, strict=True)):
-                out.append(
-                    DmnProblem(
-                        f"决策 {did}：第 {j + 1} 条规则（{rj}）永远不会生效，第 {i + 1} 条规则（{ri}）已涵盖它的全部"
-                        f"输入（UNIQUE 取第一条匹配规则） / decision {did}: rule {j + 1} can never apply, rule {i + 1} "
-                        "matches all its inputs first",
-                        rj,
-                        rules[j].sourceline,
-                    )
+    for i, j, kind in unique_conflicts(cells_of):
+        ri, rj = rules[i].get("id"), rules[j].get("id")
+        if kind == "shadowed":
+            out.append(
+                DmnProblem(
+                    f"决策 {did}：第 {j + 1} 条规则（{rj}）永远不会生效，第 {i + 1} 条规则（{ri}）已涵盖它的全部"
+                    f"输入（UNIQUE 取第一条匹配规则） / decision {did}: rule {j + 1} can never apply, rule {i + 1} "
+                    "matches all its inputs first",
+                    rj,
+                    rules[j].sourceline,
                 )
-                break
-            if all(_overlap(x, y) is True for x, y in zip(a, b, strict=True)):
-                out.append(
-                    DmnProblem(
-                        f"决策 {did}：命中策略 UNIQUE，但第 {i + 1} 条规则（{ri}）与第 {j + 1} 条规则（{rj}）可同时匹配；"
-                        f"两者都匹配时取第 {i + 1} 条 / decision {did}: hit policy UNIQUE but rules {i + 1} and "
-                        f"{j + 1} can both match (the first applies)",
-                        rj,
-                        rules[j].sourceline,
-                        severity="warning",
-                    )
+            )
+        else:
+            out.append(
+                DmnProblem(
+                    f"决策 {did}：命中策略 UNIQUE，但第 {i + 1} 条规则（{ri}）与第 {j + 1} 条规则（{rj}）可同时匹配；"
+                    f"两者都匹配时取第 {i + 1} 条 / decision {did}: hit policy UNIQUE but rules {i + 1} and "
+                    f"{j + 1} can both match (the first applies)",
+                    rj,
+                    rules[j].sourceline,
+                    severity="warning",
                 )
-                break
+            )
     return out
 
 

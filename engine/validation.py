@@ -310,6 +310,8 @@ def validate_bundle(
             continue
         result.definitions[pid] = definition
         for p in definition.warnings:
+            if p.file and p.file.endswith(".dmn"):
+                continue  # the DMN stage above reported these already
             result.findings.append(
                 Finding(
                     p.message,

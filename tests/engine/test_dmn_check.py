@@ -173,3 +173,15 @@ def test_a_reviewer_asking_for_expert_review_is_heard_whatever_the_row():
     run = after_review("other", None, review)
     assert [t.task_id for t in run.ready_tasks()] == ["organise_expert_review"]
     assert run.snapshot().data["expert_review_reason"] == "大气预测需论证"
+
+
+def test_deploying_a_bad_table_outside_the_designer_is_refused_at_its_cell():
+    from engine.errors import BpmnValidationError
+
+    bad = {**FILES, DMN: FILES[DMN].replace(b'"coating_264"', b"coating_264", 1)}
+    with pytest.raises(BpmnValidationError) as caught:
+        parse_definition(SLUG, SLUG, bad, FORM_JSON)  # what `flask deploy-item` runs
+    assert ("rule_coating_264_in2", line_of(bad[DMN], b'id="rule_coating_264_in2"')) in {
+        (element, line) for element, line, _msg in caught.value.problems
+    }
+    assert [w for w in parse_definition(SLUG, SLUG, FILES, FORM_JSON).warnings if w.file == DMN] == []
