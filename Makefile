@@ -24,7 +24,7 @@ translations: $(VENV)/.installed
 # Front-end assets (bpmn-js, charts) from npm into app/static/vendor; not committed.
 assets:
 	@if [ -f package.json ]; then \
-	  [ -d node_modules/echarts ] && [ -d node_modules/bpmn-js ] && [ -d node_modules/ace-builds ] || npm install --no-audit --no-fund --loglevel=error; \
+	  [ -d node_modules/echarts ] && [ -d node_modules/bpmn-js ] && [ -d node_modules/ace-builds ] && [ -d node_modules/dmn-js ] || npm install --no-audit --no-fund --loglevel=error; \
 	  node scripts/copy-assets.mjs && node scripts/copy-echarts.mjs; \
 	fi
 

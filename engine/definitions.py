@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine.dmn_check import application_fields, case_data_names, check_dmn
 from engine.errors import BpmnValidationError, EngineError
 from engine.events import PROP_SPECIAL, Meaning, task_meanings
 from engine.lint import Problem, lint_specs
@@ -123,6 +124,21 @@ def _element_index(trees: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
     return index
 
 
+def _dmn_problems(trees: Mapping[str, Any], forms: Mapping[str, Any] | Iterable[str]) -> list[Problem]:
+    """The decision tables' cells and columns (engine.dmn_check), so the CLI's deploy refuses a bad table
+    as the designer does; the names a cell may use are checked when the forms themselves are given."""
+    form_map = forms if isinstance(forms, Mapping) and forms else None
+    bpmn_roots = [tree for name, tree in trees.items() if not name.endswith(".dmn")]
+    known = case_data_names(form_map, bpmn_roots) if form_map else None
+    fields = application_fields(form_map) if form_map else None
+    return [
+        Problem(p.element_id or name, p.message, severity=p.severity, line=p.line, file=name)
+        for name, tree in trees.items()
+        if name.endswith(".dmn")
+        for p in check_dmn(tree, known, fields)
+    ]
+
+
 def parse_definition(
     slug: str,
     process_id: str,
@@ -170,6 +186,7 @@ def parse_definition(
         replace(p, file=index[p.element][0], line=index[p.element][1]) if p.element in index else p
         for p in lint_specs(all_specs, forms if isinstance(forms, Mapping) else set(forms), set(roles))
     ]
+    problems += _dmn_problems(trees, forms)
     errors = [p for p in problems if p.severity == "error"]
     if errors and strict:
         raise BpmnValidationError(

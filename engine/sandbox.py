@@ -48,6 +48,7 @@ allocating heavily during a script's run counts against it.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import copy
 import datetime as _dt
@@ -413,6 +414,9 @@ class SafeScriptEngine(PythonScriptEngine):
         super().__init__(environment=environment or SafeEnvironment(timeout=timeout, limits=limits))
 
     def validate(self, expression: str) -> None:
+        # SpiffWorkflow's DMN engine calls validate() to tell a complete expression ('"a"', "5") from
+        # a test that needs the input on its left (">= 10"): it expects a plain SyntaxError for the latter.
+        ast.parse(expression, mode="eval")
         check_source(expression, "eval")
 
     @staticmethod

@@ -28,8 +28,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.camunda import map_camunda, uses_camunda
 from engine.definitions import KNOWN_ROLES, ProcessDefinition, parse_definition
+from engine.dmn_check import application_fields, case_data_names, check_dmn
 from engine.errors import BpmnValidationError, EngineError
-from engine.script_check import lint_source
 from engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -184,7 +184,7 @@ def build_definition(
     return parse_definition(slug, process_id, files, dict(forms), roles=roles, strict=strict)
 
 
-def _dmn_findings(trees: Mapping[str, Any]) -> list[Finding]:
+def _dmn_findings(trees: Mapping[str, Any], forms: Mapping[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     parser = SpiffBpmnParser()  # no validator: the XSD stage ran already
     for name, root in trees.items():
@@ -203,41 +203,19 @@ def _dmn_findings(trees: Mapping[str, Any]) -> list[Finding]:
             dmn_parser.parse()
         except ValidationException as exc:
             out.append(_spiff_finding(exc, dmn_parser.filename))
-            continue
         except Exception as exc:  # noqa: BLE001
             out.append(Finding(f"DMN: {exc}", file=dmn_parser.filename, element_id=decision_id, stage="dmn"))
-            continue
-        decision = dmn_parser.decision
-        for table in getattr(decision, "decisionTables", []) or []:
-            for rule in getattr(table, "rules", []) or []:
-                for entry in [*rule.inputEntries, *rule.outputEntries]:
-                    text = (getattr(entry, "text", None) or "").strip()
-                    if not text or text == "-":
-                        continue
-                    source = text
-                    if entry in rule.inputEntries:
-                        # an input cell is a test on the input ("> 5", "'a'"): check it as "x <cell>"
-                        source = text if _is_expression(text) else f"x {text}"
-                    for msg in lint_source(source, "eval"):
-                        out.append(
-                            Finding(
-                                f"DMN {decision_id} rule {rule.id}: {text!r}: {msg}",
-                                file=dmn_parser.filename,
-                                element_id=rule.id,
-                                stage="dmn",
-                            )
-                        )
+    # the names a cell may use are known only with the item's forms (a DMN file alone: FEEL names only)
+    bpmn_roots = [root for name, root in trees.items() if not name.endswith(".dmn")]
+    known = case_data_names(forms, bpmn_roots) if forms else None
+    fields = application_fields(forms) if forms else None
+    for name, root in trees.items():
+        if name.endswith(".dmn"):
+            out.extend(
+                Finding(p.message, name, p.element_id, p.line, severity=p.severity, stage="dmn")
+                for p in check_dmn(root, known, fields)
+            )
     return out
-
-
-def _is_expression(text: str) -> bool:
-    import ast
-
-    try:
-        ast.parse(text, mode="eval")
-    except SyntaxError:
-        return False
-    return True
 
 
 def validate_bundle(
@@ -286,7 +264,7 @@ def validate_bundle(
         result.findings.extend(_xsd_findings(validator, root, name))
     if result.errors:
         return result
-    result.findings.extend(_dmn_findings(trees))
+    result.findings.extend(_dmn_findings(trees, forms))
     bpmn_files = {n: d for n, d in files.items() if not n.endswith(".dmn")}
     if not bpmn_files:
         result.findings = _located(result.findings, _element_index(trees))
@@ -332,6 +310,8 @@ def validate_bundle(
             continue
         result.definitions[pid] = definition
         for p in definition.warnings:
+            if p.file and p.file.endswith(".dmn"):
+                continue  # the DMN stage above reported these already
             result.findings.append(
                 Finding(
                     p.message,

@@ -255,7 +255,8 @@ def on_special_started(event: SpecialProcedureStarted, ctx: EventContext) -> Non
     extra = {
         "procedure": event.code,
         "procedure_name": _procedure_name(ctx.case, event.code),
-        "reason": data.get(f"{event.code}_reason"),
+        # the reviewer's reason, else the basis a decision table gave (e.g. eia_expert_review.dmn)
+        "reason": data.get(f"{event.code}_reason") or data.get(f"{event.code}_basis"),
         "expected_duration_wd": event.notified_wd or event.limit_wd,
     }
     issue_document(ctx.actor, ctx.case, "special_procedure_notice", extra, ctx.now)

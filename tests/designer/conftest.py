@@ -17,6 +17,7 @@ SOURCE = "road_freight_permit"
 def real_item_files(slug: str = SOURCE) -> tuple[dict[str, str], dict, dict]:
     folder = ROOT / "processes" / slug
     files = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.bpmn"))}
+    files.update({p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.dmn"))})
     forms = {
         p.name: json.loads(p.read_text(encoding="utf-8"))
         for p in sorted((ROOT / "forms" / slug).glob("*.json"))

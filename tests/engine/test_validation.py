@@ -107,11 +107,11 @@ DMN = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def test_dmn_alone_validates_and_a_forbidden_cell_is_an_error_on_its_rule():
+def test_dmn_alone_validates_and_a_forbidden_cell_is_an_error_on_its_cell():
     assert validate_bundle(None, None, {"route.dmn": DMN}, {}).errors == []
     bad = DMN.replace(b"<text>OUTPUT</text>", b"<text>__import__('os')</text>")
     errors = validate_bundle(None, None, {"route.dmn": bad}, {}).errors
-    assert errors and {(e.element_id, e.file, e.line) for e in errors} == {("r2", "route.dmn", 8)}
+    assert errors and {(e.element_id, e.file, e.line) for e in errors} == {("c4", "route.dmn", 8)}
 
 
 @pytest.mark.parametrize("path", MIWG, ids=[f"{p.parent.name}/{p.name}" for p in MIWG])

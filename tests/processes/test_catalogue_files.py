@@ -84,6 +84,7 @@ def bpmn_files(slug: str) -> list[Path]:
 def parsed(slug: str):
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_files([str(p) for p in bpmn_files(slug)])
+    parser.add_dmn_files([str(p) for p in sorted((PROCESSES / slug).glob("*.dmn"))])
     spec = parser.get_spec(slug)
     subprocesses = parser.get_subprocess_specs(slug)
     return spec, subprocesses

@@ -18,6 +18,7 @@ APPLICATION = {
     "project_location": "厦门市海沧区新阳工业区阳光西路88号",
     "construction_nature": "new",
     "industry_category": "C2641 涂料制造",
+    "eia_catalogue_row": "coating_264",
     "total_investment_10k_cny": 3200,
     "env_investment_10k_cny": 180,
     "eia_preparer_name": "福建省环科环境技术咨询有限公司",

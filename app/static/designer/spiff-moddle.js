@@ -1,4 +1,5 @@
-// The spiffworkflow extension elements the platform reads (properties, messageVariable), as a moddle
+// The spiffworkflow extension elements the platform reads (properties, messageVariable, the decision a
+// business rule task calls), as a moddle
 // descriptor for bpmn-js, so the modeler keeps them typed and writes them back unchanged.
 (function () {
   "use strict";
@@ -24,6 +25,11 @@
       },
       {
         name: "MessageVariable",
+        superClass: ["Element"],
+        properties: [{ name: "value", type: "String", isBody: true }],
+      },
+      {
+        name: "CalledDecisionId",
         superClass: ["Element"],
         properties: [{ name: "value", type: "String", isBody: true }],
       },

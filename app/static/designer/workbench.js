@@ -1,5 +1,6 @@
-// The draft workbench: bpmn-js Modeler with the platform's properties panel, the forms editor and the
-// item form; save (draft), validate (findings on the diagram and in a list) and deploy.
+// The draft workbench: bpmn-js Modeler with the platform's properties panel, the dmn-js decision-table
+// editor (XML as a fallback view), the forms editor and the item form; save (draft), validate (findings
+// on the diagram or the table and in a list) and deploy.
 (function () {
   "use strict";
   var root = document.getElementById("workbench");
@@ -8,7 +9,9 @@
   var status = document.getElementById("workbench-status");
   var canvasBox = document.getElementById("modeler-canvas");
   var state = { files: {}, forms: {}, item: {}, lock_version: null, current: null, dirty: false, marked: [] };
-  var labels = {}, modeler, panel, formsEditor, itemForm, urls;
+  var labels = {}, modeler, panel, formsEditor, itemForm, urls, dmn;
+  var dmnBox = document.getElementById("dmn-box");
+  var panelBox = document.getElementById("properties-panel");
 
   function say(message, kind) {
     status.textContent = message;
@@ -31,7 +34,10 @@
 
   function storeCurrent() {
     if (!modeler || !state.current) return Promise.resolve();
-    if (isDmn(state.current)) { state.files[state.current] = xmlEditor.value; return Promise.resolve(); }
+    if (isDmn(state.current)) {
+      var name = state.current;
+      return dmn.xml().then(function (xml) { state.files[name] = xml; });
+    }
     return modeler.saveXML({ format: true }).then(function (res) { state.files[state.current] = res.xml; });
   }
 
@@ -45,13 +51,23 @@
   function openFile(name) {
     return storeCurrent().then(function () {
       state.current = name;
-      // DMN decision tables are edited as XML here (validated like BPMN); the diagram is BPMN only.
+      // DMN files open in the decision-table editor (dmn-js); BPMN files in the diagram modeler.
       canvasBox.hidden = isDmn(name);
-      xmlEditor.hidden = !isDmn(name);
-      if (isDmn(name)) { xmlEditor.value = state.files[name]; return "dmn"; }
+      panelBox.hidden = isDmn(name);
+      dmnBox.hidden = !isDmn(name);
+      if (isDmn(name)) {
+        xmlEditor.hidden = true;
+        return dmn.open(state.files[name]).then(function () { return "dmn"; });
+      }
+      xmlEditor.hidden = true;
       return modeler.importXML(state.files[name]);
     }).then(function (kind) {
-      if (kind === "dmn") { canvasBox.setAttribute("data-file", name); return; }
+      if (kind === "dmn") {
+        dmnBox.setAttribute("data-file", name);
+        canvasBox.setAttribute("data-file", name);
+        if (state.report) dmn.mark(findingsOf(state.report, name));
+        return;
+      }
       modeler.get("canvas").zoom("fit-viewport");
       canvasBox.setAttribute("data-rendered", "true");
       canvasBox.setAttribute("data-file", name);
@@ -62,8 +78,13 @@
     });
   }
 
+  function findingsOf(report, file) {
+    return (report.errors || []).concat(report.warnings || []).filter(function (f) { return f.file === file; });
+  }
+
   function pick(f) {
     var go = function () {
+      if (isDmn(state.current)) { dmn.select(f.element_id); return; }
       var el = modeler.get("elementRegistry").get(f.element_id);
       if (el) { modeler.get("selection").select(el); modeler.get("canvas").scrollToElement(el); }
     };
@@ -79,7 +100,8 @@
   function showReport(report) {
     state.report = report;
     window.TongbanFindings.render(document.getElementById("findings"), report, labels, pick);
-    state.marked = window.TongbanFindings.mark(modeler, report, state.marked);
+    if (isDmn(state.current)) dmn.mark(findingsOf(report, state.current));
+    else state.marked = window.TongbanFindings.mark(modeler, report, state.marked);
     itemForm.showFindings((report.errors || []).concat(report.warnings || []));
   }
 
@@ -141,6 +163,7 @@
       modeler = new window.BpmnJS({ container: canvasBox, moddleExtensions: { spiffworkflow: window.TongbanSpiffModdle } });
       modeler.get("eventBus").on("commandStack.changed", changed);
       xmlEditor.addEventListener("input", changed);
+      dmn = new window.TongbanDmn(dmnBox, { xmlEditor: xmlEditor, onChange: changed });
       var ctx = {
         config: doc.config, labels: labels, onChange: changed, status: say,
         forms: function () { return state.forms; },
@@ -164,7 +187,7 @@
       });
       window.addEventListener("beforeunload", function (e) { if (state.dirty) { e.preventDefault(); e.returnValue = ""; } });
       // For the browser tests and the curious: the modeler and the draft being edited.
-      window.tongbanWorkbench = { modeler: modeler, state: state, save: save, validate: validate, deploy: deploy };
+      window.tongbanWorkbench = { modeler: modeler, dmn: dmn, state: state, save: save, validate: validate, deploy: deploy };
       return openFile(doc.main);
     })
     .catch(function (err) { canvasBox.setAttribute("data-rendered", "error"); say(String(err), "error"); });
