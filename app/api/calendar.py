@@ -50,7 +50,7 @@ def calendar_years():
     return jsonify({"years": calendar_service.confirmed_years()})
 
 
-@bp.get("/calendar/<int:year>")
+@bp.get("/calendar/<int(max=9999):year>")
 def calendar_year(year: int):
     """One year's official days (holidays, make-up working days) and whether it is confirmed.
     ---

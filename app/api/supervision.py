@@ -136,7 +136,7 @@ def supervision_alerts():
     return jsonify({"alerts": [alerts.alert_dict(a) for a in rows]})
 
 
-@bp.post("/supervision/alerts/<int:alert_id>/acknowledge")
+@bp.post("/supervision/alerts/<id:alert_id>/acknowledge")
 def supervision_alert_ack(alert_id: int):
     """Acknowledge an alert (it stays until the case or step closes).
     ---
@@ -182,7 +182,7 @@ def supervision_order_create():
     return jsonify(supervision.order_dict(order)), 201
 
 
-@bp.get("/supervision/orders/<int:order_id>")
+@bp.get("/supervision/orders/<id:order_id>")
 def supervision_order_show(order_id: int):
     """One supervision order.
     ---
@@ -193,7 +193,7 @@ def supervision_order_show(order_id: int):
     return jsonify(supervision.order_dict(supervision.get_order(current_actor(), order_id)))
 
 
-@bp.post("/supervision/orders/<int:order_id>/reply")
+@bp.post("/supervision/orders/<id:order_id>/reply")
 def supervision_order_reply(order_id: int):
     """The responsible department replies to an order.
     ---
@@ -231,7 +231,7 @@ def supervision_notifications():
     return jsonify({"unread": notify.unread_count(actor), "notifications": notify.list_inbox(actor)})
 
 
-@bp.post("/supervision/notifications/<int:notification_id>/read")
+@bp.post("/supervision/notifications/<id:notification_id>/read")
 def supervision_notification_read(notification_id: int):
     """Mark one in-app notification read.
     ---
