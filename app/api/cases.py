@@ -20,10 +20,9 @@ from app.api.schemas import (
 from app.models.vocab import OPEN_TASK_STATES
 from app.services import cases as case_service
 from app.services import documents as document_service
-from app.services import idempotency
+from app.services import idempotency, public_cases
 from app.services import messages as message_service
 from app.services import notices as notice_service
-from app.services import public_cases
 from app.services import supplements as supplement_service
 
 _CASE, _TASKS, _AUDIT, _NOTICES = CaseOut(), TaskOut(many=True), AuditOut(many=True), NoticeOut(many=True)
