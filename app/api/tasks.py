@@ -25,8 +25,8 @@ def tasks_index():
     get:
       tags: [tasks]
       parameters:
-        - {in: query, name: limit, schema: {type: integer, default: 50, maximum: 500}}
-        - {in: query, name: offset, schema: {type: integer, default: 0}}
+        - {in: query, name: limit, schema: {type: integer, default: 50, minimum: 1, maximum: 500}}
+        - {in: query, name: offset, schema: {type: integer, default: 0, minimum: 0, maximum: 1000000000}}
       responses:
         200: {content: {application/json: {schema: {type: object, properties: {tasks: {type: array, items: TaskOut}}}}}}
     """

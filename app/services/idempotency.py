@@ -14,12 +14,12 @@ case: it then replays the first answer.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -54,7 +54,9 @@ def check_key(key: str) -> str:
 
 def fingerprint(payload: Any) -> str:
     """SHA-256 of the request body as JSON with sorted keys: key order and spacing do not matter."""
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    # the standard json: orjson refuses integers beyond 64 bits, which a body may well hold
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _recorded(actor: Actor, key: str) -> IdempotentRequest | None:
