@@ -54,7 +54,7 @@ def supervision_summary():
     get:
       tags: [supervision]
       parameters: [{in: query, name: month, schema: {type: string, example: "2026-03"}}]
-      responses: {200: {description: figures}, 403: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: figures, content: {application/json: {schema: SummaryOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     period = cockpit.month_period(request.args.get("month"), today())
@@ -75,7 +75,7 @@ def supervision_overdue():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: rows}, 403: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: rows, content: {application/json: {schema: OverdueOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     return jsonify(
@@ -95,7 +95,7 @@ def supervision_trends():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: buckets}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: buckets, content: {application/json: {schema: TrendsOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     unit = request.args.get("unit", "week")
@@ -110,7 +110,7 @@ def supervision_heatmap(item_code: str):
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: steps}, 404: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: steps, content: {application/json: {schema: HeatmapOut}}}, 404: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     return jsonify(cockpit.heatmap(actor, item_code, utcnow(), int_arg("days", 30, 1, 366)))
@@ -122,7 +122,7 @@ def supervision_alerts():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: alerts}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: alerts, content: {application/json: {schema: AlertListOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     rows = alerts.list_alerts(
@@ -142,7 +142,7 @@ def supervision_alert_ack(alert_id: int):
     ---
     post:
       tags: [supervision]
-      responses: {200: {description: alert}, 404: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: alert, content: {application/json: {schema: AlertOut}}}, 404: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     body = load_body(AckIn())
@@ -155,7 +155,7 @@ def supervision_orders():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: orders}}
+      responses: {200: {description: orders, content: {application/json: {schema: OrderListOut}}}}
     """
     actor = current_actor()
     return jsonify(
@@ -174,7 +174,7 @@ def supervision_order_create():
     ---
     post:
       tags: [supervision]
-      responses: {201: {description: order}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {201: {description: order, content: {application/json: {schema: OrderOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     body = load_body(OrderIn())
@@ -188,7 +188,7 @@ def supervision_order_show(order_id: int):
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: order}, 404: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: order, content: {application/json: {schema: OrderOut}}}, 404: {content: {application/json: {schema: ErrorOut}}}}
     """
     return jsonify(supervision.order_dict(supervision.get_order(current_actor(), order_id)))
 
@@ -199,7 +199,7 @@ def supervision_order_reply(order_id: int):
     ---
     post:
       tags: [supervision]
-      responses: {200: {description: order}, 403: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: order, content: {application/json: {schema: OrderOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     body = load_body(ReplyIn())
@@ -212,7 +212,7 @@ def supervision_cards():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: cards}}
+      responses: {200: {description: cards, content: {application/json: {schema: CardListOut}}}}
     """
     actor = current_actor()
     cards = supervision.list_cards(actor, request.args.get("department") or None)
@@ -225,7 +225,7 @@ def supervision_notifications():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: notifications}}
+      responses: {200: {description: notifications, content: {application/json: {schema: NotificationListOut}}}}
     """
     actor = current_actor()
     return jsonify({"unread": notify.unread_count(actor), "notifications": notify.list_inbox(actor)})

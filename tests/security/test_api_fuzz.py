@@ -132,6 +132,27 @@ def fuzz(app, *, examples: int) -> tuple[int, Counter, Counter, list[str]]:
     failures: list[str] = []
     sent = 0
     operations = [result.ok() for result in schema.get_all_operations()]
+
+    def runner(operation, headers: dict[str, str]):
+        @seed(SEED)
+        @settings(
+            max_examples=examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy().filter(lambda c: _spares(c, protected)))
+        def run(case) -> None:
+            nonlocal sent
+            response = case.call(headers=headers)
+            sent += 1
+            statuses[response.status_code // 100 * 100] += 1
+            by_method[case.method.upper()] += 1
+            case.validate_response(response, checks=checks, headers=headers)
+
+        return run
+
     for user in USERS:
         for operation in operations:
             if (operation.method.upper(), operation.path) in SKIPPED or ONLY not in operation.path:
@@ -141,29 +162,12 @@ def fuzz(app, *, examples: int) -> tuple[int, Counter, Counter, list[str]]:
                 bearer = tokens(app)  # an operation ended the token after all: log in again
                 headers = {"Authorization": f"Bearer {bearer[user]}"}
 
-            @seed(SEED)
-            @settings(
-                max_examples=examples,
-                database=None,
-                deadline=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=operation.as_strategy().filter(lambda c: _spares(c, protected)))
-            def run(case) -> None:
-                nonlocal sent
-                response = case.call(headers=headers)
-                sent += 1
-                statuses[response.status_code // 100 * 100] += 1
-                by_method[case.method.upper()] += 1
-                case.validate_response(response, checks=checks, headers=headers)
-
             try:
-                run()
+                runner(operation, headers)()
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collect every operation's failure
-                first = str(exc).strip().splitlines()
+                lines = [line for line in str(exc).strip().splitlines() if line.strip()]
                 failures.append(
-                    f"{user} {operation.method.upper()} {operation.path}: " + " | ".join(first[:6])
+                    f"{user} {operation.method.upper()} {operation.path}: " + " | ".join(lines)[:1500]
                 )
     return sent, statuses, by_method, failures
 
