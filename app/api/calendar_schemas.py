@@ -33,17 +33,20 @@ class YearOut(Schema):
     days = fields.List(fields.Nested(CalendarDayOut))
 
 
-class DaySetOut(Schema):
-    """The day as set, and the open deadlines it moved (listed when any moved)."""
+class RecomputedOut(Schema):
+    """How many open cases and steps got a new deadline or light from the change."""
 
+    cases_changed = fields.Integer()
+    tasks_changed = fields.Integer()
+
+
+class DaySetOut(RecomputedOut):
     date = fields.String(metadata=_DATE)
     is_workday = fields.Boolean()
     note = fields.String(allow_none=True)
 
 
-class YearImportedOut(Schema):
-    """The year as imported, and the open deadlines it moved (listed when any moved)."""
-
+class YearImportedOut(RecomputedOut):
     year = fields.Integer()
     days = fields.Integer()
     confirmed = fields.Boolean()
