@@ -2,7 +2,7 @@
 
 PostgreSQL's ``bigint`` ends at 2^63−1; a larger id or page number used to reach the driver and come
 back as a 500. Identifiers in paths go through the ``id`` converter (1..2^63−1, anything else is the
-404 of a URL that does not exist) and paging numbers in query strings through `query_int` (422 naming
+404 of a URL that does not exist; ``id32`` for the few tables keyed by a 32-bit integer) and paging numbers in query strings through `query_int` (422 naming
 the field).
 """
 
@@ -17,6 +17,7 @@ from app.services.errors import ValidationFailed
 from app.services.i18n import t
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint, SQLite's INTEGER
+MAX_ID32 = 2**31 - 1  # PostgreSQL integer: the ids of users, service items and process drafts
 MAX_PAGE = 100_000  # a page number; far beyond any list here
 MAX_OFFSET = 10**9  # far beyond any table here, far below an overflow of offset = (page - 1) * size
 _DIGITS = 19  # len(str(MAX_ID)): a longer query number is refused before int() parses it
@@ -48,8 +49,18 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=1, max=MAX_ID)
 
 
+class Id32Converter(IdConverter):
+    """``<id32:user_id>``: the id of a table whose key is a 32-bit ``integer`` on PostgreSQL."""
+
+    regex = _up_to(MAX_ID32)
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        IntegerConverter.__init__(self, map, min=1, max=MAX_ID32)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["id32"] = Id32Converter
 
 
 def query_int(name: str, default: int, *, minimum: int = 0, maximum: int = MAX_OFFSET) -> int:

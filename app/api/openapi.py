@@ -19,7 +19,7 @@ ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schem
 
 def _path_schema(conv: object) -> dict:
     if isinstance(conv, IdConverter):
-        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        return {"type": "integer", "minimum": 1, "maximum": conv.max or MAX_ID}
     if isinstance(conv, IntegerConverter):
         out: dict = {"type": "integer"}
         if conv.min is not None:

@@ -12,10 +12,9 @@ import re
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from app.routing import MAX_ID, IdConverter
+from app.routing import MAX_ID, MAX_ID32, IdConverter
 from tests.web.helpers import web_login
 
-TOO_BIG = 2**63  # one past PostgreSQL's bigint
 STRING_ARG = "TB0000000000000000"
 
 
@@ -30,10 +29,16 @@ def id_routes(app) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def url_for_rule(rule: str, value: int) -> str:
+def url_for_rule(rule: str, beyond: int) -> str:
+    """RULE with its ids at their converter's largest value plus BEYOND (0: the largest itself)."""
+
     def fill(match: re.Match) -> str:
         converter = match.group(1) or ""
-        return str(value) if converter.startswith("id") else STRING_ARG
+        if converter == "id":
+            return str(MAX_ID + beyond)
+        if converter == "id32":
+            return str(MAX_ID32 + beyond)
+        return STRING_ARG
 
     return re.sub(r"<(?:([^:<>]+):)?[^<>]+>", fill, rule)
 
@@ -57,7 +62,7 @@ def test_an_id_beyond_a_bigint_is_a_404_on_every_api_and_page_route(app, api):
     token = api.token("admin")
     seen = []
     for rule, method, _ in id_routes(app):
-        url = url_for_rule(rule, TOO_BIG)
+        url = url_for_rule(rule, 1)
         if rule.startswith("/api/"):
             resp = client.open(url, method=method, json={}, headers={"Authorization": f"Bearer {token}"})
             assert resp.status_code == 404, (method, url, resp.status_code)
@@ -66,17 +71,23 @@ def test_an_id_beyond_a_bigint_is_a_404_on_every_api_and_page_route(app, api):
             resp = client.open(url, method=method, data={"csrf_token": csrf} if method != "GET" else None)
             assert resp.status_code == 404, (method, url, resp.status_code)
         seen.append(rule)
-    for zero in ("/api/v1/tasks/0", "/api/v1/tasks/-1", "/api/v1/tasks/" + "9" * 40):
-        assert api.get(zero, "admin").status_code == 404
+    for bad in (
+        "/tasks/0",
+        "/tasks/-1",
+        "/tasks/" + "9" * 40,
+        "/tasks/9223372036854775808",
+        "/users/2147483648",
+    ):
+        assert api.get(bad, "admin").status_code == 404, bad
     assert len(seen) >= 40
 
 
-def test_the_largest_id_a_bigint_holds_is_an_ordinary_not_found_never_a_500(app, api):
+def test_the_largest_id_a_column_holds_is_an_ordinary_answer_never_a_500(app, api):
     client = app.test_client()
     csrf = web_login(client, "admin")
     token = api.token("admin")
     for rule, method, _ in id_routes(app):
-        url = url_for_rule(rule, MAX_ID)
+        url = url_for_rule(rule, 0)
         if rule.startswith("/api/"):
             resp = client.open(url, method=method, json={}, headers={"Authorization": f"Bearer {token}"})
         else:
