@@ -23,13 +23,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in (test_config or {}).items() if not k.startswith("TONGBAN_")})
     app.json.ensure_ascii = False
 
-    from app import capabilities, db, errors, limiter, security
+    from app import capabilities, db, errors, limiter, routing, security
     from app.api import init_app as init_api
     from app.cli import init_app as init_cli
     from app.jobs import start_in_process
     from app.services.events import BUS
     from app.web import init_app as init_web
 
+    routing.init_app(app)  # the bounded converters, before any route is added
     db.init_app(app, settings)
     capabilities.register(BUS)
     errors.init_app(app)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import DomainError
+from app.models import Session
+from app.services.errors import Conflict, DomainError, ValidationFailed
 
 log = logging.getLogger("tongban")
 
@@ -48,6 +50,27 @@ def error_body(code: str, message: str, details: object = None):
     return {"error": {"code": code, "message": bounded(tr(message)), "details": bounded(tr(details))}}
 
 
+# PostgreSQL SQLSTATEs of a lost race: deadlock_detected, serialization_failure, lock_not_available
+_RACE_STATES = {"40P01", "40001", "55P03"}
+
+
+def database_error(exc: DataError | OperationalError) -> DomainError | None:
+    """The 4xx a database refusal of the input stands for, or None when it is the server's fault.
+
+    The views bound what they can before the database (ids, paging, schemas); this is the net under
+    them: a value the database cannot hold (NUL in text, a number out of range, a malformed date)
+    is the client's 422, a lost lock race a 409 to retry."""
+    if isinstance(exc, DataError):
+        return ValidationFailed(
+            "请求中的值无法保存或查询 / a value in the request is out of range or malformed",
+            [{"field": "(request)", "message": str(getattr(exc, "orig", exc)).splitlines()[0]}],
+            code="invalid_value",
+        )
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in _RACE_STATES:
+        return Conflict("办件已被他人更新，请刷新后重试 / changed by someone else, retry", code="conflict")
+    return None
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -62,6 +85,16 @@ def init_app(app: Flask) -> None:
         if handler:
             return handler(exc)
         return f"{exc.status} {exc.message}", exc.status
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OperationalError)
+    def _database(exc: DataError | OperationalError):
+        Session.rollback()
+        mapped = database_error(exc)
+        if mapped is None:
+            return _unexpected(exc)
+        log.info("database refused input on %s %s: %s", request.method, request.path, mapped.code)
+        return _domain(mapped)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -44,20 +44,20 @@ def calendar_years():
     ---
     get:
       tags: [calendar]
-      responses: {200: {description: years}}
+      responses: {200: {description: years, content: {application/json: {schema: YearListOut}}}}
     """
     current_actor()
     return jsonify({"years": calendar_service.confirmed_years()})
 
 
-@bp.get("/calendar/<int:year>")
+@bp.get("/calendar/<int(max=9999):year>")
 def calendar_year(year: int):
     """One year's official days (holidays, make-up working days) and whether it is confirmed.
     ---
     get:
       tags: [calendar]
       parameters: [{in: path, name: year, required: true, schema: {type: integer}}]
-      responses: {200: {description: the year}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: the year, content: {application/json: {schema: YearOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     current_actor()
     cal = calendar_service.get_calendar()
@@ -77,7 +77,7 @@ def calendar_set_day(day: str):
       tags: [calendar]
       parameters: [{in: path, name: day, required: true, schema: {type: string, format: date}}]
       requestBody: {content: {application/json: {schema: DayUpdate}}}
-      responses: {200: {description: updated}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: updated, content: {application/json: {schema: DaySetOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     try:
@@ -98,7 +98,7 @@ def calendar_import():
     ---
     post:
       tags: [calendar]
-      responses: {200: {description: imported}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: imported, content: {application/json: {schema: YearImportedOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     if request.mimetype == "text/csv":
@@ -126,7 +126,7 @@ def calendar_add_workdays():
       parameters:
         - {in: query, name: start, required: true, schema: {type: string, format: date}}
         - {in: query, name: days, required: true, schema: {type: integer, minimum: 0}}
-      responses: {200: {description: '{date, confirmed}'}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: '{date, confirmed}', content: {application/json: {schema: WorkdayDateOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     current_actor()
     start = _date_arg("start")
@@ -154,7 +154,7 @@ def calendar_count_workdays():
       parameters:
         - {in: query, name: start, required: true, schema: {type: string, format: date}}
         - {in: query, name: end, required: true, schema: {type: string, format: date}}
-      responses: {200: {description: '{count, confirmed}'}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: '{count, confirmed}', content: {application/json: {schema: WorkdayCountOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     current_actor()
     start, end = _date_arg("start"), _date_arg("end")
@@ -172,7 +172,7 @@ def calendar_unconfirmed_cases():
     ---
     get:
       tags: [calendar]
-      responses: {200: {description: cases}, 403: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: cases, content: {application/json: {schema: UnconfirmedCasesOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     cases = unconfirmed_open_cases(actor)

@@ -45,7 +45,7 @@ def cases_documents(case_no: str):
     return jsonify(DocumentListOut().dump({"documents": document_rows(case_no, docs)}))
 
 
-@bp.get("/cases/<case_no>/documents/<int:document_id>.pdf")
+@bp.get("/cases/<case_no>/documents/<id:document_id>.pdf")
 def cases_document_pdf(case_no: str, document_id: int):
     """One document of a case as PDF (an attachment).
     ---

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from app.api import bp
 from app.api.casefiles import document_rows
@@ -20,9 +20,9 @@ from app.api.schemas import (
 from app.models.vocab import OPEN_TASK_STATES
 from app.services import cases as case_service
 from app.services import documents as document_service
+from app.services import idempotency, public_cases
 from app.services import messages as message_service
 from app.services import notices as notice_service
-from app.services import public_cases
 from app.services import supplements as supplement_service
 
 _CASE, _TASKS, _AUDIT, _NOTICES = CaseOut(), TaskOut(many=True), AuditOut(many=True), NoticeOut(many=True)
@@ -87,21 +87,48 @@ def applicant_document(actor, case_no: str) -> dict:
 
 @bp.post("/cases")
 def cases_create():
-    """Submit an application for a service item.
+    """Submit an application for a service item. With an ``Idempotency-Key`` the same request (same
+    user, key and body) within 24 hours files once and answers every retry with the first answer.
     ---
     post:
       tags: [cases]
+      parameters:
+        - in: header
+          name: Idempotency-Key
+          required: false
+          description: >-
+            A client-chosen key (1..255 visible ASCII characters) naming this submission. A retry with
+            the same key and body returns the first answer (header Idempotent-Replayed is true); the same
+            key with another body is a 422 idempotency_key_reused. Kept 24 hours per user.
+          schema: {type: string, minLength: 1, maxLength: 255}
       requestBody: {content: {application/json: {schema: CaseCreate}}}
       responses:
-        201: {content: {application/json: {schema: CaseCreated}}}
+        201:
+          content: {application/json: {schema: CaseCreated}}
+          headers:
+            Idempotent-Replayed: {description: "true when this is the stored first answer", schema: {type: string}}
         403: {content: {application/json: {schema: ErrorOut}}}
         404: {content: {application/json: {schema: ErrorOut}}}
+        409: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
     actor = current_actor()
     body = load_body(CaseCreate())
-    case = case_service.submit_application(actor, body["item_code"], body["applicant"], body["data"])
-    return jsonify(CaseCreated().dump(case)), 201
+    key = request.headers.get("Idempotency-Key")
+
+    def file(link=None):
+        return case_service.submit_application(
+            actor, body["item_code"], body["applicant"], body["data"], link=link
+        )
+
+    if key is None:
+        return jsonify(CaseCreated().dump(file())), 201
+    answer = idempotency.submit_once(actor, key, request.get_json(), file, CaseCreated().dump)
+    return (
+        jsonify(answer.body),
+        answer.status,
+        {"Idempotent-Replayed": "true" if answer.replayed else "false"},
+    )
 
 
 @bp.get("/cases/<case_no>")

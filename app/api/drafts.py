@@ -73,7 +73,7 @@ def drafts_index():
     return jsonify(DraftListOut().dump({"drafts": rows}))
 
 
-@bp.get("/drafts/<int:draft_id>")
+@bp.get("/drafts/<id:draft_id>")
 def drafts_show(draft_id: int):
     """One of the applicant's drafts (another user's is 404).
     ---
@@ -87,7 +87,7 @@ def drafts_show(draft_id: int):
     return _one(draft_service.get_draft(current_actor(), draft_id))
 
 
-@bp.put("/drafts/<int:draft_id>")
+@bp.put("/drafts/<id:draft_id>")
 def drafts_save(draft_id: int):
     """Replace the draft's form data.
     ---
@@ -106,7 +106,7 @@ def drafts_save(draft_id: int):
     return _one(draft_service.save_draft(actor, draft_id, body["data"]))
 
 
-@bp.delete("/drafts/<int:draft_id>")
+@bp.delete("/drafts/<id:draft_id>")
 def drafts_delete(draft_id: int):
     """Delete an open draft and its files.
     ---
@@ -122,7 +122,7 @@ def drafts_delete(draft_id: int):
     return "", 204
 
 
-@bp.post("/drafts/<int:draft_id>/materials")
+@bp.post("/drafts/<id:draft_id>/materials")
 def drafts_material(draft_id: int):
     """Attach one material's file to the draft (multipart ``code``, ``file``); replaces an earlier one.
     ---
@@ -152,7 +152,7 @@ def drafts_material(draft_id: int):
     return _one(draft_service.get_draft(actor, draft_id)), 201
 
 
-@bp.delete("/drafts/<int:draft_id>/materials/<code>")
+@bp.delete("/drafts/<id:draft_id>/materials/<code>")
 def drafts_material_delete(draft_id: int, code: str):
     """Remove a material's file from the draft.
     ---
@@ -169,7 +169,7 @@ def drafts_material_delete(draft_id: int, code: str):
     return _one(draft_service.remove_draft_file(current_actor(), draft_id, code))
 
 
-@bp.post("/drafts/<int:draft_id>/submit")
+@bp.post("/drafts/<id:draft_id>/submit")
 def drafts_submit(draft_id: int):
     """File the case from the draft once its required fields and materials are there (every check of
     ``POST /cases``, plus each required material's file); the receipt and the query code follow.

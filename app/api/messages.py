@@ -63,7 +63,7 @@ def messages_index():
     return jsonify(MessageListOut().dump(out))
 
 
-@bp.post("/messages/<int:message_id>/read")
+@bp.post("/messages/<id:message_id>/read")
 def messages_read_one(message_id: int):
     """Mark one message read.
     ---

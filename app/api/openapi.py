@@ -9,8 +9,26 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
+from werkzeug.routing import IntegerConverter
 
 from app.api import bp, schemas
+from app.routing import MAX_ID, IdConverter
+
+ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+
+
+def _path_schema(conv: object) -> dict:
+    if isinstance(conv, IdConverter):
+        return {"type": "integer", "minimum": 1, "maximum": conv.max or MAX_ID}
+    if isinstance(conv, IntegerConverter):
+        out: dict = {"type": "integer"}
+        if conv.min is not None:
+            out["minimum"] = conv.min
+        if conv.max is not None:
+            out["maximum"] = conv.max
+        return out
+    return {"type": "string"}
+
 
 _CACHE: dict = {}
 
@@ -35,19 +53,26 @@ def build_spec() -> dict:
             view = current_app.view_functions[rule.endpoint]
             spec.path(view=view, app=current_app)
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-            converters[path] = {
-                name: {"type": "integer"} if type(conv).__name__ == "IntegerConverter" else {"type": "string"}
-                for name, conv in rule._converters.items()
-            }
+            converters[path] = {name: _path_schema(conv) for name, conv in rule._converters.items()}
     doc = spec.to_dict()
     for path, operations in doc.get("paths", {}).items():
         for operation in operations.values():
-            declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
+            declared = {p.get("name"): p for p in operation.get("parameters", []) if p.get("in") == "path"}
             for name, schema in converters.get(path, {}).items():
                 if name not in declared:  # a docstring that forgot its path parameter
                     operation.setdefault("parameters", []).append(
                         {"in": "path", "name": name, "required": True, "schema": schema}
                     )
+                elif schema["type"] == "integer":  # the converter's bounds are the truth
+                    declared[name]["schema"] = schema
+            responses = operation.setdefault("responses", {})
+            if operation.get("security") != []:
+                responses.setdefault("401", ERROR)  # no token, or one revoked or expired
+                responses.setdefault("403", ERROR)  # every protected operation checks the actor's grants
+            if operation.get("parameters") or operation.get("requestBody") or converters.get(path):
+                responses.setdefault("422", ERROR)  # parameters and bodies are validated, names in details
+            if converters.get(path):  # a path naming nothing that exists (or an id out of range)
+                responses.setdefault("404", ERROR)
     for operations in doc.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():

@@ -231,7 +231,7 @@ def rectifications_index():
     )
 
 
-@bp.get("/rectifications/<int:rect_id>")
+@bp.get("/rectifications/<id:rect_id>")
 def rectifications_show(rect_id: int):
     """One rectification task.
     ---
@@ -247,7 +247,7 @@ def rectifications_show(rect_id: int):
     return jsonify(RectificationOut().dump(ratings.rectification_view(rect)))
 
 
-@bp.post("/rectifications/<int:rect_id>/reply")
+@bp.post("/rectifications/<id:rect_id>/reply")
 def rectifications_reply(rect_id: int):
     """The department's answer: rectified or explained, with the finding and the reply to the applicant.
     ---
@@ -270,7 +270,7 @@ def rectifications_reply(rect_id: int):
     return jsonify(RectificationOut().dump(ratings.rectification_view(rect)))
 
 
-@bp.post("/ratings/<int:rating_id>/appeal")
+@bp.post("/ratings/<id:rating_id>/appeal")
 def ratings_appeal(rating_id: int):
     """申诉: the case's department appeals a bad rating it considers mistaken or malicious.
     ---
@@ -291,7 +291,7 @@ def ratings_appeal(rating_id: int):
     return jsonify(RatingOut().dump(ratings.rating_view(rating)))
 
 
-@bp.post("/ratings/<int:rating_id>/appeal/decision")
+@bp.post("/ratings/<id:rating_id>/appeal/decision")
 def ratings_appeal_decision(rating_id: int):
     """A supervisor upholds (the rating no longer counts) or rejects an appeal.
     ---
@@ -351,7 +351,7 @@ def publications_index():
     return jsonify(PublicationListOut().dump({"publications": [publication.staff_view(p) for p in rows]}))
 
 
-@bp.post("/publications/<int:pub_id>/publish")
+@bp.post("/publications/<id:pub_id>/publish")
 def publications_publish(pub_id: int):
     """An officer of the department publishes a pending entry.
     ---
@@ -369,7 +369,7 @@ def publications_publish(pub_id: int):
     return jsonify(PublicationOut().dump(publication.staff_view(pub)))
 
 
-@bp.post("/publications/<int:pub_id>/withdraw")
+@bp.post("/publications/<id:pub_id>/withdraw")
 def publications_withdraw(pub_id: int):
     """An officer takes down the entry of a revoked decision (within 3 WD).
     ---

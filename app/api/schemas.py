@@ -615,6 +615,15 @@ class ApplicantCaseOut(ProgressOut):
 
 
 # The results API's schemas, here so the OpenAPI document registers them with the others.
+from app.api.calendar_schemas import (  # noqa: E402, F401
+    DaySetOut,
+    UnconfirmedCasesOut,
+    WorkdayCountOut,
+    WorkdayDateOut,
+    YearImportedOut,
+    YearListOut,
+    YearOut,
+)
 from app.api.result_schemas import (  # noqa: E402, F401
     AppealDecision,
     AppealRequest,
@@ -636,4 +645,16 @@ from app.api.result_schemas import (  # noqa: E402, F401
     RectificationOut,
     RectificationReply,
     VerifyOut,
+)
+from app.api.supervision_schemas import (  # noqa: E402, F401
+    AlertListOut,
+    AlertOut,
+    CardListOut,
+    HeatmapOut,
+    NotificationListOut,
+    OrderListOut,
+    OrderOut,
+    OverdueOut,
+    SummaryOut,
+    TrendsOut,
 )

@@ -54,7 +54,7 @@ def supervision_summary():
     get:
       tags: [supervision]
       parameters: [{in: query, name: month, schema: {type: string, example: "2026-03"}}]
-      responses: {200: {description: figures}, 403: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: figures, content: {application/json: {schema: SummaryOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     period = cockpit.month_period(request.args.get("month"), today())
@@ -75,7 +75,7 @@ def supervision_overdue():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: rows}, 403: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: rows, content: {application/json: {schema: OverdueOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     return jsonify(
@@ -95,7 +95,7 @@ def supervision_trends():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: buckets}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: buckets, content: {application/json: {schema: TrendsOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     unit = request.args.get("unit", "week")
@@ -115,7 +115,7 @@ def supervision_heatmap(item_code: str):
         - {in: query, name: days, schema: {type: integer, minimum: 1, maximum: 366}}
         - {in: query, name: process, schema: {type: string}}
       responses:
-        200: {description: steps}
+        200: {description: steps, content: {application/json: {schema: HeatmapOut}}}
         404: {content: {application/json: {schema: ErrorOut}}}
         422: {content: {application/json: {schema: ErrorOut}}}
     """
@@ -130,7 +130,7 @@ def supervision_alerts():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: alerts}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: alerts, content: {application/json: {schema: AlertListOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     rows = alerts.list_alerts(
@@ -144,13 +144,13 @@ def supervision_alerts():
     return jsonify({"alerts": [alerts.alert_dict(a) for a in rows]})
 
 
-@bp.post("/supervision/alerts/<int:alert_id>/acknowledge")
+@bp.post("/supervision/alerts/<id:alert_id>/acknowledge")
 def supervision_alert_ack(alert_id: int):
     """Acknowledge an alert (it stays until the case or step closes).
     ---
     post:
       tags: [supervision]
-      responses: {200: {description: alert}, 404: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: alert, content: {application/json: {schema: AlertOut}}}, 404: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     body = load_body(AckIn())
@@ -163,7 +163,7 @@ def supervision_orders():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: orders}}
+      responses: {200: {description: orders, content: {application/json: {schema: OrderListOut}}}}
     """
     actor = current_actor()
     return jsonify(
@@ -182,7 +182,7 @@ def supervision_order_create():
     ---
     post:
       tags: [supervision]
-      responses: {201: {description: order}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {201: {description: order, content: {application/json: {schema: OrderOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}, 422: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     body = load_body(OrderIn())
@@ -190,24 +190,24 @@ def supervision_order_create():
     return jsonify(supervision.order_dict(order)), 201
 
 
-@bp.get("/supervision/orders/<int:order_id>")
+@bp.get("/supervision/orders/<id:order_id>")
 def supervision_order_show(order_id: int):
     """One supervision order.
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: order}, 404: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: order, content: {application/json: {schema: OrderOut}}}, 404: {content: {application/json: {schema: ErrorOut}}}}
     """
     return jsonify(supervision.order_dict(supervision.get_order(current_actor(), order_id)))
 
 
-@bp.post("/supervision/orders/<int:order_id>/reply")
+@bp.post("/supervision/orders/<id:order_id>/reply")
 def supervision_order_reply(order_id: int):
     """The responsible department replies to an order.
     ---
     post:
       tags: [supervision]
-      responses: {200: {description: order}, 403: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
+      responses: {200: {description: order, content: {application/json: {schema: OrderOut}}}, 403: {content: {application/json: {schema: ErrorOut}}}, 409: {content: {application/json: {schema: ErrorOut}}}}
     """
     actor = current_actor()
     body = load_body(ReplyIn())
@@ -220,7 +220,7 @@ def supervision_cards():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: cards}}
+      responses: {200: {description: cards, content: {application/json: {schema: CardListOut}}}}
     """
     actor = current_actor()
     cards = supervision.list_cards(actor, request.args.get("department") or None)
@@ -233,13 +233,13 @@ def supervision_notifications():
     ---
     get:
       tags: [supervision]
-      responses: {200: {description: notifications}}
+      responses: {200: {description: notifications, content: {application/json: {schema: NotificationListOut}}}}
     """
     actor = current_actor()
     return jsonify({"unread": notify.unread_count(actor), "notifications": notify.list_inbox(actor)})
 
 
-@bp.post("/supervision/notifications/<int:notification_id>/read")
+@bp.post("/supervision/notifications/<id:notification_id>/read")
 def supervision_notification_read(notification_id: int):
     """Mark one in-app notification read.
     ---

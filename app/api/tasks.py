@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
 from app.api import bp
 from app.api.common import current_actor, load_body
 from app.api.schemas import DataBody, TaskOut
+from app.routing import MAX_OFFSET, query_int
 from app.services import tasks as task_service
 
 _TASK_OUT = TaskOut()  # schema instances are reusable and costly to build
@@ -24,19 +25,19 @@ def tasks_index():
     get:
       tags: [tasks]
       parameters:
-        - {in: query, name: limit, schema: {type: integer, default: 50, maximum: 500}}
-        - {in: query, name: offset, schema: {type: integer, default: 0}}
+        - {in: query, name: limit, schema: {type: integer, default: 50, minimum: 1, maximum: 500}}
+        - {in: query, name: offset, schema: {type: integer, default: 0, minimum: 0, maximum: 1000000000}}
       responses:
         200: {content: {application/json: {schema: {type: object, properties: {tasks: {type: array, items: TaskOut}}}}}}
     """
     actor = current_actor()
-    limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    limit = query_int("limit", 50, minimum=1, maximum=500)
+    offset = query_int("offset", 0, minimum=0, maximum=MAX_OFFSET)
     rows = task_service.list_inbox(actor, limit=limit, offset=offset)
     return jsonify({"tasks": [task_document(r) for r in rows]})
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<id:task_id>")
 def tasks_show(task_id: int):
     """One task with its form (JSON Schema and UI hints).
     ---
@@ -52,7 +53,7 @@ def tasks_show(task_id: int):
     return jsonify(task_document(row, form))
 
 
-@bp.post("/tasks/<int:task_id>/claim")
+@bp.post("/tasks/<id:task_id>/claim")
 def tasks_claim(task_id: int):
     """Claim a task of my group.
     ---
@@ -67,7 +68,7 @@ def tasks_claim(task_id: int):
     return jsonify(task_document(task_service.claim_task(current_actor(), task_id)))
 
 
-@bp.post("/tasks/<int:task_id>/release")
+@bp.post("/tasks/<id:task_id>/release")
 def tasks_release(task_id: int):
     """Give a claimed task back to the group.
     ---
@@ -82,7 +83,7 @@ def tasks_release(task_id: int):
     return jsonify(task_document(task_service.release_task(current_actor(), task_id)))
 
 
-@bp.post("/tasks/<int:task_id>/complete")
+@bp.post("/tasks/<id:task_id>/complete")
 def tasks_complete(task_id: int):
     """Complete a task with its form data (validated against the form's JSON Schema).
     ---

@@ -43,7 +43,7 @@ def users_create():
     return jsonify(UserOut().dump(user)), 201
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id32:user_id>")
 def users_show(user_id: int):
     """One user with every role-in-department grant (administrators only).
     ---
@@ -56,7 +56,7 @@ def users_show(user_id: int):
     return jsonify(UserOut().dump(users.get_user(current_actor(), user_id)))
 
 
-@bp.patch("/users/<int:user_id>")
+@bp.patch("/users/<id32:user_id>")
 def users_patch(user_id: int):
     """Change a user's name, e-mail, roles (the whole list) or active flag (administrators only).
     ---
@@ -73,7 +73,7 @@ def users_patch(user_id: int):
     return jsonify(UserOut().dump(users.update_user(actor, user_id, load_body(UserPatch()))))
 
 
-@bp.post("/users/<int:user_id>/disable")
+@bp.post("/users/<id32:user_id>/disable")
 def users_disable(user_id: int):
     """Disable an account: it can no longer log in, its API tokens end (administrators only).
     ---
@@ -87,7 +87,7 @@ def users_disable(user_id: int):
     return jsonify(UserOut().dump(users.set_active(current_actor(), user_id, False)))
 
 
-@bp.post("/users/<int:user_id>/enable")
+@bp.post("/users/<id32:user_id>/enable")
 def users_enable(user_id: int):
     """Enable a disabled account again (administrators only).
     ---
@@ -100,7 +100,7 @@ def users_enable(user_id: int):
     return jsonify(UserOut().dump(users.set_active(current_actor(), user_id, True)))
 
 
-@bp.post("/users/<int:user_id>/password-reset")
+@bp.post("/users/<id32:user_id>/password-reset")
 def users_password_reset(user_id: int):
     """Set a temporary password; the user must choose a new one at the next login (administrators only).
     ---

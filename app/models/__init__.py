@@ -44,6 +44,7 @@ from app.models.portal import (  # noqa: E402, F401
     ApplicantProfile,
     ApplicationDraft,
     DraftMaterial,
+    IdempotentRequest,
     MobileVerification,
     OutboundMessage,
     SmsOutbox,

@@ -150,3 +150,26 @@ class DraftMaterial(Base):
     draft: Mapped[ApplicationDraft] = relationship(back_populates="files")
 
     __table_args__ = (UniqueConstraint("draft_id", "code"),)
+
+
+class IdempotentRequest(Base):
+    """A ``POST /api/v1/cases`` made with an ``Idempotency-Key`` (per user, kept 24 h).
+
+    The row is written in the transaction that files the case, so "filed" and "remembered" commit
+    together; the unique (user, key) makes a concurrent duplicate wait for the first and then fail
+    its own insert, filing nothing. The first answer is stored right after the commit; a replay
+    before that (or after a crash between the two) renders the recorded case again.
+    """
+
+    __tablename__ = "idempotent_request"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[int | None] = mapped_column(Integer, default=None)
+    response: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotent_request_user_id"),)

@@ -54,7 +54,7 @@ def _check_may_act(actor: Actor, row: CaseTask) -> None:
             t("任务 %(id)s 不是您的任务：它由其他岗位或部门办理", id=row.id), code="not_your_task"
         )
     if row.state == TaskState.CLAIMED and row.assignee_id != actor.id:
-        raise Forbidden(t("任务 %(id)s 已被他人签收", id=row.id), code="claimed_by_other")
+        raise Conflict(t("任务 %(id)s 已被他人签收", id=row.id), code="claimed_by_other")
     if row.state == TaskState.COMPLETED:
         raise Conflict(t("任务 %(id)s 已办结", id=row.id), code="task_closed")
     if row.state not in OPEN_TASK_STATES:
@@ -79,20 +79,49 @@ def get_task(actor: Actor, task_id: int) -> tuple[CaseTask, dict[str, Any]]:
     return row, form
 
 
+def _take_case_lock(row: CaseTask) -> bool:
+    """Bump the case's optimistic-lock version if it is still the one read with the task.
+
+    Claim and release take part in the same lock as completion (whose ORM update of the case row is
+    versioned), so of two concurrent operations on one task the second finds the version moved: on
+    PostgreSQL it waits on the row lock and then matches no row; on SQLite the writers queue.
+    """
+    result = Session.execute(
+        update(Case)
+        .where(Case.id == row.case_id, Case.lock_version == row.case.lock_version)
+        .values(lock_version=Case.lock_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def _lost_race(actor: Actor, task_id: int, code: str) -> Conflict:
+    """The 409 for the loser of a race: said with the winner's result (closed, claimed by another)."""
+    Session.rollback()
+    row = _load_task(task_id)
+    try:
+        _check_may_act(actor, row)
+    except Conflict as exc:
+        return exc
+    return Conflict(t("任务 %(id)s 状态已变化，请刷新", id=task_id), code=code)
+
+
 def claim_task(actor: Actor, task_id: int) -> CaseTask:
     row = _load_task(task_id)
     _check_may_act(actor, row)
     if row.state == TaskState.CLAIMED:
         return row
     now = utcnow()
+    if not _take_case_lock(row):
+        raise _lost_race(actor, task_id, "claim_conflict")
     result = Session.execute(
         update(CaseTask)
         .where(CaseTask.id == task_id, CaseTask.state == TaskState.READY)
         .values(state=TaskState.CLAIMED, assignee_id=actor.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
     )
     if rowcount(result) != 1:
-        Session.rollback()
-        raise Conflict(t("任务 %(id)s 已被他人签收", id=task_id), code="claim_conflict")
+        raise _lost_race(actor, task_id, "claim_conflict")
     audit.record(
         actor,
         "task.claim",
@@ -102,6 +131,7 @@ def claim_task(actor: Actor, task_id: int) -> CaseTask:
         after={"state": "claimed", "assignee": actor.username},
     )
     Session.commit()
+    Session.expire(row.case, ["lock_version"])  # bumped in SQL above
     Session.refresh(row)
     return row
 
@@ -111,14 +141,16 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
     _check_may_act(actor, row)
     if row.state != TaskState.CLAIMED:
         raise Conflict(t("任务 %(id)s 未被签收", id=task_id), code="not_claimed")
+    if not _take_case_lock(row):
+        raise _lost_race(actor, task_id, "release_conflict")
     result = Session.execute(
         update(CaseTask)
         .where(CaseTask.id == task_id, CaseTask.state == TaskState.CLAIMED, CaseTask.assignee_id == actor.id)
         .values(state=TaskState.READY, assignee_id=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
     )
     if rowcount(result) != 1:
-        Session.rollback()
-        raise Conflict(t("任务 %(id)s 状态已变化，请刷新", id=task_id), code="release_conflict")
+        raise _lost_race(actor, task_id, "release_conflict")
     audit.record(
         actor,
         "task.release",
@@ -128,6 +160,7 @@ def release_task(actor: Actor, task_id: int) -> CaseTask:
         after={"state": "ready"},
     )
     Session.commit()
+    Session.expire(row.case, ["lock_version"])  # bumped in SQL above
     Session.refresh(row)
     return row
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext
 
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, TaskState
+from app.routing import MAX_PAGE, query_int
 from app.security import DOWNLOAD_CSP
 from app.services import auditlog, clocks
 from app.services import cases as case_service
@@ -31,7 +32,7 @@ VIEWERS = tuple(CASEWORKER_ROLES | OVERSIGHT_ROLES)  # applicants use the portal
 def index(actor):
     q = request.args.get("q", "")
     status = request.args.get("status") or None
-    page = request.args.get("page", 1, type=int) or 1
+    page = query_int("page", 1, minimum=1, maximum=MAX_PAGE)
     result = inbox_service.search_cases(actor, q=q, status=status, page=page)
     return render_template("cases/index.html", result=result, q=q, status=status)
 
@@ -101,7 +102,7 @@ def diagram(actor, case_no: str):
     return Response(words.labelled_diagram(case, files[main]), mimetype="application/xml")
 
 
-@bp.get("/<case_no>/materials/<int:material_id>")
+@bp.get("/<case_no>/materials/<id:material_id>")
 @login_required(*VIEWERS)
 def material(actor, case_no: str, material_id: int):
     row, path = material_service.open_material(actor, case_no, material_id)

@@ -11,7 +11,7 @@ from app.web.auth import login_required
 bp = Blueprint("documents", __name__, url_prefix="/cases")
 
 
-@bp.get("/<case_no>/documents/<int:document_id>.pdf")
+@bp.get("/<case_no>/documents/<id:document_id>.pdf")
 @login_required(*CASEWORKER_ROLES, *OVERSIGHT_ROLES)  # applicants: the portal
 def pdf(actor, case_no: str, document_id: int):
     doc, body = document_service.document_pdf(actor, case_no, document_id)

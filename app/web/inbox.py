@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.models.vocab import CASEWORKER_ROLES
+from app.routing import MAX_PAGE, query_int
 from app.services import inbox as inbox_service
 from app.services import tasks as task_service
 from app.services.errors import DomainError, ValidationFailed
@@ -23,7 +24,7 @@ STAFF = tuple(CASEWORKER_ROLES)
 @login_required(*STAFF)
 def index(actor):
     tab = "done" if request.args.get("tab") == "done" else "todo"
-    page = request.args.get("page", 1, type=int) or 1
+    page = query_int("page", 1, minimum=1, maximum=MAX_PAGE)
     problems = []
     try:
         filters = inbox_service.parse_filters(request.args)
@@ -36,7 +37,7 @@ def index(actor):
     return render_template("inbox/index.html", tab=tab, result=result, problems=problems, actor=actor), status
 
 
-@bp.post("/tasks/<int:task_id>/<any(claim, release):action>")
+@bp.post("/tasks/<id:task_id>/<any(claim, release):action>")
 @login_required(*STAFF)
 def claim_or_release(actor, task_id: int, action: str):
     back = safe_back(request.form.get("next")) or url_for("inbox.index")

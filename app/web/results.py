@@ -48,7 +48,7 @@ def index(actor):
     return render_template("results/index.html", rects=rects, pubs=pubs, appeals=appeals, licences=lics)
 
 
-@bp.get("/rectifications/<int:rect_id>")
+@bp.get("/rectifications/<id:rect_id>")
 @login_required(*STAFF)
 def rectification(actor, rect_id: int):
     return render_template(
@@ -66,7 +66,7 @@ def _failed(exc: DomainError, target: str):
     return redirect(target, code=303)
 
 
-@bp.post("/rectifications/<int:rect_id>/reply")
+@bp.post("/rectifications/<id:rect_id>/reply")
 @login_required(*STAFF)
 def rectification_reply(actor, rect_id: int):
     page = url_for("results.rectification", rect_id=rect_id)
@@ -78,7 +78,7 @@ def rectification_reply(actor, rect_id: int):
     return _back(gettext("整改答复已提交，申请人将收到答复。"), page)
 
 
-@bp.post("/ratings/<int:rating_id>/appeal")
+@bp.post("/ratings/<id:rating_id>/appeal")
 @login_required(*STAFF)
 def appeal(actor, rating_id: int):
     target = request.form.get("back") or url_for("results.index")
@@ -91,7 +91,7 @@ def appeal(actor, rating_id: int):
     return _back(gettext("申诉已提交，由电子监察人员决定。"), target)
 
 
-@bp.post("/ratings/<int:rating_id>/appeal-decision")
+@bp.post("/ratings/<id:rating_id>/appeal-decision")
 @login_required(*OVERSIGHT_ROLES)
 def appeal_decision(actor, rating_id: int):
     uphold = {"uphold": True, "reject": False}.get(request.form.get("decision") or "")
@@ -102,7 +102,7 @@ def appeal_decision(actor, rating_id: int):
     return _back(gettext("申诉已决定。"), url_for("results.index"))
 
 
-@bp.post("/publications/<int:pub_id>/<action>")
+@bp.post("/publications/<id:pub_id>/<action>")
 @login_required(*STAFF)
 def publication_action(actor, pub_id: int, action: str):
     try:

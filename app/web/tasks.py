@@ -70,14 +70,14 @@ def _render(actor, row, form, raw, errors=None, message=None, status=200, row_co
     )
 
 
-@bp.get("/<int:task_id>")
+@bp.get("/<id:task_id>")
 @login_required(*STAFF, "supervisor", "admin")
 def show(actor, task_id: int):
     row, form = task_service.get_task(actor, task_id)
     return _render(actor, row, form, raw_from_data(form, row.data))
 
 
-@bp.post("/<int:task_id>")
+@bp.post("/<id:task_id>")
 @login_required(*STAFF)
 def complete(actor, task_id: int):
     row, form = task_service.get_task(actor, task_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.api.openapi_check import conforms
 from tests.factories import open_task, submit
 
 
@@ -66,8 +67,24 @@ def test_csv_import_confirms_the_year(api, restore_calendar):
         content_type="text/csv",
     )
     assert resp.status_code == 200 and resp.get_json()["days"] == 2
+    conforms(api, "post", "/calendar/import", resp)
+    conforms(api, "get", "/calendar/2028", api.get("/calendar/2028", "admin"))
+    conforms(api, "get", "/calendar/years", api.get("/calendar/years", "admin"))
+    day = api.put("/calendar/days/2028-03-09", "admin", json={"is_workday": False})
+    assert day.status_code == 200
+    conforms(api, "put", "/calendar/days/2028-03-09", day)
+    for path in (
+        "/calendar/add-workdays?start=2028-03-01&days=3",
+        "/calendar/count-workdays?start=2028-03-01&end=2028-03-20",
+        "/calendar/unconfirmed-cases",
+    ):
+        conforms(api, "get", path, api.get(path, "admin"))
     year = api.get("/calendar/2028", "admin").get_json()
-    assert year["confirmed"] and {d["date"] for d in year["days"]} == {"2028-01-01", "2028-01-29"}
+    assert year["confirmed"] and {d["date"] for d in year["days"]} == {
+        "2028-01-01",
+        "2028-01-29",
+        "2028-03-09",
+    }
 
 
 def test_cases_and_tasks_carry_their_clocks(api):

@@ -106,3 +106,24 @@ def test_every_operation_declares_its_path_parameters_and_a_success_response(api
             if not any(str(code).startswith("2") for code in op.get("responses", {})):
                 problems.append(f"{method.upper()} {path}: no 2xx response")
     assert problems == []
+
+
+def test_every_success_answer_with_a_body_declares_its_schema(api):
+    """A 2xx without a schema lets the answer drift unseen (the issue found undeclared fields)."""
+    loose = []
+    for path, item in fetch(api)["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if not status.startswith("2") or status == "204":
+                    continue
+                content = response.get("content") or {}
+                if not content or any(not c.get("schema") for c in content.values()):
+                    loose.append(f"{method.upper()} {path} {status}")
+    assert loose == []
+
+
+def test_integer_path_parameters_state_the_bigint_bounds(api):
+    task = fetch(api)["paths"]["/api/v1/tasks/{task_id}"]["get"]
+    (param,) = [p for p in task["parameters"] if p["name"] == "task_id"]
+    assert param["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    assert {"401", "403", "404", "422"} <= set(task["responses"])

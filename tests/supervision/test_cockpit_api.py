@@ -11,6 +11,7 @@ from app.models import Case, CaseTask, ServiceItem, Session, SupervisionOrder, U
 from app.services import cockpit, heatmap
 from app.services.auth import Actor
 from app.services.errors import ValidationFailed
+from tests.api.openapi_check import conforms
 from tests.supervision.conftest import CST, at, submit
 
 MARCH = cockpit.Period(date(2026, 3, 1), date(2026, 4, 1))
@@ -250,7 +251,10 @@ def test_orders_through_the_api(api, staff):
         json={"case_no": case.case_no, "instruction": "请说明", "reply_wd": 3},
     )
     assert created.status_code == 201
+    conforms(api, "post", "/supervision/orders", created)
     order = created.get_json()
+    for path in ("/supervision/orders", f"/supervision/orders/{order['id']}"):
+        conforms(api, "get", path, api.get(path, "supervisor"))
     assert [o["id"] for o in api.get("/supervision/orders", "env_clerk").get_json()["orders"]] == [
         order["id"]
     ]
@@ -261,6 +265,8 @@ def test_orders_through_the_api(api, staff):
     )
     done = api.post(f"/supervision/orders/{order['id']}/reply", "env_decider", json={"reply": "已处理"})
     assert done.status_code == 200 and done.get_json()["state"] == "replied"
+    conforms(api, "post", f"/supervision/orders/{order['id']}/reply", done)
+    conforms(api, "get", "/supervision/notifications", api.get("/supervision/notifications", "env_clerk"))
     assert (
         api.post(
             f"/supervision/orders/{order['id']}/reply", "env_decider", json={"reply": "again"}
@@ -289,8 +295,23 @@ def test_alerts_through_the_api(api, staff):
     )
     ack = api.post(f"/supervision/alerts/{rows[0]['id']}/acknowledge", "env_decider", json={"note": "已催办"})
     assert ack.status_code == 200 and ack.get_json()["state"] == "acknowledged"
+    conforms(api, "post", f"/supervision/alerts/{rows[0]['id']}/acknowledge", ack)
+    conforms(api, "get", "/supervision/alerts", api.get("/supervision/alerts", "supervisor"))
+    conforms(api, "get", "/supervision/cards", api.get("/supervision/cards", "supervisor"))
     assert (
         api.post(f"/supervision/alerts/{rows[0]['id']}/acknowledge", "env_decider", json={}).status_code
         == 409
     )
     assert api.get("/supervision/cards", "supervisor").get_json() == {"cards": []}
+
+
+def test_the_cockpit_answers_match_the_openapi_document(api, known):
+    for path in (
+        "/supervision/summary?month=2026-03",
+        "/supervision/overdue",
+        "/supervision/trends?unit=month&periods=3",
+        "/supervision/heatmap/eia_report_form",
+    ):
+        resp = api.get(path, "supervisor")
+        assert resp.status_code == 200, path
+        conforms(api, "get", path, resp)

@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.models.vocab import Role
+from app.routing import MAX_PAGE, query_int
 from app.services import auditlog, org
 from app.services import calendar as calendar_service
 from app.services import catalogue as catalogue_service
@@ -172,7 +173,7 @@ def audit(actor):
     except ValidationFailed as exc:
         problems = _messages(exc)[1:]
         filters = auditlog.AuditFilters()
-    page = request.args.get("page", 1, type=int) or 1
+    page = query_int("page", 1, minimum=1, maximum=MAX_PAGE)
     result = auditlog.search(actor, filters, page=page)
     return render_template(
         "admin/audit.html",

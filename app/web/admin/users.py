@@ -103,7 +103,7 @@ def user_create(actor):
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id32:user_id>")
 @login_required(Role.ADMIN)
 def user_edit(actor, user_id: int):
     user = user_service.get_user(actor, user_id)
@@ -111,7 +111,7 @@ def user_edit(actor, user_id: int):
     return _form_page("admin/user_edit.html", user=user, grants=grants, problems=[], form={})
 
 
-@bp.post("/users/<int:user_id>")
+@bp.post("/users/<id32:user_id>")
 @login_required(Role.ADMIN)
 def user_update(actor, user_id: int):
     user = user_service.get_user(actor, user_id)
@@ -132,7 +132,7 @@ def user_update(actor, user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id), code=303)
 
 
-@bp.post("/users/<int:user_id>/<any(disable, enable):action>")
+@bp.post("/users/<id32:user_id>/<any(disable, enable):action>")
 @login_required(Role.ADMIN)
 def user_active(actor, user_id: int, action: str):
     try:
@@ -146,7 +146,7 @@ def user_active(actor, user_id: int, action: str):
     return redirect(url_for("admin.user_edit", user_id=user_id), code=303)
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id32:user_id>/password")
 @login_required(Role.ADMIN)
 def user_password(actor, user_id: int):
     user = user_service.get_user(actor, user_id)

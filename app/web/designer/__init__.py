@@ -140,7 +140,7 @@ def new_draft(actor):
     return redirect(url_for("designer.workbench", draft_id=draft.id), code=303)
 
 
-@bp.post("/drafts/<int:draft_id>/delete")
+@bp.post("/drafts/<id32:draft_id>/delete")
 @login_required(*DESIGN_ROLES)
 def delete_draft(actor, draft_id: int):
     drafts.delete_draft(actor, draft_id)

@@ -189,14 +189,14 @@ def _content(body: Any) -> dict[str, Any]:
     return body
 
 
-@bp.get("/drafts/<int:draft_id>")
+@bp.get("/drafts/<id32:draft_id>")
 @login_required(*DESIGN_ROLES)
 def workbench(actor, draft_id: int):
     draft = drafts.get_draft(actor, draft_id)
     return render_template("designer/workbench.html", draft=draft)
 
 
-@bp.get("/drafts/<int:draft_id>/content.json")
+@bp.get("/drafts/<id32:draft_id>/content.json")
 @login_required(*DESIGN_ROLES)
 def draft_content(actor, draft_id: int):
     draft = drafts.get_draft(actor, draft_id)
@@ -219,7 +219,7 @@ def draft_content(actor, draft_id: int):
     )
 
 
-@bp.post("/drafts/<int:draft_id>/save")
+@bp.post("/drafts/<id32:draft_id>/save")
 @login_required(*DESIGN_ROLES)
 def draft_save(actor, draft_id: int):
     body = _content(request.get_json(silent=True))
@@ -227,7 +227,7 @@ def draft_save(actor, draft_id: int):
     return jsonify({"saved": True, "lock_version": draft.lock_version})
 
 
-@bp.post("/drafts/<int:draft_id>/validate")
+@bp.post("/drafts/<id32:draft_id>/validate")
 @login_required(*DESIGN_ROLES)
 def draft_validate(actor, draft_id: int):
     drafts.get_draft(actor, draft_id)  # authorises; the posted (unsaved) content is what is checked
@@ -236,7 +236,7 @@ def draft_validate(actor, draft_id: int):
     return jsonify(_report_json(validate(bundle_from_texts(files, forms, item), require_item=True)))
 
 
-@bp.post("/drafts/<int:draft_id>/deploy")
+@bp.post("/drafts/<id32:draft_id>/deploy")
 @login_required(*DESIGN_ROLES)
 def draft_deploy(actor, draft_id: int):
     body = _content(request.get_json(silent=True))

@@ -142,7 +142,7 @@ def my_drafts(actor):
     )
 
 
-@bp.post("/my/drafts/<int:draft_id>/delete")
+@bp.post("/my/drafts/<id:draft_id>/delete")
 @applicant_required
 def my_draft_delete(actor, draft_id: int):
     draft_service.delete_draft(actor, draft_id)

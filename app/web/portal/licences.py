@@ -8,6 +8,7 @@ from flask_babel import gettext
 
 from app.limiter import progress_limit
 from app.models import Session
+from app.routing import MAX_PAGE, query_int
 from app.security import DOWNLOAD_CSP
 from app.services import licence_pdf, licences, publication, ratings
 from app.services.errors import DomainError, NotFound
@@ -34,7 +35,7 @@ def licence_verify():
 @bp.get("/public/decisions")
 @progress_limit
 def public_decisions():
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    page = query_int("page", 1, minimum=1, maximum=MAX_PAGE)
     q = (request.args.get("q") or "")[:100]
     decision = request.args.get("decision") or None
     if decision not in (None, "approved", "denied"):

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
+from app.routing import MAX_PAGE, query_int
 from app.security import DOWNLOAD_CSP
 from app.services import documents as document_service
 from app.services import materials as material_service
@@ -19,7 +20,7 @@ from app.web.portal import applicant_required, bp
 @bp.get("/my/cases")
 @applicant_required
 def my_cases(actor):
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = query_int("page", 1, minimum=1, maximum=MAX_PAGE)
     result = public_cases.list_cases(actor, page=page, per_page=20)
     return render_template("portal/my_cases.html", result=result)
 
@@ -40,7 +41,7 @@ def my_case(actor, case_no: str):
     return _case_page(actor, case_no)
 
 
-@bp.get("/my/cases/<case_no>/documents/<int:document_id>.pdf")
+@bp.get("/my/cases/<case_no>/documents/<id:document_id>.pdf")
 @applicant_required
 def my_document(actor, case_no: str, document_id: int):
     doc, body = document_service.document_pdf(actor, case_no, document_id)
@@ -53,7 +54,7 @@ def my_document(actor, case_no: str, document_id: int):
     return resp
 
 
-@bp.get("/my/cases/<case_no>/materials/<int:material_id>")
+@bp.get("/my/cases/<case_no>/materials/<id:material_id>")
 @applicant_required
 def my_material(actor, case_no: str, material_id: int):
     row, path = material_service.open_material(actor, case_no, material_id)

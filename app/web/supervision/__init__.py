@@ -8,6 +8,7 @@ from flask_babel import gettext
 
 from app.models import utcnow
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES
+from app.routing import MAX_PAGE, query_int
 from app.services import alerts, cockpit, notify, reports, results_figures, supervision
 from app.services import heatmap as heatmap_service
 from app.services.catalogue import list_items
@@ -72,7 +73,7 @@ def cockpit_page(actor):
 @bp.get("/overdue")
 @login_required(*OVERSIGHT)
 def overdue(actor):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, minimum=1, maximum=MAX_PAGE)
     dept = request.args.get("department") or None
     result = cockpit.overdue(
         actor, limit=50, offset=(page - 1) * 50, department=dept, item=request.args.get("item") or None
@@ -99,7 +100,7 @@ def alert_list(actor):
     )
 
 
-@bp.post("/alerts/<int:alert_id>/acknowledge")
+@bp.post("/alerts/<id:alert_id>/acknowledge")
 @login_required(*OVERSIGHT, *STAFF)
 def alert_ack(actor, alert_id: int):
     try:
@@ -155,7 +156,7 @@ def order_create(actor):
     return redirect(url_for("supervision.order_show", order_id=order.id), code=303)
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 @login_required(*OVERSIGHT, *STAFF)
 def order_show(actor, order_id: int):
     order = supervision.get_order(actor, order_id)
@@ -165,7 +166,7 @@ def order_show(actor, order_id: int):
     )
 
 
-@bp.post("/orders/<int:order_id>/reply")
+@bp.post("/orders/<id:order_id>/reply")
 @login_required(*STAFF)
 def order_reply(actor, order_id: int):
     try:
@@ -201,7 +202,7 @@ def notifications(actor):
 @bp.get("/heatmap/<item_code>")
 @login_required(*OVERSIGHT)
 def heatmap(actor, item_code: str):
-    days = request.args.get("days", 30, type=int) or 30
+    days = query_int("days", 30, minimum=1, maximum=3650)
     data = heatmap_service.heatmap(actor, item_code, utcnow(), days, request.args.get("process"))
     return render_template("supervision/heatmap.html", data=data, catalogue=list_items())
 
