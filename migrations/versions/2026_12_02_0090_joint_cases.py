@@ -26,7 +26,6 @@ def upgrade() -> None:
             "case_file",
             ["parent_case_id"],
             ["id"],
-            ondelete="RESTRICT",
         )
         batch_op.create_index(batch_op.f("ix_case_file_parent_case_id"), ["parent_case_id"], unique=False)
 
