@@ -422,7 +422,9 @@ def submit_joint_supplement(actor: Actor, case_no: str, data: Any, now: datetime
             )
             if stepped is not None:
                 contexts.append(stepped[1])
-            joint_codes += [_to_joint(master, child.item.slug, str(c)) for c in clean.get("materials") or []]
+            for row in clean.get("materials") or []:
+                code = row.get("material") if isinstance(row, dict) else row
+                joint_codes.append(_to_joint(master, child.item.slug, str(code)))
         still_asking = [k for k in kids.values() if k.waiting_for == "supplement"]
         if not still_asking:
             stepped = step_case(
