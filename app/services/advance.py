@@ -59,9 +59,11 @@ class Withdraw:
 
 @dataclass(frozen=True)
 class Record:
-    """A fact about the case that moves no workflow step (e.g. a further written notice, Art. 45)."""
+    """A fact about the case that moves no workflow step (e.g. a further written notice, Art. 45).
+    ``data``: what the capabilities read as the step's form data (a joint case's merged notice)."""
 
     event: CaseEvent
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def step_case(
         first = (Withdrawn(reason=action.reason, deemed=action.deemed),)
     elif isinstance(action, Record):
         first = (action.event,)
+        data = action.data
     events = translate(
         definition,
         before,

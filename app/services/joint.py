@@ -309,7 +309,9 @@ def _merge_corrections(master: Case, ctx: EventContext) -> None:
         ]
         notified[k.item.slug] = len((k.clock_inputs or {}).get("correction") or [])
     master.data = {**(master.data or {}), "joint": {**joint, "notified": notified}}
-    _step(ctx, master, Record(CorrectionRequested(materials=tuple(pairs))), "joint.correction_notice")
+    rows = [{"material": code, "reason": reason} for code, reason in pairs]
+    notice = Record(CorrectionRequested(materials=tuple(pairs)), {"deficient_materials": rows})
+    _step(ctx, master, notice, "joint.correction_notice")
 
 
 def _step(ctx: EventContext, case: Case, action: Any, audit_action: str) -> None:
