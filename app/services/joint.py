@@ -32,8 +32,10 @@ from app.models import Case, Material, Session, utcnow
 from app.models.vocab import CLOSED_STATUSES, OPEN_TASK_STATES, CaseStatus, Role
 from app.services import clocks, intake, org, receipts
 from app.services.advance import (
+    Advanced,
     DeliverMessage,
     Record,
+    Withdraw,
     advance_case,
     all_or_nothing,
     engine_error,
@@ -62,6 +64,7 @@ from engine.events import (
     Supplemented,
 )
 from engine.runtime import CaseRun
+from engine.workcal import local_date
 
 MESSAGE = "components_decided"
 APPLICANT_FIELDS = (
@@ -331,6 +334,9 @@ def on_accepted(event: Accepted, ctx: EventContext) -> None:
                 t("各部门预审通过后才能统一受理；尚未受理的部门：%(names)s", names=names),
                 code="components_not_accepted",
             )
+        if all(_closed(k) for k in kids):
+            master_id, actor, now = case.id, ctx.actor, ctx.now
+            ctx.after_commit.append(lambda: _release_after_acceptance(master_id, actor, now))
         return
     master = master_of(case)
     if master is not None:
@@ -343,31 +349,66 @@ def on_component_answered(_event: CorrectionRequested | Refused, ctx: EventConte
         _merge_corrections(master, ctx)
 
 
+def _release(
+    master: Case, kids: list[Case], actor: Actor | None, now: datetime
+) -> tuple[Advanced, EventContext] | None:
+    """Every component has ended: the master's decision clocks stop, its delivery clock starts, and the
+    message opens ``collect``. Returns what ``step_case`` returns (the caller commits)."""
+    today = local_date(now)
+    ci = dict(master.clock_inputs or {})
+    for kind in ("promised", "statutory"):
+        stop(ci, kind, today)
+    ci["delivery"] = new_clock(today, int((master.item.definition or {})["limits"].get("delivery_wd") or 10))
+    master.clock_inputs = ci
+    master.decided_on = today
+    master.status = CaseStatus.DECIDED
+    results = {k.item.slug: {"case_no": k.case_no, "outcome": k.outcome, "status": k.status} for k in kids}
+    return step_case(
+        actor, master, DeliverMessage(MESSAGE, results), audit_action="joint.components_decided", at=now
+    )
+
+
 def on_component_completed(_event: Completed, ctx: EventContext) -> None:
     """The last component to end releases the master: its clock stops, ``collect`` opens."""
     master = master_of(ctx.case)
     if master is None or master.waiting_for != MESSAGE:
         return
     kids = components_of(master)
-    if not all(_closed(k) for k in kids):
+    if all(_closed(k) for k in kids):
+        stepped = _release(master, kids, ctx.actor, ctx.now)
+        if stepped is not None:
+            ctx.after_commit.extend(stepped[1].after_commit)
+
+
+def _release_after_acceptance(master_id: int, actor: Actor | None, now: datetime) -> None:
+    """Every component ended before the window accepted the master: release it right after."""
+    with all_or_nothing():
+        master = Session.get_one(Case, master_id)
+        kids = components_of(master)
+        if master.waiting_for != MESSAGE or not all(_closed(k) for k in kids):
+            return
+        stepped = _release(master, kids, actor, now)
+        Session.commit()
+    if stepped is not None:
+        for work in stepped[1].after_commit:
+            work()
+
+
+def on_master_ended(_event: Refused, ctx: EventContext) -> None:
+    """The window refuses the joint application (不予受理): the open components end with it."""
+    if not is_master(ctx.case):
         return
-    ci = dict(master.clock_inputs or {})
-    for kind in ("promised", "statutory"):
-        stop(ci, kind, ctx.today)
-    ci["delivery"] = new_clock(
-        ctx.today, int((master.item.definition or {})["limits"].get("delivery_wd") or 10)
-    )
-    master.clock_inputs = ci
-    master.decided_on = ctx.today
-    master.status = CaseStatus.DECIDED
-    results = {k.item.slug: {"case_no": k.case_no, "outcome": k.outcome, "status": k.status} for k in kids}
-    _step(ctx, master, DeliverMessage(MESSAGE, results), "joint.components_decided")
+    for kid in components_of(ctx.case):
+        if not _closed(kid):
+            reason = t("“一件事”联合申请不予受理（主办件 %(case_no)s）", case_no=ctx.case.case_no)
+            _step(ctx, kid, Withdraw(reason), "joint.refused")
 
 
 def subscribe(bus: EventBus) -> None:
     bus.subscribe(Accepted, on_accepted)
     bus.subscribe(CorrectionRequested, on_component_answered)
     bus.subscribe(Refused, on_component_answered)
+    bus.subscribe(Refused, on_master_ended)
     bus.subscribe(Completed, on_component_completed)
 
 

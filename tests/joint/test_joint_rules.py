@@ -292,3 +292,40 @@ def test_the_cockpit_counts_the_master_and_each_component(app):
         assert (items[SLUG], items[HW], items[RF]) == (1, 1, 1)
         depts = {row["department_code"]: row["total"] for row in cockpit.by_department(actor("supervisor"))}
         assert (depts["centre"], depts["env"], depts["transport"]) == (1, 1, 1)
+
+
+def test_a_master_accepted_after_every_component_has_ended_opens_the_collection_at_once(app):
+    with app.app_context():
+        master = filed()
+        act("env_clerk", part(master, HW), "accept", ACCEPT, 1)
+        steps = dict(scenarios())["both_approve"]["steps"]
+        for i, step in enumerate(s for s in steps if s.get("component") == HW and s["task"] != "accept"):
+            run_step(master, step, 2 + i)
+        act("tr_clerk", part(master, RF), "accept", ACCEPT, 6)
+        for i, step in enumerate(s for s in steps if s.get("component") == RF and s["task"] != "accept"):
+            run_step(master, step, 7 + i)
+        assert all(c.status == "completed" for c in joint.components_of(master))
+        act(WINDOW, master, "accept", {"accept_outcome": "accept"}, 10)
+        Session.refresh(master)
+        assert master.status == "decided" and task_of(master, "collect").role == "window"
+
+
+def test_refusing_the_joint_application_ends_the_open_components_with_it(app):
+    with app.app_context():
+        master = filed()
+        act("env_clerk", part(master, HW), "accept", ACCEPT, 1)
+        refusal = {
+            "accept_outcome": "refuse",
+            "refuse_reason": "申请人不具备申请资格。",
+            "remedy_rights": "可依法申请行政复议。",
+        }
+        act(WINDOW, master, "accept", refusal, 2)
+        Session.refresh(master)
+        assert master.status == "refused"
+        assert {c.item.slug: c.status for c in joint.components_of(master)} == {
+            HW: "withdrawn",
+            RF: "withdrawn",
+        }
+        assert all(
+            not [t for t in c.tasks if t.state in ("ready", "claimed")] for c in joint.components_of(master)
+        )
