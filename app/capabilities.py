@@ -15,6 +15,7 @@ from app.services import (
     corrections,
     documents,
     intake,
+    joint,
     licences,
     messages,
     notices,
@@ -40,3 +41,4 @@ def register(bus: EventBus) -> None:
     licences.subscribe(bus)
     ratings.subscribe(bus)
     alerts.subscribe(bus)
+    joint.subscribe(bus)  # last: the master moves after its component's step is complete

@@ -12,6 +12,7 @@ from app.api.schemas import (
     CaseCreated,
     CaseOut,
     DataBody,
+    JointComponentOut,
     NoticeOut,
     RenoticeBody,
     TaskOut,
@@ -21,11 +22,13 @@ from app.models.vocab import OPEN_TASK_STATES
 from app.services import cases as case_service
 from app.services import documents as document_service
 from app.services import idempotency, public_cases
+from app.services import joint as joint_service
 from app.services import messages as message_service
 from app.services import notices as notice_service
 from app.services import supplements as supplement_service
 
 _CASE, _TASKS, _AUDIT, _NOTICES = CaseOut(), TaskOut(many=True), AuditOut(many=True), NoticeOut(many=True)
+_COMPONENTS = JointComponentOut(many=True)
 
 
 def case_document(case, actor) -> dict:
@@ -37,6 +40,13 @@ def case_document(case, actor) -> dict:
     out["open_tasks"] = _TASKS.dump([t for t in case.tasks if t.state in OPEN_TASK_STATES])
     out["history"] = _AUDIT.dump(case_service.case_history(case))
     out["notices"] = _NOTICES.dump(notice_service.list_notices(actor, case.case_no))
+    if joint_service.is_master(case):  # 一件事: the components as every party to the master may read them
+        out["components"] = _COMPONENTS.dump(
+            [joint_service.component_summary(c) for c in joint_service.components_of(case)]
+        )
+    elif case.parent_case_id is not None:
+        master = joint_service.master_of(case)
+        out["joint_master"] = master.case_no if master is not None else None
     return out
 
 

@@ -614,6 +614,37 @@ class ApplicantCaseOut(ProgressOut):
     notices = fields.List(fields.Nested(MessageOut))
 
 
+# -- 一件事 joint cases (app.services.joint) ---------------------------------------------------------
+
+
+class JointExtensionBody(Strict):
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=15))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class JointApprovalBody(Strict):
+    opinion = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class JointComponentOut(Schema):
+    """A component of a master case as every party to the master may read it (no opinions)."""
+
+    case_no = fields.String()
+    item_code = fields.String()
+    item_slug = fields.String()
+    item_name = fields.String()
+    department_code = fields.String()
+    department_name = fields.String()
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    accepted_on = fields.String(allow_none=True)
+    decided_on = fields.String(allow_none=True)
+    deadline = fields.String(allow_none=True)
+    light = fields.String(allow_none=True)
+    clocks = fields.List(fields.Dict())
+    open_tasks = fields.List(fields.Dict())
+
+
 # The results API's schemas, here so the OpenAPI document registers them with the others.
 from app.api.calendar_schemas import (  # noqa: E402, F401
     DaySetOut,

@@ -22,6 +22,8 @@ class Case(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
     process_version: Mapped[str] = mapped_column(ForeignKey("process_version.version"))
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
+    # 一件事: a component case of a joint item points at its master case (app.services.joint)
+    parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True, default=None)
     applicant_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id"), index=True, default=None
     )

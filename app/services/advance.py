@@ -59,9 +59,11 @@ class Withdraw:
 
 @dataclass(frozen=True)
 class Record:
-    """A fact about the case that moves no workflow step (e.g. a further written notice, Art. 45)."""
+    """A fact about the case that moves no workflow step (e.g. a further written notice, Art. 45).
+    ``data``: what the capabilities read as the step's form data (a joint case's merged notice)."""
 
     event: CaseEvent
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,75 +143,96 @@ def advance_case(
     """Apply one action to a case and commit it with everything it causes — or nothing at all."""
     at = now or utcnow()
     with all_or_nothing():
-        before_summary = case_summary(case)
-        if isinstance(action, MoveToVersion):
-            case.process_version, case.state = action.version, action.state
-        definition = definition_for(case.process_version)
-        run = CaseRun.load(definition, case.state)
-        before = run.snapshot(with_data=False)
-        _act(run, action, at)
-        after = run.snapshot()
-        if isinstance(action, FireTimers) and _nothing_happened(before, after):
+        stepped = step_case(actor, case, action, audit_action=audit_action, at=at)
+        if stepped is None:
             Session.rollback()
             return Advanced(case, changed=False)
-        task_props: dict[str, str] | None = None
-        completed_id: str | None = None
-        data: dict[str, Any] = {}
-        first: tuple[CaseEvent, ...] = ()
-        row: CaseTask | None = None
-        if isinstance(action, CompleteTask):
-            row = action.task
-            completed_id = row.bpmn_id
-            task_props = dict(definition.user_tasks[row.bpmn_id].properties)
-            data = action.data
-            row.state = TaskState.COMPLETED
-            row.completed_at = at
-            row.completed_by_id = actor.id if actor else None
-            if row.assignee_id is None and actor is not None:
-                row.assignee_id = actor.id
-            row.data = action.data
-        elif isinstance(action, DeliverMessage):
-            data = action.data
-        elif isinstance(action, Withdraw):
-            first = (Withdrawn(reason=action.reason, deemed=action.deemed),)
-        elif isinstance(action, Record):
-            first = (action.event,)
-        events = translate(
-            definition,
-            before,
-            after,
-            completed_task=completed_id,
-            task_properties=task_props,
-            data=data,
-            message=action.name if isinstance(action, DeliverMessage) else None,
-            deemed=isinstance(action, CompleteTask) and action.deemed,
-            first=first,
-        )
-        opened = apply_snapshot(case, run, after, at)
-        context = EventContext(actor, case, at, row, data)
-        BUS.publish(events, context)
-        target = f"{row.bpmn_id}#{row.id}" if row is not None else case.case_no
-        after_summary = {**case_summary(case), "events": [e.kind.value for e in events[:-1]]}
-        if data:
-            after_summary["data"] = data
-        audit.record(actor, audit_action, case.id, target=target, before=before_summary, after=after_summary)
+        advanced, context = stepped
         Session.commit()
     run_after_commit(context)
-    return Advanced(case, events, opened)
+    return advanced
+
+
+def step_case(
+    actor: Actor | None, case: Case, action: Action, *, audit_action: str, at: datetime
+) -> tuple[Advanced, EventContext] | None:
+    """The step of ``advance_case`` without the commit, inside the caller's transaction: a joint case
+    (app.services.joint) moves its master and components together, so they commit (or roll back) as
+    one. Returns None when timers fired and nothing happened. The caller runs the context's
+    after-commit work once it has committed."""
+    before_summary = case_summary(case)
+    if isinstance(action, MoveToVersion):
+        case.process_version, case.state = action.version, action.state
+    definition = definition_for(case.process_version)
+    run = CaseRun.load(definition, case.state)
+    before = run.snapshot(with_data=False)
+    _act(run, action, at)
+    after = run.snapshot()
+    if isinstance(action, FireTimers) and _nothing_happened(before, after):
+        return None
+    task_props: dict[str, str] | None = None
+    completed_id: str | None = None
+    data: dict[str, Any] = {}
+    first: tuple[CaseEvent, ...] = ()
+    row: CaseTask | None = None
+    if isinstance(action, CompleteTask):
+        row = action.task
+        completed_id = row.bpmn_id
+        task_props = dict(definition.user_tasks[row.bpmn_id].properties)
+        data = action.data
+        row.state = TaskState.COMPLETED
+        row.completed_at = at
+        row.completed_by_id = actor.id if actor else None
+        if row.assignee_id is None and actor is not None:
+            row.assignee_id = actor.id
+        row.data = action.data
+    elif isinstance(action, DeliverMessage):
+        data = action.data
+    elif isinstance(action, Withdraw):
+        first = (Withdrawn(reason=action.reason, deemed=action.deemed),)
+    elif isinstance(action, Record):
+        first = (action.event,)
+        data = action.data
+    events = translate(
+        definition,
+        before,
+        after,
+        completed_task=completed_id,
+        task_properties=task_props,
+        data=data,
+        message=action.name if isinstance(action, DeliverMessage) else None,
+        deemed=isinstance(action, CompleteTask) and action.deemed,
+        first=first,
+    )
+    opened = apply_snapshot(case, run, after, at)
+    context = EventContext(actor, case, at, row, data)
+    BUS.publish(events, context)
+    target = f"{row.bpmn_id}#{row.id}" if row is not None else case.case_no
+    after_summary = {**case_summary(case), "events": [e.kind.value for e in events[:-1]]}
+    if data:
+        after_summary["data"] = data
+    audit.record(actor, audit_action, case.id, target=target, before=before_summary, after=after_summary)
+    return Advanced(case, events, opened), context
 
 
 def open_case(actor: Actor | None, case: Case, run: CaseRun, *, channel: str, now: datetime) -> Advanced:
     """A new case row (flushed, with its case number): project, publish ``Submitted``, audit, commit."""
     with all_or_nothing():
-        after = run.snapshot()
-        events = translate(
-            definition_for(case.process_version), None, after, first=(Submitted(channel=channel),)
-        )
-        opened = apply_snapshot(case, run, after, now)
-        context = EventContext(actor, case, now)
-        BUS.publish(events, context)
-        after_summary = {**case_summary(case), "events": [e.kind.value for e in events[:-1]]}
-        audit.record(actor, "case.submit", case.id, target=case.case_no, before=None, after=after_summary)
+        advanced, context = start_case(actor, case, run, channel=channel, now=now)
         Session.commit()
     run_after_commit(context)
-    return Advanced(case, events, opened)
+    return advanced
+
+
+def start_case(
+    actor: Actor | None, case: Case, run: CaseRun, *, channel: str, now: datetime
+) -> tuple[Advanced, EventContext]:
+    """``open_case`` without the commit (the components of a joint case open in its transaction)."""
+    after = run.snapshot()
+    events = translate(definition_for(case.process_version), None, after, first=(Submitted(channel=channel),))
+    opened = apply_snapshot(case, run, after, now)
+    context = EventContext(actor, case, now)
+    BUS.publish(events, context)
+    after_summary = {**case_summary(case), "events": [e.kind.value for e in events[:-1]]}
+    audit.record(actor, "case.submit", case.id, target=case.case_no, before=None, after=after_summary)
+    return Advanced(case, events, opened), context

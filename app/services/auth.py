@@ -95,8 +95,11 @@ class Actor:
         return frozenset(d for r, d in self.grants if r in wanted and d is not None)
 
     def staff_grants(self) -> tuple[Grant, ...]:
-        """The caseworker pairs: which (role, department) groups' tasks the actor may take."""
-        return tuple((r, d) for r, d in self.grants if r in CASEWORKER_ROLES and d is not None)
+        """The caseworker pairs: which (role, department) groups' tasks the actor may take. The
+        comprehensive window (window role) works the window steps of joint cases (一件事)."""
+        return tuple(
+            (r, d) for r, d in self.grants if (r in CASEWORKER_ROLES or r == Role.WINDOW) and d is not None
+        )
 
     @property
     def is_staff(self) -> bool:

@@ -77,7 +77,16 @@ def can_view(actor: Actor, case: Case) -> bool:
         return True
     if intake.registered_by_window(actor, case):
         return True  # the comprehensive window keeps sight of the cases it registered
-    return actor.holds_in(case.department_code)
+    return actor.holds_in(case.department_code) or works_a_component(actor, case)
+
+
+def works_a_component(actor: Actor, case: Case) -> bool:
+    """一件事: a department working a component of a master case may read the master (its summary and
+    the shared materials), never another component (app.services.joint)."""
+    if not actor.is_staff:
+        return False
+    depts = Session.scalars(select(Case.department_code).where(Case.parent_case_id == case.id))
+    return any(actor.holds_in(code) for code in depts)
 
 
 def may_file_for(actor: Actor, case: Case) -> bool:

@@ -169,6 +169,8 @@ def _params(event: CaseEvent, ctx: EventContext) -> dict[str, Any]:
 
 
 def on_event(event: CaseEvent, ctx: EventContext) -> None:
+    if ctx.case.parent_case_id is not None:
+        return  # a component of a joint case (一件事): the master tells the applicant, once (app.services.joint)
     key = _key(event)
     title, template = TEXTS[key]
     params = _params(event, ctx)

@@ -21,6 +21,7 @@ from sqlalchemy import Date, String, cast, exists, func, literal, or_, select, u
 
 from app.models import (
     Alert,
+    Case,
     DepartmentCard,
     Session,
     SupervisionEscalation,
@@ -29,7 +30,7 @@ from app.models import (
     UserRole,
 )
 from app.models.base import UTCDateTime, dialect_insert, rowcount, table_of
-from app.models.vocab import OVERSIGHT_ROLES, Role
+from app.models.vocab import OPEN_STATUSES, OVERSIGHT_ROLES, Light, Role
 from app.services import audit, notify, org
 from app.services.auth import Actor
 from app.services.cases import get_case
@@ -53,6 +54,18 @@ def _now(now: datetime | None) -> datetime:
 # -- orders ----------------------------------------------------------------------------------------
 
 
+def responsible_case(case: Case) -> Case:
+    """一件事: an order on a master case goes to the component that is late — red, then yellow, then the
+    nearest deadline; with no component open, to the master's own department (the window delivers)."""
+    kids = list(
+        Session.scalars(select(Case).where(Case.parent_case_id == case.id, Case.status.in_(OPEN_STATUSES)))
+    )
+    if not kids:
+        return case
+    rank: dict[str, int] = {Light.RED.value: 0, Light.YELLOW.value: 1, Light.GREEN.value: 2}
+    return min(kids, key=lambda k: (rank.get(k.light or "", 3), k.deadline or date.max, k.id))
+
+
 def issue_order(
     actor: Actor, case_no: str, instruction: Any, reply_wd: Any, now: datetime | None = None
 ) -> SupervisionOrder:
@@ -65,7 +78,7 @@ def issue_order(
         problems.append({"field": "reply_wd", "message": t("1–%(max)s 个工作日", max=MAX_REPLY_WD)})
     if problems:
         raise ValidationFailed(t("督办单有误"), problems)
-    case = get_case(actor, case_no)
+    case = responsible_case(get_case(actor, case_no))
     at = _now(now)
     issued_on = local_date(at)
     due, confirmed = get_calendar().add_workdays(issued_on, reply_wd)

@@ -73,7 +73,11 @@ def may_act(actor: Actor, row: CaseTask) -> bool:
 def get_task(actor: Actor, task_id: int) -> tuple[CaseTask, dict[str, Any]]:
     row = _load_task(task_id)
     # the task pages are the office's: oversight, or staff of the case's department (not applicants)
-    if not (actor.is_oversight or actor.holds_in(row.case.department_code)):
+    if not (
+        actor.is_oversight
+        or actor.holds_in(row.case.department_code)
+        or actor.may_act(row.role, row.department_code)
+    ):
         raise NotFound(t("任务 %(id)s 不存在", id=task_id), code="task_not_found")
     form = forms_for(row.case.process_version).get(row.form) or {}
     return row, form

@@ -47,6 +47,8 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, str | None]], str | None]] = [
     ("fj_tr_head", "省交通厅 郑处长", [("head", "fj_transport")], None),
     ("fj_env_head", "省生态环境厅 吴处长", [("head", "fj_env")], None),
     ("window_clerk", "综合窗口 周琳", [("window", "centre")], None),
+    # 本级人民政府负责人 (Art. 42 para. 2): approves the extension of a joint (一件事) case's 45 WD
+    ("centre_head", "市政府 何副市长", [("head", "centre")], None),
     ("applicant", "申请人 林晓", [("applicant", None)], "11010519491231002X"),
     ("applicant2", "申请人 黄伟", [("applicant", None)], None),
 ]

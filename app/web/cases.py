@@ -7,10 +7,10 @@ import re
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
-from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, TaskState
+from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES, Role, TaskState
 from app.routing import MAX_PAGE, query_int
 from app.security import DOWNLOAD_CSP
-from app.services import auditlog, clocks
+from app.services import auditlog, clocks, joint
 from app.services import cases as case_service
 from app.services import documents as document_service
 from app.services import inbox as inbox_service
@@ -24,7 +24,7 @@ from app.web.i18n import tr
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-VIEWERS = tuple(CASEWORKER_ROLES | OVERSIGHT_ROLES)  # applicants use the portal
+VIEWERS = (*CASEWORKER_ROLES, *OVERSIGHT_ROLES, Role.WINDOW)  # applicants use the portal
 
 
 @bp.get("/")
@@ -66,6 +66,10 @@ def _case_page(actor, case_no: str, status: int = 200):
         specs=material_service.material_specs(case),
         diagram=_diagram_marks(case, definition),
         actor=actor,
+        components=[(c, case_service.can_view(actor, c)) for c in joint.components_of(case)]
+        if joint.is_master(case)
+        else [],
+        joint_master=joint.master_of(case),
     ), status
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from app.models.vocab import CASEWORKER_ROLES
+from app.models.vocab import CASEWORKER_ROLES, Role
 from app.routing import MAX_PAGE, query_int
 from app.services import inbox as inbox_service
 from app.services import tasks as task_service
@@ -17,7 +17,7 @@ from app.web.words import step_label
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
-STAFF = tuple(CASEWORKER_ROLES)
+STAFF = (*CASEWORKER_ROLES, Role.WINDOW)  # the window works the window steps of joint cases
 
 
 @bp.get("/")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from app.models.vocab import CASEWORKER_ROLES, OPEN_TASK_STATES
+from app.models.vocab import CASEWORKER_ROLES, OPEN_TASK_STATES, Role
 from app.services import clocks
 from app.services import materials as material_service
 from app.services import tasks as task_service
@@ -22,7 +22,7 @@ from engine.events import Meaning, task_meanings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
-STAFF = tuple(CASEWORKER_ROLES)
+STAFF = (*CASEWORKER_ROLES, Role.WINDOW)  # the window works the window steps of joint cases
 
 
 def safe_back(target: str | None) -> str | None:

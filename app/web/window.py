@@ -11,12 +11,12 @@ from app.security import DOWNLOAD_CSP
 from app.services import cases as case_service
 from app.services import documents as document_service
 from app.services import guide as guide_service
-from app.services import intake
+from app.services import intake, joint
 from app.services import materials as material_service
 from app.services.applications import file_application
 from app.services.catalogue import get_item
 from app.services.errors import DomainError, ValidationFailed
-from app.web import intake_form
+from app.web import intake_form, joint_form
 from app.web.auth import login_required
 from app.web.formrender import raw_from_posted
 
@@ -36,6 +36,23 @@ def index(actor):
     )
 
 
+def _form(item):
+    return joint_form.merged_form(item) if joint_form.is_joint(item) else intake_form.application_form(item)
+
+
+def _file(actor, item, data, uploads, id_check):
+    if joint_form.is_joint(item):  # 一件事: the master and each department's part, filed together
+        try:
+            return joint.file_joint_application(
+                actor, item.code, joint_form.joint_data(item, data), uploads, id_check=id_check
+            )
+        except ValidationFailed as exc:
+            details = exc.details if isinstance(exc.details, list) else []
+            fixed = [{**d, "field": joint_form.page_field(str(d.get("field")))} for d in details]
+            raise ValidationFailed(exc.message, fixed) from exc
+    return file_application(actor, item.code, data, uploads, id_check=id_check)
+
+
 def _page(item, form, raw, errors=None, message=None, status=200, id_no_read=""):
     errors = errors or {}
     return render_template(
@@ -53,7 +70,7 @@ def _page(item, form, raw, errors=None, message=None, status=200, id_no_read="")
 @login_required(intake.WINDOW_ROLE)
 def new(actor, item_code: str):
     item = get_item(item_code)
-    form = intake_form.application_form(item)
+    form = _form(item)
     return _page(item, form, intake_form.initial_raw(form, {}))
 
 
@@ -61,16 +78,14 @@ def new(actor, item_code: str):
 @login_required(intake.WINDOW_ROLE)
 def create(actor, item_code: str):
     item = get_item(item_code)
-    form = intake_form.application_form(item)
+    form = _form(item)
     raw = raw_from_posted(request.form)
     parsed = intake_form.parse(form, request.form)
     id_check = {"checked": bool(request.form.get("id_checked")), "id_no_read": request.form.get("id_no_read")}
     try:
         if parsed.errors:
             raise ValidationFailed(gettext("表单有误，请按提示修改。"), parsed.errors)
-        case = file_application(
-            actor, item.code, parsed.data, intake_form.uploads_from(request.files), id_check=id_check
-        )
+        case = _file(actor, item, parsed.data, intake_form.uploads_from(request.files), id_check)
     except ValidationFailed as exc:
         details = exc.details if isinstance(exc.details, list) else []
         errors = intake_form.error_map(parsed, details)

@@ -11,8 +11,18 @@ PROCESSES = ROOT / "processes"
 FORMS = ROOT / "forms"
 
 
+def _is_joint(folder: Path) -> bool:
+    return "joint" in (yaml.safe_load((folder / "item.yaml").read_text(encoding="utf-8")) or {})
+
+
 def item_slugs() -> list[str]:
-    return sorted(p.name for p in PROCESSES.iterdir() if (p / "item.yaml").exists())
+    """The single-department items; joint items (一件事, item.yaml ``joint``) have their own scenario
+    format and runners (tests/joint)."""
+    return sorted(p.name for p in PROCESSES.iterdir() if (p / "item.yaml").exists() and not _is_joint(p))
+
+
+def joint_slugs() -> list[str]:
+    return sorted(p.name for p in PROCESSES.iterdir() if (p / "item.yaml").exists() and _is_joint(p))
 
 
 def all_scenarios() -> list[tuple[str, str, dict]]:
