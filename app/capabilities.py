@@ -22,6 +22,7 @@ from app.services import (
     ratings,
     sendback,
     status,
+    summary,
 )
 from app.services.events import EventBus
 
@@ -40,3 +41,4 @@ def register(bus: EventBus) -> None:
     licences.subscribe(bus)
     ratings.subscribe(bus)
     alerts.subscribe(bus)
+    summary.subscribe(bus)  # last: the cockpit's daily figures of the change, once every step is applied

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.models import Case, CaseTask, ServiceItem, Session, SupervisionOrder, User
 from app.services import cockpit
 from app.services.auth import Actor
+from app.services.summary import rebuild_summary
 from tests.supervision.conftest import CST, at, submit
 
 MARCH = cockpit.Period(date(2026, 3, 1), date(2026, 4, 1))
@@ -69,6 +70,7 @@ def known(app):
             "road_freight_permit", "completed", None, submitted="2026-02-02", completed="2026-02-20", used=3
         )  # February
         Session.commit()
+        rebuild_summary()  # rows written directly, not through the case events: the summary is rebuilt
         Session.remove()
     # no app context is held: each API request of the test client gets its own (and its own acting user)
 
@@ -141,6 +143,7 @@ def test_the_heat_map_averages_time_per_step(people):
         )
     )
     Session.commit()
+    rebuild_summary()  # the steps were changed directly, not through the case events
     heat = cockpit.heatmap(
         people["supervisor"], "eia_report_form", datetime(2026, 3, 5, 16, tzinfo=CST), days=30
     )
