@@ -23,6 +23,7 @@ from app.services import (
     ratings,
     sendback,
     status,
+    summary,
 )
 from app.services.events import EventBus
 
@@ -41,4 +42,5 @@ def register(bus: EventBus) -> None:
     licences.subscribe(bus)
     ratings.subscribe(bus)
     alerts.subscribe(bus)
-    joint.subscribe(bus)  # last: the master moves after its component's step is complete
+    joint.subscribe(bus)  # the master moves after its component's step is complete
+    summary.subscribe(bus)  # last: the cockpit's daily figures of the change, once every step is applied

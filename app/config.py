@@ -38,6 +38,21 @@ SETTINGS: list[tuple[str, str, str]] = [
         "SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user@host/db`",
     ),
     (
+        "TONGBAN_DB_POOL_SIZE",
+        "`10`",
+        'PostgreSQL connections kept open per process (see "Production server" for sizes by core count)',
+    ),
+    (
+        "TONGBAN_DB_MAX_OVERFLOW",
+        "`20`",
+        "extra PostgreSQL connections a process may open under a burst (closed when returned)",
+    ),
+    (
+        "TONGBAN_DB_POOL_RECYCLE",
+        "`1800`",
+        "seconds after which a pooled connection is replaced (below any server or firewall idle timeout)",
+    ),
+    (
         "TONGBAN_DATA_DIR",
         "`./var`",
         "SQLite file, the material file store (content-addressed), the dev secret key",
@@ -177,6 +192,9 @@ class Settings:
     public_rate_limit: str = "30 per minute"
     licence_key_dir: Path | None = None
     public_url: str = "http://127.0.0.1:5000"
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_recycle: int = 1800
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -274,6 +292,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         if env.get("TONGBAN_LICENCE_KEY_DIR")
         else data_dir / "licence-keys",
         public_url=(env.get("TONGBAN_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        db_pool_size=int(env.get("TONGBAN_DB_POOL_SIZE") or 10),
+        db_max_overflow=int(env.get("TONGBAN_DB_MAX_OVERFLOW") or 20),
+        db_pool_recycle=int(env.get("TONGBAN_DB_POOL_RECYCLE") or 1800),
         extra={k: v for k, v in (overrides or {}).items() if not k.startswith("TONGBAN_")},
     )
 

@@ -175,6 +175,18 @@ def run(db: str, n: int) -> None:
             t0 = time.perf_counter()
             again = recompute_open_clocks(on)
             print(f"  recompute with nothing changed: {time.perf_counter() - t0:.2f} s {again}")
+            # the daily sweep's part: only the rows whose light change day has come (issue 14)
+            from app.services.clocks import refresh_lights
+
+            for label, day in (
+                ("same day", on),
+                ("next day", on + timedelta(days=1)),
+                ("same day again", on + timedelta(days=1)),
+                ("a week later", on + timedelta(days=7)),
+            ):
+                t0 = time.perf_counter()
+                swept = refresh_lights(day)
+                print(f"  sweep refresh_lights, {label} ({day}): {time.perf_counter() - t0:.2f} s {swept}")
             Session.remove()
         app.extensions["tongban.engine"].dispose()
     finally:

@@ -142,8 +142,10 @@ def delete_test_users(like: str) -> None:
 def empty_case_tables(app) -> None:
     """Delete everything but KEEP_TABLES (cases, tasks, audit rows, sessions …)."""
     from app.models import Base, Session
+    from app.services.workdays import forget_sweep_day
 
     Session.remove()
+    forget_sweep_day()  # the sweep day row goes with the cases
     with app.extensions["tongban.engine"].begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name in KEEP_TABLES:

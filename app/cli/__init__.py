@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import audit, backup, calendar, catalogue, db, demo, org, scheduler, sms, users
+    from app.cli import audit, backup, calendar, catalogue, cockpit, db, demo, org, scheduler, sms, users
 
     app.cli.add_command(db.db_group)
     app.cli.add_command(demo.seed)
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalogue.list_items_cmd)
     app.cli.add_command(catalogue.deploy_item_cmd)
     app.cli.add_command(calendar.command)
+    app.cli.add_command(cockpit.command)
     app.cli.add_command(scheduler.command)
     app.cli.add_command(sms.command)
     app.cli.add_command(org.command)

@@ -1,7 +1,7 @@
 """One module per aggregate; importing this package registers every table on Base.metadata."""
 
 from app.models.base import Base, Session, bind_session, make_engine, utcnow
-from app.models.calendar import CalendarDay, CalendarYear
+from app.models.calendar import CalendarDay, CalendarYear, ClockSweep
 from app.models.case import (
     AuditEvent,
     Case,
@@ -21,6 +21,7 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
+    "ClockSweep",
     "CaseDocument",
     "CaseNotice",
     "Base",
@@ -53,6 +54,7 @@ from app.models.portal import (  # noqa: E402, F401
 from app.models.results import Licence, LicenceUse, Publication, Rating, Rectification  # noqa: E402, F401
 from app.models.supervision import (  # noqa: E402, F401
     Alert,
+    DailySummary,
     DepartmentCard,
     Notification,
     SchedulerLease,

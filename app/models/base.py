@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Table, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -79,7 +79,7 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_recycle: int = 1800) -> Engine:
     # orjson: JSON columns (clock inputs, task data, audit) are decoded for every open case in a sweep.
     kwargs: dict[str, Any] = {
         "future": True,
@@ -89,8 +89,19 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping: it is a round trip on every checkout. Connections are recycled before a server or
+        # firewall idle timeout can cut them, a connection psycopg already knows is broken is replaced at
+        # checkout (a local check, no round trip), and a request whose first statement meets a connection
+        # cut meanwhile is retried once by the web layer (app/db.py).
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_recycle=pool_recycle)
     engine = create_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+
+        @event.listens_for(engine, "checkout")
+        def _drop_broken(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+                raise exc.DisconnectionError("connection closed or broken")  # the pool takes another
+
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")

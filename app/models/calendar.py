@@ -32,3 +32,13 @@ class CalendarYear(Base):
     source: Mapped[str] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     loaded_by: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class ClockSweep(Base):
+    """The day the supervision sweep last ran for (one row): stored used/remaining working days are
+    moved on to this day when read, as the daily sweep used to rewrite them."""
+
+    __tablename__ = "clock_sweep"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    swept_on: Mapped[date]

@@ -6,11 +6,34 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
+NEVER = date(9999, 12, 31)  # light_changes_on of a clock whose light never changes by itself
+
+
+def _no_calendar(_since: date | None) -> int:
+    return 0
+
+
+# Working days from a date to today; the working-day calendar lives in the services, which install it
+# here (app.services.workdays) — the models must not import them.
+_workdays_since = [_no_calendar]
+
+
+def workdays_since(since: date | None) -> int:
+    return _workdays_since[0](since)
+
+
+def install_workdays_since(fn: Any) -> None:
+    _workdays_since[0] = fn
+
+
+def _moved(value: int | None, shift: int) -> int | None:
+    return None if value is None else value + shift
 
 
 class Case(Base):
@@ -60,10 +83,45 @@ class Case(Base):
     deadline_confirmed: Mapped[bool] = mapped_column(default=True)
     light: Mapped[str | None] = mapped_column(String(8), default=None)  # green | yellow | red | None (closed)
     clock_paused: Mapped[bool] = mapped_column(default=False)
-    used_wd: Mapped[int | None] = mapped_column(default=None)
-    remaining_wd: Mapped[int | None] = mapped_column(default=None)
+    # used/remaining working days of the governing clock as of clocks_computed_on; read them through
+    # used_wd/remaining_wd, which move them on to today (the sweep no longer rewrites them daily)
+    stored_used_wd: Mapped[int | None] = mapped_column("used_wd", default=None)
+    stored_remaining_wd: Mapped[int | None] = mapped_column("remaining_wd", default=None)
     extension_wd: Mapped[int] = mapped_column(default=0)
     clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
+    # the day the light (or deadline) next changes by itself; the sweep reads the rows whose day has come
+    light_changes_on: Mapped[date | None] = mapped_column(default=None, index=True)
+
+    @hybrid_property
+    def used_wd(self) -> int | None:
+        return _moved(self.stored_used_wd, self._shift())
+
+    @used_wd.inplace.setter
+    def _used_wd_setter(self, value: int | None) -> None:
+        self.stored_used_wd = value
+
+    @used_wd.inplace.expression
+    @classmethod
+    def _used_wd_expression(cls) -> Any:
+        return cls.stored_used_wd
+
+    @hybrid_property
+    def remaining_wd(self) -> int | None:
+        return _moved(self.stored_remaining_wd, -self._shift())
+
+    @remaining_wd.inplace.setter
+    def _remaining_wd_setter(self, value: int | None) -> None:
+        self.stored_remaining_wd = value
+
+    @remaining_wd.inplace.expression
+    @classmethod
+    def _remaining_wd_expression(cls) -> Any:
+        return cls.stored_remaining_wd
+
+    def _shift(self) -> int:
+        if self.light is None or self.clock_paused:
+            return 0  # closed, or waiting for the applicant / a special procedure: the days stand still
+        return workdays_since(self.clocks_computed_on)
 
     item = relationship("ServiceItem", lazy="joined")
     tasks: Mapped[list[CaseTask]] = relationship(back_populates="case", order_by="CaseTask.id")
@@ -104,8 +162,42 @@ class CaseTask(Base):
     deadline: Mapped[date | None] = mapped_column(default=None)
     deadline_confirmed: Mapped[bool] = mapped_column(default=True)
     light: Mapped[str | None] = mapped_column(String(8), default=None)
-    used_wd: Mapped[int | None] = mapped_column(default=None)
-    remaining_wd: Mapped[int | None] = mapped_column(default=None)
+    # as of clocks_computed_on; used_wd/remaining_wd move them on to today (a step never pauses)
+    stored_used_wd: Mapped[int | None] = mapped_column("used_wd", default=None)
+    stored_remaining_wd: Mapped[int | None] = mapped_column("remaining_wd", default=None)
+    clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
+    light_changes_on: Mapped[date | None] = mapped_column(default=None, index=True)
+
+    @hybrid_property
+    def used_wd(self) -> int | None:
+        return _moved(self.stored_used_wd, self._shift())
+
+    @used_wd.inplace.setter
+    def _used_wd_setter(self, value: int | None) -> None:
+        self.stored_used_wd = value
+
+    @used_wd.inplace.expression
+    @classmethod
+    def _used_wd_expression(cls) -> Any:
+        return cls.stored_used_wd
+
+    @hybrid_property
+    def remaining_wd(self) -> int | None:
+        return _moved(self.stored_remaining_wd, -self._shift())
+
+    @remaining_wd.inplace.setter
+    def _remaining_wd_setter(self, value: int | None) -> None:
+        self.stored_remaining_wd = value
+
+    @remaining_wd.inplace.expression
+    @classmethod
+    def _remaining_wd_expression(cls) -> Any:
+        return cls.stored_remaining_wd
+
+    def _shift(self) -> int:
+        if self.light is None:
+            return 0  # completed or cancelled: the step's days stand
+        return workdays_since(self.clocks_computed_on)
 
     case: Mapped[Case] = relationship(back_populates="tasks")
 

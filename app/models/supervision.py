@@ -173,3 +173,30 @@ Index(
 Index("ix_case_file_submitted_at", Case.submitted_at, postgresql_include=["item_id"])
 Index("ix_case_task_light", CaseTask.light, CaseTask.state)
 Index("ix_case_task_created_at", CaseTask.created_at)  # the step heat map reads a window of recent tasks
+
+
+class DailySummary(Base):
+    """The cockpit's figures per Shanghai day, item, department and step, kept by the case events in
+    the change's own transaction (app.services.summary) and rebuildable from the cases
+    (`flask --app app cockpit rebuild-summary`).
+
+    Case rows (``step`` = ''): submitted on the day; completed on the day, of which on time, with the
+    working days they used and were promised. Step rows (``step`` = BPMN id): steps created on the day
+    and completed since, with their summed duration.
+    """
+
+    __tablename__ = "daily_summary"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    step: Mapped[str] = mapped_column(String(100), primary_key=True)
+    step_name: Mapped[str] = mapped_column(String(200), default="")
+    submitted: Mapped[int] = mapped_column(default=0)
+    decided: Mapped[int] = mapped_column(default=0)  # completed on the day
+    timed: Mapped[int] = mapped_column(default=0)  # of them, with their working days counted
+    on_time: Mapped[int] = mapped_column(default=0)
+    used_wd: Mapped[int] = mapped_column(default=0)  # summed over the timed cases (waiting working days)
+    promised_wd: Mapped[int] = mapped_column(default=0)  # summed likewise: promised + extension
+    tasks_done: Mapped[int] = mapped_column(default=0)
+    task_seconds: Mapped[float] = mapped_column(default=0.0)

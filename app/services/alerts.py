@@ -28,7 +28,7 @@ from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.events import EventBus, EventContext
 from app.services.i18n import t
-from engine.events import CaseAdvanced, Completed, Withdrawn
+from engine.events import CaseAdvanced, Completed, Submitted, Withdrawn
 from engine.workcal import local_date
 
 ALERT_LEVELS = (Light.YELLOW, Light.RED)
@@ -154,18 +154,26 @@ def resolve_closed(now: datetime) -> int:
 def on_case_ended(_event: Completed | Withdrawn, ctx: EventContext) -> None:
     """Alerts of a case that ended are resolved with the change itself, not at the next sweep."""
     a = table_of(Alert)
-    rows = Session.execute(
-        update(a)
-        .where(a.c.case_id == ctx.case.id, a.c.state != "resolved")
-        .values(state="resolved", resolved_at=ctx.now)
-        .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
-    ).all()
+    # on the connection, not the session: alert rows need no flush of the case first, so the case's
+    # changes of this step go out as one UPDATE at commit instead of two
+    rows = (
+        Session.connection()
+        .execute(
+            update(a)
+            .where(a.c.case_id == ctx.case.id, a.c.state != "resolved")
+            .values(state="resolved", resolved_at=ctx.now)
+            .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
+        )
+        .all()
+    )
     for kind in ("case", "task", "correction"):
         _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], ctx.now)
 
 
 def on_case_advanced(event: CaseAdvanced, ctx: EventContext) -> None:
     """Step alerts resolve when their step closes; a correction alert when the supplement arrives."""
+    if ctx.case.status in CLOSED_STATUSES or any(isinstance(e, Submitted) for e in ctx.events):
+        return  # an ended case's alerts were all resolved by on_case_ended; a new case has none
     closed = [t.id for t in ctx.case.tasks if t.spiff_task_id in set(event.closed) and t.id is not None]
     if not closed and ctx.case.status == CaseStatus.CORRECTING:
         return
@@ -176,12 +184,16 @@ def on_case_advanced(event: CaseAdvanced, ctx: EventContext) -> None:
         cond = corr if cond is None else (cond | corr)
     if cond is None:
         return
-    rows = Session.execute(
-        update(a)
-        .where(a.c.case_id == ctx.case.id, a.c.state != "resolved", cond)
-        .values(state="resolved", resolved_at=ctx.now)
-        .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
-    ).all()
+    rows = (
+        Session.connection()
+        .execute(  # no autoflush, as in on_case_ended
+            update(a)
+            .where(a.c.case_id == ctx.case.id, a.c.state != "resolved", cond)
+            .values(state="resolved", resolved_at=ctx.now)
+            .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
+        )
+        .all()
+    )
     for kind in ("task", "correction"):
         _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], ctx.now)
 

@@ -11,14 +11,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import case, func, select
 
-from app.models import Case, Department, ServiceItem, Session
+from app.models import Case, DailySummary, Department, ServiceItem, Session
 from app.models.vocab import OVERSIGHT_ROLES
 from app.services.auth import Actor
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.i18n import N_, t
 from app.services.projection import OPEN_STATUSES
+from app.services.summary import CASE_ROW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIGHTS = ("green", "yellow", "red")
@@ -126,30 +127,26 @@ def unconfirmed_waiting(actor: Actor) -> int:
 
 
 def performance(actor: Actor, period: Period) -> dict[str, Any]:
-    """Cases completed in the period: on-time rate, used vs promised WD; share of 即办件 among submissions."""
+    """Cases completed in the period: on-time rate, used vs promised WD; share of 即办件 among submissions
+    (from the daily summary)."""
     require_supervisor(actor)
-    lo, hi = day_start_utc(period.start), day_start_utc(period.end)
-    promised = ServiceItem.promised_wd + Case.extension_wd
-    on_time = case((Case.used_wd <= promised, 1), else_=0)
+    d = DailySummary
     row = Session.execute(
         select(
-            func.count(),
-            func.sum(on_time),
-            func.avg(cast(Case.used_wd, Float)),
-            func.avg(cast(promised, Float)),
+            func.sum(d.timed),
+            func.sum(d.on_time),
+            func.sum(d.used_wd),
+            func.sum(d.promised_wd),
+            func.sum(d.submitted),
+            func.sum(case((ServiceItem.kind == "immediate", d.submitted), else_=0)),
         )
-        .select_from(Case)
-        .join(ServiceItem, ServiceItem.id == Case.item_id)
-        .where(Case.completed_at >= lo, Case.completed_at < hi, Case.used_wd.is_not(None))
+        .join(ServiceItem, ServiceItem.id == d.item_id)
+        .where(d.day >= period.start, d.day < period.end, d.step == CASE_ROW)
     ).one()
-    completed, timely, avg_used, avg_promised = row[0] or 0, row[1] or 0, row[2], row[3]
-    sub = Session.execute(
-        select(func.count(), func.sum(case((ServiceItem.kind == "immediate", 1), else_=0)))
-        .select_from(Case)
-        .join(ServiceItem, ServiceItem.id == Case.item_id)
-        .where(Case.submitted_at >= lo, Case.submitted_at < hi)
-    ).one()
-    submitted, immediate = sub[0] or 0, sub[1] or 0
+    completed, timely = int(row[0] or 0), int(row[1] or 0)
+    submitted, immediate = int(row[4] or 0), int(row[5] or 0)
+    avg_used = float(row[2]) / completed if completed else None
+    avg_promised = float(row[3]) / completed if completed else None
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "completed": completed,
@@ -218,42 +215,32 @@ def trend_buckets(today: date, unit: str, periods: int = 12) -> list[Period]:
 
 
 def trends(actor: Actor, today: date, unit: str = "week", periods: int = 12) -> list[dict[str, Any]]:
-    """Submitted, completed and on-time counts per week or month (one range scan per measure)."""
+    """Submitted, completed and on-time counts per week or month (from the daily summary)."""
     require_supervisor(actor)
     if not 1 <= periods <= 36:
         raise ValidationFailed(t("periods 应为 1–36"), [{"field": "periods", "message": "1..36"}])
     buckets = trend_buckets(today, unit, periods)
-    lo, hi = day_start_utc(buckets[0].start), day_start_utc(buckets[-1].end)
-    promised = ServiceItem.promised_wd + Case.extension_wd
-
-    def in_bucket(col: Any, b: Period) -> Any:
-        return and_(col >= day_start_utc(b.start), col < day_start_utc(b.end))
-
-    done = Session.execute(
-        select(
-            *[func.sum(case((in_bucket(Case.completed_at, b), 1), else_=0)) for b in buckets],
-            *[
-                func.sum(case((and_(in_bucket(Case.completed_at, b), Case.used_wd <= promised), 1), else_=0))
-                for b in buckets
-            ],
-        )
-        .select_from(Case)
-        .join(ServiceItem, ServiceItem.id == Case.item_id)
-        .where(Case.completed_at >= lo, Case.completed_at < hi)
-    ).one()
-    sub = Session.execute(
-        select(*[func.sum(case((in_bucket(Case.submitted_at, b), 1), else_=0)) for b in buckets]).where(
-            Case.submitted_at >= lo, Case.submitted_at < hi
-        )
-    ).one()
-    n = len(buckets)
+    d = DailySummary
+    rows = Session.execute(
+        select(d.day, func.sum(d.submitted), func.sum(d.decided), func.sum(d.on_time))
+        .where(d.day >= buckets[0].start, d.day < buckets[-1].end, d.step == CASE_ROW)
+        .group_by(d.day)
+    ).all()
+    sums = [[0, 0, 0] for _ in buckets]
+    for day, submitted, decided, on_time in rows:
+        for k, b in enumerate(buckets):
+            if b.start <= day < b.end:
+                sums[k][0] += int(submitted or 0)
+                sums[k][1] += int(decided or 0)
+                sums[k][2] += int(on_time or 0)
+                break
     return [
         {
             "label": b.start.isoformat() if unit == "week" else b.start.strftime("%Y-%m"),
             "start": b.start.isoformat(),
-            "submitted": sub[k] or 0,
-            "completed": done[k] or 0,
-            "on_time": done[n + k] or 0,
+            "submitted": sums[k][0],
+            "completed": sums[k][1],
+            "on_time": sums[k][2],
         }
         for k, b in enumerate(buckets)
     ]

@@ -235,19 +235,23 @@ def on_submitted(event: Submitted, ctx: EventContext) -> None:
         "acceptance_due": due.isoformat(),
         "window": window,
     }
-    issue_document(actor, case, "receipt", extra, ctx.now)
+    ctx.issued.append(issue_document(actor, case, "receipt", extra, ctx.now))
 
 
 def on_accepted(event: Accepted, ctx: EventContext) -> None:
-    issue_document(ctx.actor, ctx.case, "acceptance_notice", {**ctx.data, "deemed": event.deemed}, ctx.now)
+    ctx.issued.append(
+        issue_document(
+            ctx.actor, ctx.case, "acceptance_notice", {**ctx.data, "deemed": event.deemed}, ctx.now
+        )
+    )
 
 
 def on_correction_requested(_event: CorrectionRequested, ctx: EventContext) -> None:
-    issue_document(ctx.actor, ctx.case, "correction_notice", ctx.data, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, ctx.case, "correction_notice", ctx.data, ctx.now))
 
 
 def on_refused(_event: Refused, ctx: EventContext) -> None:
-    issue_document(ctx.actor, ctx.case, "refusal_decision", ctx.data, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, ctx.case, "refusal_decision", ctx.data, ctx.now))
 
 
 def on_special_started(event: SpecialProcedureStarted, ctx: EventContext) -> None:
@@ -259,7 +263,7 @@ def on_special_started(event: SpecialProcedureStarted, ctx: EventContext) -> Non
         "reason": data.get(f"{event.code}_reason") or data.get(f"{event.code}_basis"),
         "expected_duration_wd": event.notified_wd or event.limit_wd,
     }
-    issue_document(ctx.actor, ctx.case, "special_procedure_notice", extra, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, ctx.case, "special_procedure_notice", extra, ctx.now))
 
 
 def on_special_renotified(event: SpecialProcedureRenotified, ctx: EventContext) -> None:
@@ -270,7 +274,7 @@ def on_special_renotified(event: SpecialProcedureRenotified, ctx: EventContext) 
         "expected_duration_wd": event.notified_wd,
         "renotice": True,
     }
-    issue_document(ctx.actor, ctx.case, "special_procedure_notice", extra, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, ctx.case, "special_procedure_notice", extra, ctx.now))
 
 
 def on_extension_approved(_event: ExtensionApproved, ctx: EventContext) -> None:
@@ -280,7 +284,7 @@ def on_extension_approved(_event: ExtensionApproved, ctx: EventContext) -> None:
         "extension_days": request.get("days") or data.get("extension_days"),
         "extension_reason": request.get("reason") or data.get("extension_reason"),
     }
-    issue_document(ctx.actor, ctx.case, "extension_notice", extra, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, ctx.case, "extension_notice", extra, ctx.now))
 
 
 def _is_licensing(case: Case) -> bool:
@@ -294,7 +298,7 @@ def on_decided(event: Decided, ctx: EventContext) -> None:
         return  # a public-service result is the certificate itself, handed over on the spot
     else:
         kind = "service_refusal"
-    issue_document(ctx.actor, ctx.case, kind, ctx.data, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, ctx.case, kind, ctx.data, ctx.now))
 
 
 def on_delivered(event: Delivered, ctx: EventContext) -> None:
@@ -316,7 +320,7 @@ def on_delivered(event: Delivered, ctx: EventContext) -> None:
         "recipient": event.recipient or case.applicant_name,
         "documents": documents,
     }
-    issue_document(ctx.actor, case, "delivery_receipt", extra, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, case, "delivery_receipt", extra, ctx.now))
 
 
 def on_withdrawn(event: Withdrawn, ctx: EventContext) -> None:
@@ -328,7 +332,7 @@ def on_withdrawn(event: Withdrawn, ctx: EventContext) -> None:
         "at_zh": doctexts.cn_date(_local(ctx.now)),
         "notice_on": doctexts.cn_date(date.fromisoformat(notice_on)) if notice_on else "",
     }
-    issue_document(ctx.actor, ctx.case, "termination_notice", extra, ctx.now)
+    ctx.issued.append(issue_document(ctx.actor, ctx.case, "termination_notice", extra, ctx.now))
 
 
 def subscribe(bus: EventBus) -> None:

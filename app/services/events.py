@@ -34,6 +34,9 @@ class EventContext:
     task: CaseTask | None = None  # the task row just completed, if the change completed one
     data: dict[str, Any] = field(default_factory=dict)  # its form data (or the message payload)
     events: list[CaseEvent] = field(default_factory=list)  # every event of this change, in order
+    # rows a capability wrote in this change for the next one (the document a notice links, the notice
+    # an SMS carries): handed on here instead of being read back from the database
+    issued: list[Any] = field(default_factory=list)
     # work for after the commit (e.g. sending the SMS queued in this step); never run if it rolls back
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 

@@ -69,11 +69,15 @@ def recipients_of(case: Case) -> Recipients:
     mobile = phone if MOBILE_RE.match(phone) else None
     if case.applicant_user_id is None:
         return Recipients(mobile, None, None)
-    profile = Session.get(ApplicantProfile, case.applicant_user_id)
-    user = Session.get(User, case.applicant_user_id)
+    # one query for both (not the user with its roles and the profile one by one)
+    row = Session.execute(
+        select(User.email, ApplicantProfile.user_id, ApplicantProfile.mobile)
+        .outerjoin(ApplicantProfile, ApplicantProfile.user_id == User.id)
+        .where(User.id == case.applicant_user_id)
+    ).first()
     return Recipients(
-        profile.mobile if profile is not None else mobile,
-        (user.email or None) if user is not None else None,
+        row.mobile if row is not None and row.user_id is not None else mobile,
+        (row.email or None) if row is not None else None,
         case.applicant_user_id,
     )
 
@@ -108,14 +112,20 @@ def email_text(case: Case, notice: CaseNotice) -> tuple[str, str]:
 def on_notice_event(_event: CaseEvent, ctx: EventContext) -> None:
     """Queue the SMS and e-mail of the notice the notices capability just wrote for this event."""
     case = ctx.case
-    Session.flush()  # the notice of this event, added by the notices capability just before
-    notice = Session.scalar(
-        select(CaseNotice).where(CaseNotice.case_id == case.id).order_by(CaseNotice.id.desc()).limit(1)
-    )
+    written = [n for n in ctx.issued if isinstance(n, CaseNotice)]
+    if written:
+        notice: CaseNotice | None = written[-1]  # written by the notices capability just before
+    else:
+        Session.flush()
+        notice = Session.scalar(
+            select(CaseNotice).where(CaseNotice.case_id == case.id).order_by(CaseNotice.id.desc()).limit(1)
+        )
     if notice is None:
         return
     available = channels.channel_names()
     to = recipients_of(case)
+    if (("sms" in available and to.mobile) or ("email" in available and to.email)) and notice.id is None:
+        Session.flush()  # the messages carry the notice's id
     queued: list[OutboundMessage] = []
     if "sms" in available and to.mobile:
         queued.append(

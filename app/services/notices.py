@@ -176,8 +176,12 @@ def on_event(event: CaseEvent, ctx: EventContext) -> None:
     params = _params(event, ctx)
     document_id = None
     kind = DOCUMENT_OF.get(key)
-    if kind:
-        Session.flush()  # the document of this step, issued by the documents capability just before
+    kinds = ((kind,) if isinstance(kind, str) else tuple(kind)) if kind else ()
+    just_issued = [d for d in ctx.issued if isinstance(d, CaseDocument) and d.kind in kinds]
+    if just_issued:
+        document_id = just_issued[-1].id  # issued (and flushed) by the documents capability just before
+    elif kind:
+        Session.flush()
         document_id = Session.scalar(
             select(CaseDocument.id)
             .where(
@@ -187,17 +191,17 @@ def on_event(event: CaseEvent, ctx: EventContext) -> None:
             .order_by(CaseDocument.id.desc())
             .limit(1)
         )
-    Session.add(
-        CaseNotice(
-            case_id=ctx.case.id,
-            event=key,
-            title=title,
-            body=template.format(**params),
-            params=params,
-            document_id=document_id,
-            created_at=ctx.now,
-        )
+    notice = CaseNotice(
+        case_id=ctx.case.id,
+        event=key,
+        title=title,
+        body=template.format(**params),
+        params=params,
+        document_id=document_id,
+        created_at=ctx.now,
     )
+    Session.add(notice)
+    ctx.issued.append(notice)
 
 
 def notice_text(notice: CaseNotice, case: Case, english: bool = False) -> tuple[str, str]:

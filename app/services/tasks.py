@@ -37,12 +37,13 @@ def list_inbox(actor: Actor, limit: int = 50, offset: int = 0) -> list[CaseTask]
 _TASK = (
     select(CaseTask)
     .where(CaseTask.id == bindparam("task_id"))
-    .options(joinedload(CaseTask.case).selectinload(Case.tasks))
+    # the task, its case and the case's tasks in one query (a join, not a second SELECT)
+    .options(joinedload(CaseTask.case).joinedload(Case.tasks))
 )
 
 
 def _load_task(task_id: int) -> CaseTask:
-    row = Session.scalar(_TASK, {"task_id": task_id})
+    row = Session.execute(_TASK, {"task_id": task_id}).unique().scalar_one_or_none()
     if row is None:
         raise NotFound(t("任务 %(id)s 不存在", id=task_id), code="task_not_found")
     return row

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.models import CalendarDay, CalendarYear, Session
+from app.models import CalendarDay, CalendarYear, ClockSweep, Session
+from app.models.base import dialect_insert, table_of
 from engine.workcal import WorkCalendar, local_date
 
 _CACHE_SECONDS = 30.0
@@ -59,3 +60,51 @@ def get_calendar() -> WorkCalendar:
     with _lock:
         _cache.update(calendar=cal, fingerprint=fp, checked=now)
     return cal
+
+
+_sweep: dict[str, Any] = {"day": None, "checked": 0.0}
+
+
+def sweep_day() -> date | None:
+    """The day the last supervision sweep ran for (cached like the calendar, 30 s per process)."""
+    now = time.monotonic()
+    with _lock:
+        if _sweep["checked"] and now - _sweep["checked"] < _CACHE_SECONDS:
+            return _sweep["day"]
+    day = Session.scalar(select(ClockSweep.swept_on).where(ClockSweep.id == 1))
+    with _lock:
+        _sweep.update(day=day, checked=now)
+    return day
+
+
+def record_sweep_day(day: date) -> None:
+    """The sweep ran for ``day`` (inside its transaction); this process sees it at once."""
+    stmt = dialect_insert(table_of(ClockSweep)).values(id=1, swept_on=day)
+    Session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"swept_on": day}))
+    with _lock:
+        _sweep.update(day=day, checked=time.monotonic())
+
+
+def forget_sweep_day() -> None:
+    with _lock:
+        _sweep.update(day=None, checked=0.0)
+
+
+def workdays_since(since: date | None) -> int:
+    """Working days in (since, last sweep day]: stored used/remaining days move on with the sweep's
+    day, exactly as when the sweep rewrote them (0 when the sweep has not run past ``since``)."""
+    if since is None:
+        return 0
+    on = sweep_day()
+    if on is None or on <= since:
+        return 0
+    return max(get_calendar().count_workdays(since, on), 0)
+
+
+def _install() -> None:
+    from app.models.case import install_workdays_since
+
+    install_workdays_since(workdays_since)
+
+
+_install()

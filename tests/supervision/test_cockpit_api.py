@@ -11,6 +11,7 @@ from app.models import Case, CaseTask, ServiceItem, Session, SupervisionOrder, U
 from app.services import cockpit, heatmap
 from app.services.auth import Actor
 from app.services.errors import ValidationFailed
+from app.services.summary import rebuild_summary
 from tests.api.openapi_check import conforms
 from tests.supervision.conftest import CST, at, submit
 
@@ -71,6 +72,7 @@ def known(app):
             "road_freight_permit", "completed", None, submitted="2026-02-02", completed="2026-02-20", used=3
         )  # February
         Session.commit()
+        rebuild_summary()  # rows written directly, not through the case events: the summary is rebuilt
         Session.remove()
     # no app context is held: each API request of the test client gets its own (and its own acting user)
 

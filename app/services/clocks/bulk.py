@@ -7,13 +7,19 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, or_, select
 
 from app.models import Case, CaseTask, ServiceItem, Session
 from app.models.base import table_of
 from app.models.vocab import OPEN_STATUSES, OPEN_TASK_STATES
-from app.services.clocks.model import compute_case, projection, step_values
-from app.services.workdays import get_calendar, today
+from app.services.clocks.model import (
+    compute_case,
+    next_light_change,
+    next_step_change,
+    projection,
+    step_values,
+)
+from app.services.workdays import get_calendar, record_sweep_day, today
 
 CASE_COLUMNS = (
     "deadline",
@@ -26,6 +32,8 @@ CASE_COLUMNS = (
     "remaining_wd",
 )
 TASK_COLUMNS = ("deadline", "deadline_confirmed", "used_wd", "remaining_wd", "light")
+CASE_WRITE = (*CASE_COLUMNS, "light_changes_on", "clocks_computed_on")
+TASK_WRITE = (*TASK_COLUMNS, "light_changes_on", "clocks_computed_on")
 
 
 class _Row:
@@ -53,8 +61,15 @@ def _bulk_update(table: Any, columns: tuple[str, ...], rows: list[dict[str, Any]
     conn.exec_driver_sql(sql, [tuple(value(r[c]) for c in columns) + (r["_id"],) for r in rows])
 
 
-def recompute_open_clocks(on: date | None = None, commit: bool = True, batch: int = 5000) -> dict[str, int]:
-    """Recompute every open case's and open step's deadline and light; write only what changed.
+def recompute_open_clocks(
+    on: date | None = None, commit: bool = True, batch: int = 5000, *, only_due: bool = False
+) -> dict[str, int]:
+    """Recompute open cases' and open steps' deadline, light and light change date; write what changed.
+
+    ``only_due`` (the daily sweep): only the rows whose light change date has come (an indexed range);
+    otherwise (a calendar change, the first run after the upgrade) every open row. Used/remaining days
+    are stored as of ``clocks_computed_on`` and moved on when read, so a row whose light, deadline and
+    change date stand is not rewritten just because a day passed.
 
     Column-level UPDATEs (no lock_version bump): a sweep never makes a caseworker's save conflict.
     The cyclic garbage collector is paused meanwhile: the rows are acyclic, and its full collections
@@ -63,13 +78,20 @@ def recompute_open_clocks(on: date | None = None, commit: bool = True, batch: in
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _recompute_open_clocks(on, commit, batch)
+        return _recompute_open_clocks(on, commit, batch, only_due)
     finally:
         if enabled:
             gc.enable()
 
 
-def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[str, int]:
+def _shift(cal: Any, since: date | None, on: date, moving: bool) -> int:
+    """Working days the stored used/remaining days have moved by on ``on`` (as the models read them)."""
+    if since is None or not moving or on <= since:
+        return 0
+    return int(cal.count_workdays(since, on))
+
+
+def _recompute_open_clocks(on: date | None, commit: bool, batch: int, only_due: bool) -> dict[str, int]:
     cal = get_calendar()
     on = on or today()
     items = {i.id: i for i in Session.scalars(select(ServiceItem))}
@@ -80,18 +102,31 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[st
         case_t.c.item_id,
         case_t.c.status,
         case_t.c.clock_inputs,
+        case_t.c.clocks_computed_on,
+        case_t.c.light_changes_on,
         *[case_t.c[c] for c in CASE_COLUMNS],
     ]
-    rows = Session.execute(select(*cols).where(case_t.c.status.in_(OPEN_STATUSES))).all()
+    cond: Any = case_t.c.status.in_(OPEN_STATUSES)
+    if only_due:
+        cond = cond & or_(case_t.c.light_changes_on.is_(None), case_t.c.light_changes_on <= on)
+    rows = Session.execute(select(*cols).where(cond)).all()
     row_view = _Row()
     updates = []
     for row in rows:
         row_view.status, row_view.clock_inputs = row.status, row.clock_inputs
-        new = projection(row_view, compute_case(row_view, items[row.item_id], cal, on, for_projection=True))
-        if any(getattr(row, c) != new[c] for c in CASE_COLUMNS):
+        states = compute_case(row_view, items[row.item_id], cal, on, for_projection=True)
+        new = projection(row_view, states)
+        new["light_changes_on"] = next_light_change(row_view, items[row.item_id], cal, on, states)
+        new["clocks_computed_on"] = on
+        moving = row.light is not None and not row.clock_paused
+        old = {c: getattr(row, c) for c in CASE_COLUMNS}
+        shift = _shift(cal, row.clocks_computed_on, on, moving)
+        old["used_wd"] = None if row.used_wd is None else row.used_wd + shift
+        old["remaining_wd"] = None if row.remaining_wd is None else row.remaining_wd - shift
+        if row.light_changes_on != new["light_changes_on"] or any(old[c] != new[c] for c in CASE_COLUMNS):
             updates.append({"_id": row.id, **new})
     for lo in range(0, len(updates), batch):
-        _bulk_update(case_t, CASE_COLUMNS, updates[lo : lo + batch])
+        _bulk_update(case_t, CASE_WRITE, updates[lo : lo + batch])
     changed_cases = len(updates)
     props_cache: dict[tuple[int, str], dict[str, Any]] = {}
     props_text = cast(task_t.c.properties, String)
@@ -99,31 +134,43 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int) -> dict[st
         task_t.c.id,
         task_t.c.started_on,
         task_t.c.limit_wd,
+        task_t.c.clocks_computed_on,
+        task_t.c.light_changes_on,
         props_text.label("props"),
         case_t.c.item_id,
         *[task_t.c[c] for c in TASK_COLUMNS],
     ]
-    rows = Session.execute(
-        select(*tcols)
-        .join(case_t, case_t.c.id == task_t.c.case_id)
-        .where(task_t.c.state.in_(OPEN_TASK_STATES), task_t.c.limit_wd.is_not(None))
-    ).all()
+    tcond: Any = task_t.c.state.in_(OPEN_TASK_STATES) & task_t.c.limit_wd.is_not(None)
+    if only_due:
+        tcond = tcond & or_(task_t.c.light_changes_on.is_(None), task_t.c.light_changes_on <= on)
+    rows = Session.execute(select(*tcols).join(case_t, case_t.c.id == task_t.c.case_id).where(tcond)).all()
     updates = []
     for row in rows:
         key = (row.item_id, row.props or "{}")
         props = props_cache.get(key)
         if props is None:  # steps of one BPMN task share their properties: parse each text once
             props = props_cache[key] = orjson.loads(key[1])
-        new = step_values(row.started_on, row.limit_wd, props, items[row.item_id], cal, on)
-        if any(getattr(row, c) != new[c] for c in TASK_COLUMNS):
+        item = items[row.item_id]
+        new = step_values(row.started_on, row.limit_wd, props, item, cal, on)
+        new["light_changes_on"] = next_step_change(row.started_on, row.limit_wd, props, item, cal, on)
+        new["clocks_computed_on"] = on
+        old = {c: getattr(row, c) for c in TASK_COLUMNS}
+        shift = _shift(cal, row.clocks_computed_on, on, row.light is not None)
+        old["used_wd"] = None if row.used_wd is None else row.used_wd + shift
+        old["remaining_wd"] = None if row.remaining_wd is None else row.remaining_wd - shift
+        if row.light_changes_on != new["light_changes_on"] or any(old[c] != new[c] for c in TASK_COLUMNS):
             updates.append({"_id": row.id, **new})
     for lo in range(0, len(updates), batch):
-        _bulk_update(task_t, TASK_COLUMNS, updates[lo : lo + batch])
+        _bulk_update(task_t, TASK_WRITE, updates[lo : lo + batch])
     if commit:
         Session.commit()
     return {"cases_changed": changed_cases, "tasks_changed": len(updates)}
 
 
 def refresh_lights(on: date | None = None) -> dict[str, int]:
-    """The daily sweep: lights, used and remaining working days move with the date."""
-    return recompute_open_clocks(on)
+    """The daily sweep: only the clocks whose light change date has come."""
+    on = on or today()
+    result = recompute_open_clocks(on, commit=False, only_due=True)
+    record_sweep_day(on)
+    Session.commit()
+    return result

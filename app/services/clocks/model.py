@@ -17,10 +17,11 @@ clocks, unless a further written notice moved that end.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from app.models import ServiceItem
+from app.models.case import NEVER
 from app.models.vocab import CLOSED_STATUSES, ClockKind, Light
 from engine.clocks import ClockInput, ClockState, Extension, Pause, Thresholds, compute_clock, light_of
 from engine.workcal import WorkCalendar
@@ -228,3 +229,59 @@ def step_values(
         "remaining_wd": limit - used,
         "light": light_of(on, due.date, used, limit, thresholds(item, props)),
     }
+
+
+def _used_reaches(cal: WorkCalendar, on: date, used_now: int, target: int) -> date | None:
+    """The day a running count of working days, ``used_now`` on ``on``, reaches ``target``."""
+    k = target - used_now
+    return cal.add_workdays(on, k).date if k >= 1 else None
+
+
+def _light_days(
+    cal: WorkCalendar, on: date, used: int, limit: int, deadline: date, th: Thresholds
+) -> list[date]:
+    """The days a running clock's light may turn yellow or red (a superset: the sweep checks)."""
+    out = [deadline + timedelta(days=1)]
+    for target in (limit - th.yellow_remaining_wd, -(-th.yellow_consumed_pct * limit // 100)):
+        day = _used_reaches(cal, on, used, target)
+        if day is not None:
+            out.append(day)
+    return out
+
+
+def next_light_change(
+    case: ClockCase, item: ServiceItem, cal: WorkCalendar, on: date, states: dict[str, ClockState]
+) -> date:
+    """The first day after ``on`` on which the case's indexed clock columns (light, deadline) may
+    change with the date alone: a light turning yellow or red, a special procedure reaching its
+    notified end. ``NEVER`` for a closed case or one whose clocks all stand still."""
+    if case.status in CLOSED_STATUSES:
+        return NEVER
+    th = thresholds(item)
+    days: list[date] = []
+    try:
+        for st in states.values():
+            if st.stopped_on is not None or st.paused:
+                continue
+            days += _light_days(cal, on, st.used_wd, st.limit_wd, st.deadline, th)
+        for sp in (case.clock_inputs or {}).get("special", []):
+            if sp.get("stopped_on") is None:
+                days.append(special_end(cal, sp) + timedelta(days=1))
+    except Exception:  # noqa: BLE001 - beyond the calendar's range: look again tomorrow
+        return on + timedelta(days=1)
+    later = [d for d in days if d > on]
+    return min(later) if later else NEVER
+
+
+def next_step_change(
+    started: date, limit: int, props: dict[str, Any], item: ServiceItem, cal: WorkCalendar, on: date
+) -> date:
+    """The first day after ``on`` on which an open step's light may change (see next_light_change)."""
+    try:
+        due = cal.add_workdays(started, limit).date
+        used = max(cal.count_workdays(started, on), 0)
+        days = _light_days(cal, on, used, limit, due, thresholds(item, props))
+    except Exception:  # noqa: BLE001 - beyond the calendar's range: look again tomorrow
+        return on + timedelta(days=1)
+    later = [d for d in days if d > on]
+    return min(later) if later else NEVER
