@@ -76,7 +76,7 @@ def query_int(name: str, default: int, *, minimum: int = 0, maximum: int = MAX_O
         value = int(raw)
     if value is None or not minimum <= value <= maximum:
         raise ValidationFailed(
-            t("参数 %(name)s 须为 %(min)s 到 %(max)s 之间的整数", name=name, min=minimum, max=maximum),
+            t("参数 %(name)s 应为 %(lo)s–%(hi)s 的整数", name=name, lo=minimum, hi=maximum),
             [{"field": name, "message": f"integer {minimum}..{maximum}, got {raw[:40]!r}"}],
             code="invalid_query",
         )
