@@ -262,3 +262,16 @@ def browser():
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request):
+    """Every test that uses the app starts with fresh rate-limit counters (the limits have their own tests;
+    the fuzz run and the portal tests would otherwise spend a later test's allowance)."""
+    if {"app", "client", "api"} & set(request.fixturenames):
+        from app.limiter import limiter
+
+        application = request.getfixturevalue("app")
+        with application.app_context():
+            limiter.reset()
+    yield
