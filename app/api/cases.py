@@ -5,6 +5,7 @@ from flask import jsonify, request
 from app.api import bp
 from app.api.casefiles import document_rows
 from app.api.common import current_actor, load_body
+from app.api.messages import notice_row
 from app.api.schemas import (
     ApplicantCaseOut,
     AuditOut,
@@ -69,29 +70,7 @@ def applicant_document(actor, case_no: str) -> dict:
     docs = document_service.list_documents(actor, case_no)
     doc["documents"] = document_rows(case_no, docs)
     notices = message_service.case_messages(actor, case_no)
-    doc["notices"] = [
-        {
-            "id": n.id,
-            "case_no": case_no,
-            "event": n.event,
-            "title": n.title,
-            "body": n.body,
-            "document_id": n.document_id,
-            "created_at": n.created_at,
-            "read_at": n.read_at,
-            "deliveries": [
-                {
-                    "channel": m.channel,
-                    "recipient": message_service.masked(m.recipient),
-                    "status": m.status,
-                    "attempts": m.attempts,
-                    "sent_at": m.sent_at,
-                }
-                for m in sent
-            ],
-        }
-        for n, sent in notices
-    ]
+    doc["notices"] = [notice_row(n, case_no, sent) for n, sent in notices]
     return doc
 
 

@@ -10,31 +10,33 @@ from app.api.schemas import MessageListArgs, MessageListOut, MessageReadOut
 from app.services import messages as message_service
 
 
+def notice_row(n, case_no: str, sent) -> dict:
+    """One notice of a case as the applicant sees it, with its SMS/e-mail deliveries (recipients masked)."""
+    return {
+        "id": n.id,
+        "case_no": case_no,
+        "event": n.event,
+        "title": n.title,
+        "body": n.body,
+        "document_id": n.document_id,
+        "created_at": n.created_at,
+        "read_at": n.read_at,
+        "deliveries": [
+            {
+                "channel": m.channel,
+                "recipient": message_service.masked(m.recipient),
+                "status": m.status,
+                "attempts": m.attempts,
+                "sent_at": m.sent_at,
+            }
+            for m in sent
+        ],
+    }
+
+
 def message_rows(page) -> list[dict]:
     sent = message_service.deliveries_of([n.id for n, _no in page.rows])
-    return [
-        {
-            "id": n.id,
-            "case_no": case_no,
-            "event": n.event,
-            "title": n.title,
-            "body": n.body,
-            "document_id": n.document_id,
-            "created_at": n.created_at,
-            "read_at": n.read_at,
-            "deliveries": [
-                {
-                    "channel": m.channel,
-                    "recipient": message_service.masked(m.recipient),
-                    "status": m.status,
-                    "attempts": m.attempts,
-                    "sent_at": m.sent_at,
-                }
-                for m in sent.get(n.id, [])
-            ],
-        }
-        for n, case_no in page.rows
-    ]
+    return [notice_row(n, case_no, sent.get(n.id, [])) for n, case_no in page.rows]
 
 
 @bp.get("/messages")
