@@ -26,6 +26,7 @@ import time
 import urllib.parse
 import uuid
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -144,7 +145,8 @@ def eia_model() -> dict:
     sc = yaml.safe_load(
         (ROOT / "processes/eia_report_form/scenarios/accept_approve.yaml").read_text(encoding="utf-8")
     )
-    today = time.strftime("%Y-%m-%d")  # the scenario's dates are in the past: delivery on the day of the run
+    # the scenario's dates are in the past: delivery on the day of the run, in Shanghai (the server's day)
+    today = (datetime.now(UTC) + timedelta(hours=8)).strftime("%Y-%m-%d")
     steps = [
         (
             s["role"],

@@ -21,7 +21,9 @@ Also importable: ``bench.lifecycle`` prints the same table next to its throughpu
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import shutil
 import subprocess
 import sys
@@ -109,7 +111,9 @@ def _fresh_url(db: str, tmp: Path) -> tuple[str, str | None]:
     return f"{PG_URL}?options=-csearch_path%3D{schema}", schema
 
 
-def measure(db: str, lifecycles: int = 20, show_sql: bool = False) -> dict[str, dict[str, float]]:
+def measure(
+    db: str, lifecycles: int = 20, show_sql: bool = False, profile: str | None = None
+) -> dict[str, dict[str, float]]:
     """Mean counts per request kind, and per lifecycle, over ``lifecycles`` one-task lifecycles."""
     tmp = Path(tempfile.mkdtemp(prefix="tongban-rt-"))
     url, schema = _fresh_url(db, tmp)
@@ -148,19 +152,36 @@ def measure(db: str, lifecycles: int = 20, show_sql: bool = False) -> dict[str, 
         }
         counting = Counting(app.extensions["tongban.engine"])
         totals: dict[str, Counter[str]] = defaultdict(Counter)
+        profiler = cProfile.Profile() if profile else None
+        client_post, client_get = client.post, client.get
+
+        def profiled(call: Any, kind: str) -> Any:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                if profiler is None or kind != profile or not measuring:
+                    return call(*args, **kwargs)
+                profiler.enable()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    profiler.disable()
+
+            return run
+
+        measuring = False
         # one warm-up lifecycle (caches: token, parsed process, forms) outside the counts
         for n in range(lifecycles + 1):
             counting.take()
-            r = client.post("/api/v1/cases", json=body, headers=applicant)
+            measuring = n > 0
+            r = profiled(client_post, "create")("/api/v1/cases", json=body, headers=applicant)
             assert r.status_code == 201, r.get_data(as_text=True)
             case_no = r.get_json()["case_no"]
             sql = {"create": list(counting.sql)}
             got = {"create": counting.take()}
-            r = client.get("/api/v1/tasks?limit=500", headers=clerk)
+            r = profiled(client_get, "inbox")("/api/v1/tasks?limit=500", headers=clerk)
             task = next(t for t in r.get_json()["tasks"] if t["case_no"] == case_no)
             sql["inbox"] = list(counting.sql)
             got["inbox"] = counting.take()
-            r = client.post(
+            r = profiled(client_post, "complete")(
                 f"/api/v1/tasks/{task['id']}/complete", json={"data": {"approved": True}}, headers=clerk
             )
             assert r.status_code == 200, r.get_data(as_text=True)
@@ -175,6 +196,11 @@ def measure(db: str, lifecycles: int = 20, show_sql: bool = False) -> dict[str, 
                     print(f"  -- {kind}")
                     for line in lines:
                         print(f"     {line}")
+        if profiler is not None:
+            print(f"  -- where {profile} spends its time ({db}, {lifecycles} requests, cumulative)")
+            pstats.Stats(profiler).sort_stats(os.environ.get("RT_PROFILE_SORT", "cumulative")).print_stats(
+                os.environ.get("RT_PROFILE_FILTER", "."), int(os.environ.get("RT_PROFILE_LINES", "45"))
+            )
         out: dict[str, dict[str, float]] = {}
         life: Counter[str] = Counter()
         for kind in KINDS:
@@ -208,9 +234,10 @@ def main() -> None:
     ap.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--lifecycles", type=int, default=20)
     ap.add_argument("--sql", action="store_true", help="print the statements of one lifecycle")
+    ap.add_argument("--profile", choices=KINDS, help="print cProfile's top functions for one request kind")
     args = ap.parse_args()
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
-        print_table(db, measure(db, args.lifecycles, args.sql))
+        print_table(db, measure(db, args.lifecycles, args.sql, args.profile))
 
 
 if __name__ == "__main__":
