@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# light_changes_on: open clocks are "due now" (the first sweep computes them), closed ones never change
+DUE, NEVER = date(1900, 1, 1), date(9999, 12, 31)
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CASE_COLS = (
     "id",
@@ -53,6 +55,7 @@ CASE_COLS = (
     "extension_wd",
     "used_wd",
     "light",
+    "light_changes_on",
 )
 TASK_COLS = (
     "case_id",
@@ -70,6 +73,7 @@ TASK_COLS = (
     "started_on",
     "limit_wd",
     "deadline_confirmed",
+    "light_changes_on",
 )
 STEPS = [("accept", "受理", "clerk", 2), ("review", "审查", "reviewer", 5), ("decide", "决定", "decider", 2)]
 
@@ -231,6 +235,7 @@ def _case_rows(cid, n_closed, items, users, cal, rng, today, now, write_case, wr
             0,
             used,
             None,
+            DUE if is_open else NEVER,  # open clocks are computed by the first sweep
         )
     )
     dept = item.department_code
@@ -263,6 +268,7 @@ def _case_rows(cid, n_closed, items, users, cal, rng, today, now, write_case, wr
                 day,
                 limit,
                 True,
+                DUE if finished is None else NEVER,
             )
         )
         if last_open:

@@ -13,6 +13,7 @@ from app.models.base import Base, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 NEVER = date(9999, 12, 31)  # light_changes_on of a clock whose light never changes by itself
+DUE = date(1900, 1, 1)  # light_changes_on of a clock not computed yet: the next sweep computes it
 
 
 def _no_calendar(_since: date | None) -> int:
@@ -90,7 +91,7 @@ class Case(Base):
     extension_wd: Mapped[int] = mapped_column(default=0)
     clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
     # the day the light (or deadline) next changes by itself; the sweep reads the rows whose day has come
-    light_changes_on: Mapped[date | None] = mapped_column(default=None, index=True)
+    light_changes_on: Mapped[date | None] = mapped_column(default=DUE, index=True)
 
     @hybrid_property
     def used_wd(self) -> int | None:
@@ -166,7 +167,7 @@ class CaseTask(Base):
     stored_used_wd: Mapped[int | None] = mapped_column("used_wd", default=None)
     stored_remaining_wd: Mapped[int | None] = mapped_column("remaining_wd", default=None)
     clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
-    light_changes_on: Mapped[date | None] = mapped_column(default=None, index=True)
+    light_changes_on: Mapped[date | None] = mapped_column(default=DUE, index=True)
 
     @hybrid_property
     def used_wd(self) -> int | None:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, select
 
 from app.models import Case, CaseTask, ServiceItem, Session
 from app.models.base import table_of
@@ -108,7 +108,7 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int, only_due: 
     ]
     cond: Any = case_t.c.status.in_(OPEN_STATUSES)
     if only_due:
-        cond = cond & or_(case_t.c.light_changes_on.is_(None), case_t.c.light_changes_on <= on)
+        cond = cond & (case_t.c.light_changes_on <= on)  # a pure index range (migration 0052)
     rows = Session.execute(select(*cols).where(cond)).all()
     row_view = _Row()
     updates = []
@@ -142,7 +142,7 @@ def _recompute_open_clocks(on: date | None, commit: bool, batch: int, only_due: 
     ]
     tcond: Any = task_t.c.state.in_(OPEN_TASK_STATES) & task_t.c.limit_wd.is_not(None)
     if only_due:
-        tcond = tcond & or_(task_t.c.light_changes_on.is_(None), task_t.c.light_changes_on <= on)
+        tcond = tcond & (task_t.c.light_changes_on <= on)
     rows = Session.execute(select(*tcols).join(case_t, case_t.c.id == task_t.c.case_id).where(tcond)).all()
     updates = []
     for row in rows:
