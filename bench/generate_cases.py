@@ -276,6 +276,18 @@ def _case_rows(cid, n_closed, items, users, cal, rng, today, now, write_case, wr
         day = done_day
 
 
+def attach(url: str, schema: str):
+    """The Flask app bound to a schema an earlier run kept (migrated to the current head first)."""
+    from app import create_app
+    from app.migrate import upgrade
+
+    scoped = schema_url(url, schema)
+    upgrade(scoped)
+    return create_app(
+        {"TONGBAN_DATABASE_URL": scoped, "TONGBAN_DATA_DIR": tempfile.mkdtemp(prefix="tb-bench-")}
+    )
+
+
 def drop(url: str, schema: str) -> None:
     from sqlalchemy import create_engine, text
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.generate_cases import DEFAULT_URL, drop, generate  # noqa: E402
+from bench.generate_cases import DEFAULT_URL, attach, drop, generate  # noqa: E402
 
 
 def timed(fn):
@@ -77,7 +77,7 @@ def bench_cockpit(app, now: datetime) -> None:
     from sqlalchemy import select
 
     from app.models import Session, User
-    from app.services import cockpit
+    from app.services import cockpit, heatmap
     from app.services.auth import Actor
     from engine.workcal import local_date
 
@@ -94,7 +94,7 @@ def bench_cockpit(app, now: datetime) -> None:
             "overdue (first 50 + total)": lambda: cockpit.overdue(sup, limit=50),
             "trends by week (12)": lambda: cockpit.trends(sup, today, "week", 12),
             "trends by month (12)": lambda: cockpit.trends(sup, today, "month", 12),
-            "heatmap eia_report_form (30 days)": lambda: cockpit.heatmap(sup, "eia_report_form", now, 30),
+            "heatmap eia_report_form (30 days)": lambda: heatmap.heatmap(sup, "eia_report_form", now, 30),
         }
         for name, fn in queries.items():
             print(f"cockpit {name}: {median_ms(fn):.1f} ms")
@@ -108,12 +108,25 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time against the schema a --keep run left (no generation; implies --keep)",
+    )
     args = parser.parse_args()
     now = datetime.now(UTC)
-    app, seconds = generate(args.url, args.schema, args.cases, args.open, today=now.date())
-    print(
-        f"data set: {args.cases} cases, {args.open} open, generated in {seconds:.1f} s (PostgreSQL, schema {args.schema})"
-    )
+    if args.reuse:
+        args.keep = True
+        app = attach(args.url, args.schema)
+        print(
+            f"data set: reused schema {args.schema} (its sweeps have run before: 'first sweep' is not a first)"
+        )
+    else:
+        app, seconds = generate(args.url, args.schema, args.cases, args.open, today=now.date())
+        print(
+            f"data set: {args.cases} cases, {args.open} open, generated in {seconds:.1f} s "
+            f"(PostgreSQL, schema {args.schema})"
+        )
     try:
         with app.app_context():
             from app.models import Session
