@@ -1,21 +1,26 @@
 """Inbox page speed: N open tasks generated in bulk, the /inbox/ page timed over HTTP on loopback.
 
 Usage: .venv/bin/python bench/inbox.py [--tasks 100000] [--requests 200] [--one-group]
+       .venv/bin/python bench/inbox.py --pg-schema bench_supervision   # PostgreSQL, 1M cases / 100k open
 Prints p50/p95 of the whole page (login session, filters off, first page sorted by urgency) and of a
 filtered search. Not a test: it uses its own throw-away SQLite database under a temporary folder.
 --one-group puts every open task into env/clerk (worst case for one caseworker); by default the
 tasks are spread over the two departments and three roles, as in production.
+--pg-schema times the same pages on the PostgreSQL schema that `bench/supervision.py --keep` left
+(bench/generate_cases.py: 1M cases, 100k open, their steps spread over the items' departments and roles).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import statistics
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -154,15 +159,44 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--one-group", action="store_true")
+    parser.add_argument("--pg-schema", help="a schema kept by bench/supervision.py --keep (PostgreSQL)")
+    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        app = build(tmp)
-        t = time.perf_counter()
-        generate(app, args.tasks, args.one_group)
-        print(
-            f"generated {args.tasks} open tasks in {time.perf_counter() - t:.1f} s ({'one group' if args.one_group else 'spread over 2 departments x 3 roles'})"
-        )
+        if args.pg_schema:
+            from bench.generate_cases import attach
+
+            app, password, search = attach(args.url, args.pg_schema), "bench-pass-123", "企业12"
+            with app.app_context():
+                from sqlalchemy import func
+
+                from app.models import Case, CaseTask, Session
+                from app.models.vocab import OPEN_TASK_STATES
+
+                n_cases = Session.scalar(select(func.count(Case.id)))
+                n_open = Session.scalar(
+                    select(func.count(CaseTask.id)).where(CaseTask.state.in_(OPEN_TASK_STATES))
+                )
+                mine = Session.scalar(
+                    select(func.count(CaseTask.id)).where(
+                        CaseTask.state.in_(OPEN_TASK_STATES),
+                        CaseTask.department_code == "env",
+                        CaseTask.role == "clerk",
+                    )
+                )
+                Session.remove()
+            print(
+                f"PostgreSQL schema {args.pg_schema}: {n_cases} cases, {n_open} open tasks, {mine} in env/clerk"
+            )
+        else:
+            app, password, search = build(tmp), PASSWORD, "厦门000"
+            t = time.perf_counter()
+            generate(app, args.tasks, args.one_group)
+            print(
+                f"generated {args.tasks} open tasks in {time.perf_counter() - t:.1f} s ({'one group' if args.one_group else 'spread over 2 departments x 3 roles'})"
+            )
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
@@ -171,7 +205,7 @@ def main() -> None:
         csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         resp = http.post(
             f"{base}/login",
-            data={"username": "env_clerk", "password": PASSWORD, "csrf_token": csrf},
+            data={"username": "env_clerk", "password": password, "csrf_token": csrf},
             allow_redirects=False,
         )
         assert resp.status_code == 302, resp.status_code
@@ -181,7 +215,7 @@ def main() -> None:
         report("inbox, light=red", timed(http, f"{base}/inbox/?light=red", args.requests))
         report(
             "inbox, search by applicant prefix",
-            timed(http, f"{base}/inbox/?q=%E5%8E%A6%E9%97%A8000", args.requests),
+            timed(http, f"{base}/inbox/?q={urllib.parse.quote(search)}", args.requests),
         )
         server.shutdown()
 
