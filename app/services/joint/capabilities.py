@@ -23,6 +23,7 @@ from app.services.clocks.model import new_clock, stop
 from app.services.errors import Conflict
 from app.services.events import EventBus, EventContext
 from app.services.i18n import t
+from app.services.joint import pause
 from app.services.joint.spec import (
     MESSAGE,
     components_of,
@@ -36,6 +37,10 @@ from engine.events import (
     Completed,
     CorrectionRequested,
     Refused,
+    SpecialProcedureEnded,
+    SpecialProcedureRenotified,
+    SpecialProcedureStarted,
+    Withdrawn,
 )
 from engine.workcal import local_date
 
@@ -173,6 +178,8 @@ def on_master_ended(_event: Refused, ctx: EventContext) -> None:
 
 
 def subscribe(bus: EventBus) -> None:
+    for special in (SpecialProcedureStarted, SpecialProcedureRenotified, SpecialProcedureEnded, Withdrawn):
+        bus.subscribe(special, pause.on_component_special)  # the master pauses for the union (Art. 45)
     bus.subscribe(Accepted, on_accepted)
     bus.subscribe(CorrectionRequested, on_component_answered)
     bus.subscribe(Refused, on_component_answered)
