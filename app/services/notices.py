@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.models import Case, CaseDocument, CaseNotice, Session
+from app.models import Case, CaseDocument, CaseNotice, ServiceItem, Session
 from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.events import EventBus, EventContext
@@ -168,9 +168,33 @@ def _params(event: CaseEvent, ctx: EventContext) -> dict[str, Any]:
     return params
 
 
+def _relay_special(event: SpecialProcedureStarted | SpecialProcedureRenotified, ctx: EventContext) -> None:
+    """Art. 45: the applicant is told in writing how long a component's special procedure takes — on the
+    master, the one case number they deal with (一件事), naming the department's item."""
+    master = Session.get(Case, ctx.case.parent_case_id)
+    if master is None:
+        return
+    key = _key(event)
+    title, template = TEXTS[key]
+    params = {**_params(event, ctx), "case_no": master.case_no, "component_item_code": ctx.case.item.code}
+    notice = CaseNotice(
+        case_id=master.id,
+        event=key,
+        title=title,
+        body=template.format(**params),
+        params=params,
+        created_at=ctx.now,
+    )
+    Session.add(notice)
+
+
 def on_event(event: CaseEvent, ctx: EventContext) -> None:
     if ctx.case.parent_case_id is not None:
-        return  # a component of a joint case (一件事): the master tells the applicant, once (app.services.joint)
+        # a component of a joint case (一件事): the master tells the applicant, once (app.services.joint);
+        # the time of a special procedure is told as it starts (Art. 45)
+        if isinstance(event, SpecialProcedureStarted | SpecialProcedureRenotified):
+            _relay_special(event, ctx)
+        return
     key = _key(event)
     title, template = TEXTS[key]
     params = _params(event, ctx)
@@ -209,9 +233,15 @@ def notice_text(notice: CaseNotice, case: Case, english: bool = False) -> tuple[
     if not english or notice.event not in TEXTS_EN:
         return notice.title, notice.body
     params = dict(notice.params or {})
-    params["item"] = case.item.name_en or params.get("item", "")
+    item = case.item
+    if params.get("component_item_code"):  # relayed from a joint case's component: that item's names
+        item = (
+            Session.scalar(select(ServiceItem).where(ServiceItem.code == params["component_item_code"]))
+            or item
+        )
+    params["item"] = item.name_en or params.get("item", "")
     if "procedure" in params:
-        for p in (case.item.definition or {}).get("special_procedures") or []:
+        for p in (item.definition or {}).get("special_procedures") or []:
             if (p.get("name") or {}).get("zh") == params["procedure"]:
                 params["procedure"] = (p.get("name") or {}).get("en") or params["procedure"]
     title, template = TEXTS_EN[notice.event]

@@ -10,8 +10,9 @@ from datetime import date
 import yaml
 from sqlalchemy import select
 
-from app.models import AuditEvent, Case, Session
+from app.models import AuditEvent, Case, CaseNotice, Session
 from app.services import clocks, joint
+from app.services.notices import notice_text
 from app.services.tasks import complete_task
 from app.services.workdays import get_calendar
 from tests.factories import actor
@@ -124,6 +125,15 @@ def test_the_master_deadline_moves_by_exactly_the_working_days_of_a_component_ex
             )
         ).all()
         assert len(actions) == 2  # started, ended: each in the master's audit trail
+        # Art. 45: the applicant is told in writing how long it takes, on the master's one case number
+        told = Session.scalars(
+            select(CaseNotice).where(
+                CaseNotice.case_id == master.id, CaseNotice.event == "special_procedure_started"
+            )
+        ).all()
+        assert len(told) == 1
+        assert "10 个工作日" in told[0].body and part(master, ENV).item.name_zh in told[0].body
+        assert "10 working days" in notice_text(told[0], master, english=True)[1]
 
 
 def test_two_expert_reviews_in_sequence_pause_the_master_for_both(app):
