@@ -22,7 +22,7 @@ from app.api.schemas import (
 from app.models.vocab import OPEN_TASK_STATES
 from app.services import cases as case_service
 from app.services import documents as document_service
-from app.services import idempotency, public_cases
+from app.services import idempotency
 from app.services import joint as joint_service
 from app.services import messages as message_service
 from app.services import notices as notice_service
@@ -54,7 +54,7 @@ def case_document(case, actor) -> dict:
 def applicant_document(actor, case_no: str) -> dict:
     """Status and public step names, dates, the promised limit's clock, what to do next (with the
     materials a correction notice asks for), documents, materials and messages — no staff data."""
-    doc = public_cases.applicant_case(actor, case_no)
+    doc = joint_service.applicant_case(actor, case_no)
     case = case_service.get_case(actor, case_no)
     request = supplement_service.correction_request(case)
     doc["correction"] = (

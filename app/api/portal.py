@@ -16,7 +16,7 @@ from app.api.schemas import (
     UserOut,
 )
 from app.limiter import account_limit, progress_limit
-from app.services import accounts, public_cases
+from app.services import accounts, joint, public_cases
 
 
 @bp.post("/auth/mobile-code")
@@ -74,7 +74,7 @@ def progress_show(case_no: str):
         404: {content: {application/json: {schema: ErrorOut}}}
         429: {content: {application/json: {schema: ErrorOut}}}
     """
-    return jsonify(ProgressOut().dump(public_cases.lookup_progress(case_no, request.args.get("code", ""))))
+    return jsonify(ProgressOut().dump(joint.lookup_progress(case_no, request.args.get("code", ""))))
 
 
 @bp.get("/cases")

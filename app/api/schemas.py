@@ -406,7 +406,42 @@ class PublicStep(Schema):
     current = fields.Boolean()
 
 
+class PublicComponentClockOut(Schema):
+    deadline = fields.String(allow_none=True)
+    remaining_wd = fields.Integer(allow_none=True)
+    paused = fields.Boolean()
+    light = fields.String(allow_none=True)
+
+
+class PublicLicenceOut(Schema):
+    licence_no = fields.String()
+    verify_code = fields.String()
+    type_name = fields.String()
+    status = fields.String()
+
+
+class PublicComponentOut(Schema):
+    """一件事: one department's part of a master case in public words (app.services.joint.public); the
+    applicant's own reading adds its case number, clock, documents and e-licence."""
+
+    item = fields.Dict()
+    department = fields.Dict()
+    status = fields.String()
+    status_name = fields.Nested("Bilingual")
+    outcome = fields.String(allow_none=True)
+    outcome_name = fields.Nested("Bilingual", allow_none=True)
+    current_steps = fields.List(fields.Nested("Bilingual"))
+    accepted_on = fields.String(allow_none=True)
+    decided_on = fields.String(allow_none=True)
+    deadline = fields.String(allow_none=True)
+    case_no = fields.String()
+    clock = fields.Nested(PublicComponentClockOut)
+    documents = fields.List(fields.Dict())
+    licence = fields.Nested(PublicLicenceOut, allow_none=True)
+
+
 class ProgressOut(Schema):
+    components = fields.List(fields.Nested(PublicComponentOut))
     case_no = fields.String()
     item = fields.Dict()
     department = fields.Dict()

@@ -77,7 +77,18 @@ def can_view(actor: Actor, case: Case) -> bool:
         return True
     if intake.registered_by_window(actor, case):
         return True  # the comprehensive window keeps sight of the cases it registered
-    return actor.holds_in(case.department_code) or works_a_component(actor, case)
+    return (
+        actor.holds_in(case.department_code)
+        or works_a_component(actor, case)
+        or windows_a_joint_master(actor, case)
+    )
+
+
+def windows_a_joint_master(actor: Actor, case: Case) -> bool:
+    """一件事: a joint master filed online is the comprehensive window's of its centre to accept and hand
+    over (统一受理、统一出件), like one registered at that window."""
+    joint = case.parent_case_id is None and bool((case.item.definition or {}).get("joint"))
+    return joint and actor.holds_in(case.department_code, Role.WINDOW)
 
 
 def works_a_component(actor: Actor, case: Case) -> bool:

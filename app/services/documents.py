@@ -189,7 +189,22 @@ def receipt_of(actor: Actor, case_no: str) -> CaseDocument | None:
 
 def document_pdf(actor: Actor, case_no: str, document_id: int) -> tuple[CaseDocument, bytes]:
     """The PDF of a document of a case the actor may see; rendered now if it was kept without one."""
-    case = get_case(actor, case_no)
+    return _pdf_of(get_case(actor, case_no), document_id)
+
+
+def component_document_pdf(
+    actor: Actor, case_no: str, component_no: str, document_id: int
+) -> tuple[CaseDocument, bytes]:
+    """一件事: a document a department issued in a component, read through the master the actor may see
+    (the applicant deals with the master's one case number; the component is not theirs to open)."""
+    master = get_case(actor, case_no)
+    child = Session.scalar(select(Case).where(Case.case_no == component_no))
+    if child is None or child.parent_case_id != master.id:
+        raise NotFound(t("办件 %(case_no)s 不存在", case_no=component_no), code="case_not_found")
+    return _pdf_of(child, document_id)
+
+
+def _pdf_of(case: Case, document_id: int) -> tuple[CaseDocument, bytes]:
     doc = Session.get(CaseDocument, document_id)
     if doc is None or doc.case_id != case.id:
         raise NotFound(t("文书 %(document_id)s 不存在", document_id=document_id), code="document_not_found")

@@ -234,7 +234,7 @@ def issue_licence(actor: Actor | None, case: Case, data: dict[str, Any], now: da
         holder_kind=case.applicant_kind,
         holder_name=case.applicant_name,
         holder_id_no=case.applicant_id_no,
-        holder_user_id=case.applicant_user_id,
+        holder_user_id=_holder_of(case),
         issued_on=issued,
         valid_from=issued,
         valid_until=validity_of(case, spec, issued, data),
@@ -295,6 +295,13 @@ def effective_status(lic: Licence, today: date) -> str:
     if lic.status == "valid" and lic.valid_until is not None and lic.valid_until < today:
         return "expired"
     return lic.status
+
+
+def _holder_of(case: Case) -> int | None:
+    """The applicant's account; a joint case's component holds none of its own: the master's applicant."""
+    if case.applicant_user_id is not None or case.parent_case_id is None:
+        return case.applicant_user_id
+    return Session.scalar(select(Case.applicant_user_id).where(Case.id == case.parent_case_id))
 
 
 def sees_everything(actor: Actor | None, lic: Licence) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.services import joint
 from app.services.catalogue import forms_for, get_item
+from app.services.errors import ValidationFailed
 
 SEP = "__"
 
@@ -74,3 +75,15 @@ def page_field(field: str) -> str:
         _c, slug, *rest = field.split(".")
         return f"{slug}{SEP}{'.'.join(rest)}" if rest else field
     return field
+
+
+def file_joint(actor, item, data: dict[str, Any], uploads, id_check=None):
+    """File the parsed page (window or portal); errors come back under the page's field names."""
+    try:
+        return joint.file_joint_application(
+            actor, item.code, joint_data(item, data), uploads, id_check=id_check
+        )
+    except ValidationFailed as exc:
+        details = exc.details if isinstance(exc.details, list) else []
+        fixed = [{**d, "field": page_field(str(d.get("field")))} for d in details]
+        raise ValidationFailed(exc.message, fixed) from exc

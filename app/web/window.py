@@ -11,7 +11,7 @@ from app.security import DOWNLOAD_CSP
 from app.services import cases as case_service
 from app.services import documents as document_service
 from app.services import guide as guide_service
-from app.services import intake, joint
+from app.services import intake
 from app.services import materials as material_service
 from app.services.applications import file_application
 from app.services.catalogue import get_item
@@ -42,14 +42,7 @@ def _form(item):
 
 def _file(actor, item, data, uploads, id_check):
     if joint_form.is_joint(item):  # 一件事: the master and each department's part, filed together
-        try:
-            return joint.file_joint_application(
-                actor, item.code, joint_form.joint_data(item, data), uploads, id_check=id_check
-            )
-        except ValidationFailed as exc:
-            details = exc.details if isinstance(exc.details, list) else []
-            fixed = [{**d, "field": joint_form.page_field(str(d.get("field")))} for d in details]
-            raise ValidationFailed(exc.message, fixed) from exc
+        return joint_form.file_joint(actor, item, data, uploads, id_check=id_check)
     return file_application(actor, item.code, data, uploads, id_check=id_check)
 
 

@@ -28,6 +28,7 @@ from app.services.joint.capabilities import (
     subscribe,
 )
 from app.services.joint.filing import file_joint_application
+from app.services.joint.public import applicant_case, lookup_progress
 from app.services.joint.spec import (
     APPLICANT_FIELDS,
     MESSAGE,
@@ -49,6 +50,8 @@ from app.services.joint.window import (
 
 __all__ = [
     "APPLICANT_FIELDS",
+    "applicant_case",
+    "lookup_progress",
     "MESSAGE",
     "approve_joint_extension",
     "collect_joint",

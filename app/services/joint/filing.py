@@ -49,13 +49,17 @@ def file_joint_application(
     id_check: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Case:
-    """File a joint application at a comprehensive window: the master and its components, or nothing."""
+    """File a joint application — at a comprehensive window, or online by the applicant (the master is
+    theirs; its components are not opened to them on their own): the master and its components, or nothing."""
     item = get_item(item_code)
     spec = joint_spec(item)
     if spec is None:
         raise Conflict(t("事项 %(code)s 不是“一件事”联合事项", code=item.code), code="not_joint_item")
-    if not intake.is_window(actor):
-        raise Forbidden(t("“一件事”须在政务服务中心综合窗口统一收件"), code="window_only")
+    online = actor.is_applicant  # 网上申请: the applicant files the same joint application online
+    if not (online or intake.is_window(actor)):
+        raise Forbidden(
+            t("“一件事”由申请人在网上办事大厅申请，或在政务服务中心综合窗口统一收件"), code="window_only"
+        )
     if not isinstance(data, dict):
         raise ValidationFailed("data must be an object", [{"field": "data", "message": "not an object"}])
     at = now or utcnow()
@@ -138,7 +142,9 @@ def file_joint_application(
                             uploaded_by_id=m.uploaded_by_id,
                         )
                     )
-            _advanced, context = start_case(actor, child, run, channel="window", now=at)
+            _advanced, context = start_case(
+                actor, child, run, channel="online" if online else "window", now=at
+            )
             _pending.extend(context.after_commit)
 
     _pending: list[Any] = []

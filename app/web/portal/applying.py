@@ -12,7 +12,7 @@ from app.services import guide as guide_service
 from app.services.applications import file_application
 from app.services.catalogue import get_item
 from app.services.errors import DomainError, ValidationFailed
-from app.web import intake_form
+from app.web import intake_form, joint_form
 from app.web.formrender import raw_from_posted
 from app.web.portal import applicant_required, bp
 
@@ -66,11 +66,16 @@ def _draft_of(actor, item, draft_id) -> ApplicationDraft | None:
     return draft
 
 
+def _form(item):
+    """一件事: the joint application form — the applicant once, each department's fields, the materials once."""
+    return joint_form.merged_form(item) if joint_form.is_joint(item) else intake_form.application_form(item)
+
+
 @bp.get("/apply/<item_code>")
 @applicant_required
 def apply(actor, item_code: str):
     item = get_item(item_code)
-    form = intake_form.application_form(item)
+    form = _form(item)
     held = licence_reuse.holder_licences(actor, item.definition or {})
     draft = _draft_of(actor, item, request.args.get("draft"))
     data = {**_prefill(actor), **(draft.data or {})} if draft is not None else _prefill(actor)
@@ -96,13 +101,18 @@ def _save_draft(actor, item, form, parsed, raw, draft, held):
 @applicant_required
 def apply_submit(actor, item_code: str):
     item = get_item(item_code)
-    form = intake_form.application_form(item)
+    form = _form(item)
     raw = raw_from_posted(request.form)
     parsed = intake_form.parse(form, request.form)
     held = licence_reuse.holder_licences(actor, item.definition or {})
     chosen = {k[len("licence-") :]: v for k, v in request.form.items() if k.startswith("licence-") and v}
     draft = _draft_of(actor, item, request.form.get("draft_id"))
+    joint = joint_form.is_joint(item)
     if request.form.get("_action") == "save_draft":
+        if joint:
+            return _page(
+                item, form, raw, {}, gettext("“一件事”联合申请暂不支持保存草稿，请一次填写提交。"), 422
+            )
         return _save_draft(actor, item, form, parsed, raw, draft, held)
     try:
         if parsed.errors:
@@ -112,7 +122,9 @@ def apply_submit(actor, item_code: str):
                 gettext("请确认申请材料真实有效。"), [{"field": "confirm", "message": gettext("请勾选承诺")}]
             )
         uploads = intake_form.uploads_from(request.files)
-        if draft is not None:
+        if joint:  # the master and each department's part, filed together (the window accepts once)
+            case = joint_form.file_joint(actor, item, parsed.data, uploads)
+        elif draft is not None:
             case = draft_service.submit_draft(
                 actor, draft.id, data=parsed.data, uploads=uploads, licences=chosen
             )

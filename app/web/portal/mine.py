@@ -10,9 +10,9 @@ from flask_babel import gettext
 from app.routing import MAX_PAGE, query_int
 from app.security import DOWNLOAD_CSP
 from app.services import documents as document_service
+from app.services import joint, public_cases
 from app.services import materials as material_service
 from app.services import messages as message_service
-from app.services import public_cases
 from app.services.errors import PayloadTooLarge, ValidationFailed
 from app.web.portal import applicant_required, bp
 
@@ -27,7 +27,7 @@ def my_cases(actor):
 
 def _case_page(actor, case_no: str, **extra):
     """The applicant's case page; opening it reads the case's messages (they are listed on it)."""
-    c = public_cases.applicant_case(actor, case_no)
+    c = joint.applicant_case(actor, case_no)  # a joint master's case page lists its components
     notices = message_service.case_messages(actor, case_no)
     page = render_template("portal/my_case.html", c=c, notices=notices, **extra)
     if any(n.read_at is None for n, _sent in notices):
@@ -48,6 +48,20 @@ def my_document(actor, case_no: str, document_id: int):
     resp = Response(body, mimetype="application/pdf")
     resp.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     name = quote(f"{doc.title}-{case_no}.pdf", safe="")
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=document-{doc.id}.pdf; filename*=UTF-8''{name}"
+    )
+    return resp
+
+
+@bp.get("/my/cases/<case_no>/components/<component_no>/documents/<id:document_id>.pdf")
+@applicant_required
+def my_component_document(actor, case_no: str, component_no: str, document_id: int):
+    """一件事: a document a department issued on its part, read through the applicant's master case."""
+    doc, body = document_service.component_document_pdf(actor, case_no, component_no, document_id)
+    resp = Response(body, mimetype="application/pdf")
+    resp.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    name = quote(f"{doc.title}-{component_no}.pdf", safe="")
     resp.headers["Content-Disposition"] = (
         f"attachment; filename=document-{doc.id}.pdf; filename*=UTF-8''{name}"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app.limiter import progress_limit
-from app.services import public_cases
+from app.services import joint
 from app.services.errors import NotFound
 from app.web.portal import bp
 
@@ -17,7 +17,7 @@ def progress():
     result = error = None
     if request.method == "POST":
         try:
-            result = public_cases.lookup_progress(case_no, request.form.get("code") or "")
+            result = joint.lookup_progress(case_no, request.form.get("code") or "")
         except NotFound as exc:
             error = exc.message
     status = 404 if error else 200
