@@ -32,6 +32,7 @@ STATUS_NAMES: dict[str, dict[str, str]] = {
     "correcting": {"zh": "待补正材料", "en": "Waiting for your corrected materials"},
     "in_progress": {"zh": "办理中", "en": "In progress"},
     "special_procedure": {"zh": "特殊程序中", "en": "In a special procedure"},
+    "decided": {"zh": "已决定，待送达", "en": "Decided, awaiting delivery"},
     "completed": {"zh": "已办结", "en": "Completed"},
     "refused": {"zh": "不予受理", "en": "Not accepted"},
     "withdrawn": {"zh": "已撤回", "en": "Withdrawn"},

@@ -14,7 +14,7 @@ from app.models import Case, CaseTask, Session
 from app.services import joint, org
 from tests.factories import actor
 from tests.joint.harness import SLUG, WINDOW, id_check, moment, scenarios, streams
-from tests.joint.parts import components, department_of, item_yaml, user_of
+from tests.joint.parts import components, department_of, item_yaml, user_of, with_expert_review
 from tests.joint.test_joint_services import run_step
 from tests.portal.helpers import PDF
 from tests.portal.test_supplement_withdraw import _login
@@ -202,3 +202,35 @@ def test_the_public_progress_lookup_shows_the_components_masked(app, client, api
         for slug in components():
             assert org.name(department_of(slug)) in page
     assert 'id="components"' in page and not any(n in page for n in parts.values())
+
+
+def test_a_part_in_progress_shows_its_deadline_and_light_and_a_decided_part_its_status_in_words(app, client):
+    """Midway through both_approve: one department has decided (not yet delivered), the others still run."""
+    env = with_expert_review()
+    steps = SCENARIO["steps"]
+    upto = next(i for i, s in enumerate(steps) if s.get("component") == env and s["task"] == "decide")
+    with app.app_context():
+        master = joint.file_joint_application(
+            actor("applicant"),
+            SLUG,
+            SCENARIO["application"],
+            streams(SCENARIO["materials"]),
+            id_check=id_check(SCENARIO["application"]),
+            now=moment(0),
+        )
+        for i, step in enumerate(steps[: upto + 1], start=1):
+            run_step(master, step, i)
+        case_no = master.case_no
+        kids = {k.item.slug: k for k in joint.components_of(master)}
+        assert kids[env].status == "decided"
+        running = {s: k.deadline.isoformat() for s, k in kids.items() if s != env}
+        from app.services.catalogue import get_item
+
+        names = {s: get_item(s).name_zh for s in components()}
+    _login(client)
+    page = client.get(f"/my/cases/{case_no}").data.decode()
+    rows = {s: page.split(names[s])[1].split("</tr>")[0] for s in components()}
+    assert "已决定，待送达" in rows[env] and ">decided<" not in rows[env]
+    for slug, deadline in running.items():
+        assert deadline in rows[slug] and 'data-light="' in rows[slug]
+        assert any(w in rows[slug] for w in ("正常", "临近期限", "已超期"))  # the light in words
