@@ -36,7 +36,8 @@ def _master(case) -> dict:
 
 @bp.post("/joint-cases")
 def joint_cases_create():
-    """File a joint (一件事) application at a comprehensive window: multipart form with ``item_code``,
+    """File a joint (一件事) application at a comprehensive window, or online as the applicant (no
+    ``id_check``; the answer is then the applicant's document): multipart form with ``item_code``,
     ``data`` (JSON: the applicant fields and ``components`` {item slug: that item's application}),
     ``id_check`` (JSON) and one file per material (``material-<joint code>``).
     ---

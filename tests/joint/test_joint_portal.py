@@ -234,3 +234,21 @@ def test_a_part_in_progress_shows_its_deadline_and_light_and_a_decided_part_its_
     for slug, deadline in running.items():
         assert deadline in rows[slug] and 'data-light="' in rows[slug]
         assert any(w in rows[slug] for w in ("正常", "临近期限", "已超期"))  # the light in words
+
+
+def test_the_applicant_files_a_joint_application_over_the_api_and_reads_its_parts(app, api):
+    import json
+
+    form = {"item_code": SLUG, "data": json.dumps(SCENARIO["application"], ensure_ascii=False)}
+    for code in SCENARIO["materials"]:
+        form[f"material-{code}"] = (io.BytesIO(PDF), f"{code}.pdf")
+    resp = api.post("/joint-cases", "applicant", data=form, content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_json()
+    doc = resp.get_json()
+    assert "open_tasks" not in doc and "history" not in doc  # the applicant's plain-language document
+    assert sorted(c["item"]["code"] for c in doc["components"]) == sorted(
+        item_yaml(s)["code"] for s in components()
+    )
+    assert all(c["status_name"]["zh"] == "受理审查中" and c["documents"] == [] for c in doc["components"])
+    again = api.get(f"/cases/{doc['case_no']}", "applicant").get_json()
+    assert [c["case_no"] for c in again["components"]] == [c["case_no"] for c in doc["components"]]
