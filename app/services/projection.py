@@ -60,6 +60,7 @@ def apply_snapshot(
             props["procedure_limit_wd"] = ca_props["time_limit_wd"]
         row = CaseTask(
             case=case,
+            item_id=case.item_id if case.item_id is not None else case.item.id,
             spiff_task_id=ready.id,
             bpmn_id=ready.task_id,
             name=ready.name,
