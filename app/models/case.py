@@ -97,7 +97,7 @@ class Case(Base):
     stored_used_wd: Mapped[int | None] = mapped_column("used_wd", default=None)
     stored_remaining_wd: Mapped[int | None] = mapped_column("remaining_wd", default=None)
     extension_wd: Mapped[int] = mapped_column(default=0)
-    clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
+    clocks_computed_on: Mapped[date | None] = mapped_column(default=None, index=True)
     # the day the light (or deadline) next changes by itself; the sweep reads the rows whose day has come
     light_changes_on: Mapped[date | None] = mapped_column(default=DUE, index=True)
 
@@ -176,7 +176,7 @@ class CaseTask(Base):
     # as of clocks_computed_on; used_wd/remaining_wd move them on to today (a step never pauses)
     stored_used_wd: Mapped[int | None] = mapped_column("used_wd", default=None)
     stored_remaining_wd: Mapped[int | None] = mapped_column("remaining_wd", default=None)
-    clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
+    clocks_computed_on: Mapped[date | None] = mapped_column(default=None, index=True)
     light_changes_on: Mapped[date | None] = mapped_column(default=DUE, index=True)
 
     @hybrid_property
