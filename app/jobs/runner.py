@@ -14,7 +14,7 @@ from typing import Any
 
 from app.jobs import lease
 from app.models import Session, utcnow
-from app.services import alerts, audit, channels, notify, results_sweep, scheduled, supervision
+from app.services import alerts, audit, channels, jobqueue, notify, results_sweep, scheduled, supervision
 
 log = logging.getLogger("tongban.jobs")
 
@@ -77,6 +77,18 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
 }
 
 
+# Deliveries that, with the job engine on (TONGBAN_JOBS=procrastinate), run as one job per row instead:
+# the scheduler leaves them to the workers (a pass would compete with the jobs' own retry schedule).
+DELIVERY_JOBS = ("reminders", "deliver_messages", "licence_pdfs")
+
+
+def scheduled_jobs() -> list[str]:
+    """The jobs this deployment's scheduler runs, in order."""
+    if jobqueue.engine_on():
+        return [name for name in JOBS if name not in DELIVERY_JOBS]
+    return list(JOBS)
+
+
 def run_job(
     name: str, now: datetime | None = None, *, holder: str | None = None, use_lease: bool = True
 ) -> Any:
@@ -113,9 +125,11 @@ def run_once(
     holder: str | None = None,
     use_lease: bool = True,
 ) -> dict[str, Any]:
-    """One pass of every job (or the named ones), in order."""
+    """One pass of every scheduled job (or the named ones), in order."""
     now = now or utcnow()
     unknown = [j for j in jobs or [] if j not in JOBS]
     if unknown:
         raise ValueError(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(JOBS)}")
-    return {name: run_job(name, now, holder=holder, use_lease=use_lease) for name in (jobs or list(JOBS))}
+    return {
+        name: run_job(name, now, holder=holder, use_lease=use_lease) for name in (jobs or scheduled_jobs())
+    }
