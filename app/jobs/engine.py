@@ -90,7 +90,7 @@ def register(
     name: str,
     fn: Callable[[dict[str, Any], bool, Any], Any],
     strategy: Backoff,
-) -> None:
+) -> Any:
     """Register ``fn`` as task ``name``: run in the app context, failures recorded, then retried."""
 
     def run(context: procrastinate.JobContext, **args: Any) -> Any:
@@ -111,7 +111,7 @@ def register(
                 Session.remove()
 
     run.__name__ = name.replace(".", "_")
-    app.task(name=name, queue=jobqueue.QUEUE, pass_context=True, retry=strategy)(run)
+    return app.task(name=name, queue=jobqueue.QUEUE, pass_context=True, retry=strategy)(run)
 
 
 def _seconds(value: float) -> Any:
