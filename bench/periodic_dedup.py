@@ -2,9 +2,9 @@
 
 Starts WORKERS worker processes (the app's engine) against one PostgreSQL database, each with the same
 periodic task every second (cron ``* * * * * *``); every run appends (tick timestamp, pid) to a table.
-After SECONDS it stops them and prints ticks, runs and ticks run more than once. With ``--lag`` the second
-worker sleeps 1.5 s inside its event loop before each defer pass, as a worker on a machine whose clock
-or event loop is behind would.
+After SECONDS it stops them and prints ticks, runs and ticks run more than once. With ``--lag S`` the
+second worker sleeps S seconds inside its event loop before each defer pass, as a worker on a machine
+whose clock or event loop is behind would.
 
     TONGBAN_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/periodic_dedup.py
 """
@@ -38,9 +38,9 @@ def worker(lag: float) -> None:
     if lag:
         original = periodic.PeriodicDeferrer.defer_jobs
 
-        async def late(self: Any, jobs: Any) -> None:
+        async def late(self: Any, jobs_to_defer: Any) -> None:
             await asyncio.sleep(lag)
-            await original(self, jobs)
+            await original(self, jobs_to_defer=jobs_to_defer)
 
         periodic.PeriodicDeferrer.defer_jobs = late  # type: ignore[method-assign]
 
@@ -63,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--lag", action="store_true")
+    parser.add_argument("--lag", type=float, default=0.0, help="seconds the second worker defers late")
     parser.add_argument("--worker", type=float, default=None, help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.worker is not None:
@@ -85,10 +85,10 @@ def main() -> None:
         env = {**os.environ, "TONGBAN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
         procs = [
             subprocess.Popen(
-                [sys.executable, __file__, "--worker", str(1.5 if opts.lag and i == 1 else 0)],
+                [sys.executable, __file__, "--worker", str(opts.lag if i == 1 else 0)],
                 cwd=ROOT,
                 env=env,
-                stderr=subprocess.DEVNULL,
+                stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
             )
             for i in range(opts.workers)
         ]
@@ -104,7 +104,7 @@ def main() -> None:
         twice = sorted(ts for ts in ticks if sum(1 for t, _ in runs if t == ts) > 1)
         span = (max(ticks) - min(ticks) + 1) if ticks else 0
         print(
-            f"workers={opts.workers} lag={'1.5 s on one' if opts.lag else 'none'} seconds={opts.seconds:.0f}: "
+            f"workers={opts.workers} lag={opts.lag} s on one seconds={opts.seconds:.0f}: "
             f"ticks={len(ticks)} of a {span}-s span, runs={len(runs)}, ticks run more than once={len(twice)}, "
             f"runs per worker={sorted(sum(1 for _, p in runs if p == pid) for pid in {p for _, p in runs})}"
         )
