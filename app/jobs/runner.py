@@ -63,6 +63,11 @@ def deliver_messages(now: datetime) -> Any:
     return channels.deliver(now)
 
 
+def stalled_jobs(now: datetime) -> Any:
+    """Background jobs of a worker that died mid-run, queued again (job engine on only)."""
+    return {"requeued": jobqueue.requeue_stalled()}
+
+
 JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "wake_timers": (wake_timers, 60),
     "legal_defaults": (legal_defaults, 3600),
@@ -74,6 +79,7 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "licence_pdfs": (licence_pdfs, 60),
     # chains new audit rows (app.services.audit): the window in which a row is not yet sealed
     "audit_seal": (audit_seal, 10),
+    "stalled_jobs": (stalled_jobs, 60),
 }
 
 
@@ -82,11 +88,14 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
 DELIVERY_JOBS = ("reminders", "deliver_messages", "licence_pdfs")
 
 
+ENGINE_JOBS = ("stalled_jobs",)  # only with the job engine on
+
+
 def scheduled_jobs() -> list[str]:
     """The jobs this deployment's scheduler runs, in order."""
     if jobqueue.engine_on():
         return [name for name in JOBS if name not in DELIVERY_JOBS]
-    return list(JOBS)
+    return [name for name in JOBS if name not in ENGINE_JOBS]
 
 
 def run_job(

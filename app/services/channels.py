@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from app.models import OutboundMessage, Session, utcnow
 from app.services import jobqueue
 from app.services.context import ctx
-from app.services.notify import SmtpChannel
+from app.services.notify import SmtpChannel, claimable
 from app.services.sms import HttpGatewaySmsChannel, OutboxSmsChannel
 
 log = logging.getLogger("tongban.channels")
@@ -139,7 +139,7 @@ def deliver_message(
     t: Any = OutboundMessage.__table__
     claimed: int = Session.execute(  # type: ignore[attr-defined]  # UPDATE results have a rowcount
         update(t)
-        .where(t.c.id == mid, t.c.status == "pending")
+        .where(t.c.id == mid, claimable(t, now))
         .values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
     ).rowcount
     Session.commit()

@@ -138,3 +138,28 @@ def record_failure(job_id: int, task_name: str, attempt: int, error: str, now: d
     stmt = dialect_insert(t).values(job_id=job_id, **values)
     with Session.get_bind().engine.begin() as conn:
         conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.job_id], set_=values))
+
+
+def requeue_stalled(seconds_since_heartbeat: float = 60) -> int:
+    """Jobs left ``doing`` by a worker that died (no heartbeat for that long, or pruned) back to ``todo``;
+    their rows' stale claims are taken again by the next run (notify.claimable). Returns how many."""
+    if not engine_on():
+        return 0
+    ids = (
+        Session.execute(
+            text(
+                "SELECT job.id FROM procrastinate_jobs job"
+                " LEFT JOIN procrastinate_workers w ON w.id = job.worker_id"
+                " WHERE job.status = 'doing' AND job.queue_name = :queue"
+                " AND (job.worker_id IS NULL OR w.last_heartbeat < now() - make_interval(secs => :secs))"
+                " FOR UPDATE OF job SKIP LOCKED"
+            ),
+            {"queue": QUEUE, "secs": seconds_since_heartbeat},
+        )
+        .scalars()
+        .all()
+    )
+    for job_id in ids:
+        requeue(job_id)
+    Session.commit()
+    return len(ids)

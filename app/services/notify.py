@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from http.client import HTTPMessage
 from typing import IO, Any, Protocol
 
-from sqlalchemy import CompoundSelect, Select, and_, exists, func, literal, select, true, update
+from sqlalchemy import CompoundSelect, Select, and_, exists, func, literal, or_, select, true, update
 from sqlalchemy.types import String
 
 from app.models import (
@@ -280,6 +280,13 @@ def _dept_name(code: str) -> str:
 # -- dispatch ------------------------------------------------------------------------------------
 
 
+def claimable(table: Any, now: datetime) -> Any:
+    """Pending, or claimed by a sender that died more than STALE_CLAIM ago (its job is run again)."""
+    return or_(
+        table.c.status == "pending", and_(table.c.status == "sending", table.c.claimed_at < now - STALE_CLAIM)
+    )
+
+
 def deliver_notification(
     nid: int, now: datetime, *, final: bool | None = None, available: dict[str, Channel] | None = None
 ) -> str:
@@ -292,7 +299,7 @@ def deliver_notification(
     claimed = rowcount(
         Session.execute(
             update(n_t)
-            .where(n_t.c.id == nid, n_t.c.status == "pending")
+            .where(n_t.c.id == nid, claimable(n_t, now))
             .values(status="sending", claimed_at=now, attempts=n_t.c.attempts + 1)
         )
     )

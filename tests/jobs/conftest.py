@@ -23,6 +23,7 @@ def jobs_on(app, is_postgres, monkeypatch):
     monkeypatch.setattr(settings, "jobs", "procrastinate")
     monkeypatch.setattr(settings, "job_max_attempts", 5)
     monkeypatch.setattr(settings, "job_backoff_seconds", 10.0)
+    monkeypatch.setattr(settings, "webhook_url", settings.webhook_url)  # tests point it somewhere; restored
     _empty_engine_tables(app)
     yield settings
     Session.remove()
