@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from app.models import Session, utcnow
 from app.services import deadletters, jobqueue
 from app.services.auth import Actor
+from app.services.errors import DomainError
 
 command = AppGroup("jobs", help="Background jobs on procrastinate (TONGBAN_JOBS=procrastinate, PostgreSQL).")
 
@@ -63,5 +64,8 @@ def list_cmd(status: str) -> None:
 def retry_cmd(job_id: int) -> None:
     """Put a failed job back in the queue now."""
     _require_engine()
-    row = deadletters.retry_job(SYSTEM, job_id, utcnow())
+    try:
+        row = deadletters.retry_job(SYSTEM, job_id, utcnow())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     click.echo(f"job {row.id} ({row.task_name}) queued again")
