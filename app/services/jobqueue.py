@@ -140,9 +140,10 @@ def record_failure(job_id: int, task_name: str, attempt: int, error: str, now: d
         conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.job_id], set_=values))
 
 
-def requeue_stalled(seconds_since_heartbeat: float = 60) -> int:
-    """Jobs left ``doing`` by a worker that died (no heartbeat for that long, or pruned) back to ``todo``;
-    their rows' stale claims are taken again by the next run (notify.claimable). Returns how many."""
+def requeue_stalled(started_before_seconds: float = 660, heartbeat_seconds: float = 60) -> int:
+    """Jobs left ``doing`` by a worker that died back to ``todo``: started more than 11 minutes ago, and
+    their worker gone (pruned) or silent for a minute. By then the claim the dead run made on its row is
+    older than the senders' STALE_CLAIM (10 minutes), so the next run takes the row and sends it."""
     if not engine_on():
         return 0
     ids = (
@@ -151,10 +152,12 @@ def requeue_stalled(seconds_since_heartbeat: float = 60) -> int:
                 "SELECT job.id FROM procrastinate_jobs job"
                 " LEFT JOIN procrastinate_workers w ON w.id = job.worker_id"
                 " WHERE job.status = 'doing' AND job.queue_name = :queue"
-                " AND (job.worker_id IS NULL OR w.last_heartbeat < now() - make_interval(secs => :secs))"
+                " AND (job.worker_id IS NULL OR w.last_heartbeat < now() - make_interval(secs => :beat))"
+                " AND (SELECT max(e.at) FROM procrastinate_events e"
+                "      WHERE e.job_id = job.id AND e.type = 'started') < now() - make_interval(secs => :started)"
                 " FOR UPDATE OF job SKIP LOCKED"
             ),
-            {"queue": QUEUE, "secs": seconds_since_heartbeat},
+            {"queue": QUEUE, "beat": heartbeat_seconds, "started": started_before_seconds},
         )
         .scalars()
         .all()

@@ -173,6 +173,14 @@ def test_a_job_left_running_by_a_dead_worker_is_queued_again_and_sends_its_messa
         ),
         {"id": job["id"]},
     )
+    Session.commit()
+    assert jobqueue.requeue_stalled() == 0  # just started: it may still be sending
+    Session.execute(
+        text(
+            "UPDATE procrastinate_events SET at = now() - interval '1 hour' WHERE job_id = :id AND type = 'started'"
+        ),
+        {"id": job["id"]},
+    )
     Session.execute(
         text("UPDATE notification SET status = 'sending', claimed_at = :t, attempts = 1 WHERE id = :id"),
         {"t": utcnow() - timedelta(hours=1), "id": nid},
