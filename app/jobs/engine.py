@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import procrastinate
@@ -53,7 +54,8 @@ def libpq_url(sqlalchemy_url: str) -> str:
     return f"postgresql://{rest}"
 
 
-# task name -> function(args, now, final, retry_at) calling one service
+# task name -> fn(args, final, retry_at): one service call; ``final`` says no retry will follow, ``retry_at``
+# when the next run would be (the row shows it)
 def _deliver_notification(args: dict[str, Any], final: bool, retry_at: Any) -> Any:
     return notify.deliver_notification(int(args["notification_id"]), utcnow(), final=final)
 
@@ -96,7 +98,7 @@ def register(
     def run(context: procrastinate.JobContext, **args: Any) -> Any:
         job = context.job
         final = strategy.is_final(job)
-        retry_at = None if final else utcnow() + _seconds(strategy.wait_seconds(job.attempts))
+        retry_at = None if final else utcnow() + timedelta(seconds=strategy.wait_seconds(job.attempts))
         with flask_app.app_context():
             try:
                 return fn(args, final, retry_at)
@@ -112,12 +114,6 @@ def register(
 
     run.__name__ = name.replace(".", "_")
     return app.task(name=name, queue=jobqueue.QUEUE, pass_context=True, retry=strategy)(run)
-
-
-def _seconds(value: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=value)
 
 
 def run_worker(flask_app: Flask, *, concurrency: int = 4, wait: bool = True, app: Any = None) -> None:

@@ -198,3 +198,24 @@ def test_a_retry_schedule_is_never_shorter_than_the_backoff(app, jobs_on):
     strategy = Backoff(5, 10)
     assert [strategy.wait_seconds(n) for n in range(4)] == [10, 20, 40, 80]
     assert timedelta(seconds=strategy.wait_seconds(0)) == timedelta(seconds=10)
+
+
+def test_a_failed_sms_job_shows_its_next_attempt_on_the_message_row(app, jobs_on, monkeypatch):
+    from app.models import OutboundMessage
+    from app.services import channels
+
+    monkeypatch.setattr(jobs_on, "sms_channel", "http")
+    monkeypatch.setattr(jobs_on, "sms_gateway_url", closed_port_url())
+    message = channels.enqueue_sms("13800000000", "【通办】测试", "test")
+    Session.commit()
+    (job,) = jobs_table()
+    assert (job["task_name"], job["args"]) == (jobqueue.DELIVER_MESSAGE, {"message_id": message.id})
+    run_worker(app, wait=False)
+    (job,) = jobs_table()
+    row = Session.get(OutboundMessage, message.id, populate_existing=True)
+    Session.commit()
+    assert (job["status"], job["attempts"]) == ("todo", 1)
+    assert row.status == "pending" and row.attempts == 1 and "SmsError" in (row.last_error or "")
+    # the page tells the truth: both are "failure + 10 s" (computed before and after the run: a refused
+    # connection is quick, and the margin only has to tell 10 s from 20 s)
+    assert abs((row.next_attempt_at - job["scheduled_at"]).total_seconds()) < 5
