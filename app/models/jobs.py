@@ -1,5 +1,5 @@
 """What the job engine does not keep: the error of a job's last failed run (procrastinate keeps the
-job, its status and its attempts in its own tables, created by migration 0055 on PostgreSQL)."""
+job, its status and its attempts in its own tables, created by migration 0056 on PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ def test_procrastinate_needs_postgresql_and_sqlite_defaults_to_in_process(tmp_pa
 
 
 def test_the_frozen_schema_file_is_the_installed_procrastinates_schema():
-    """Migration 0055 creates the schema from a frozen copy; an upgraded procrastinate needs a new migration."""
+    """Migration 0056 creates the schema from a frozen copy; an upgraded procrastinate needs a new migration."""
     from procrastinate.schema import SchemaManager
 
     frozen = (ROOT / "migrations" / "sql" / "procrastinate-3.10.0.sql").read_text(encoding="utf-8")

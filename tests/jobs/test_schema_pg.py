@@ -1,5 +1,5 @@
-"""Migration 0055 on a fresh PostgreSQL schema: upgrade creates procrastinate's tables, functions and
-types (the ones `enqueue` and the workers call); downgrade to 0051 removes every one of them."""
+"""Migration 0056 on a fresh PostgreSQL schema: upgrade creates procrastinate's tables, functions and
+types (the ones `enqueue` and the workers call); downgrade to the revision before it removes every one."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_upgrade_creates_the_job_engine_schema_and_downgrade_removes_all_of_it()
             "type:procrastinate_job_status",
         ):
             assert name in created
-        downgrade(url, "0051")
+        downgrade(url, "0056-1")
         assert _objects(url) == set()
         upgrade(url)  # and back again
         assert _objects(url) == created

@@ -1,6 +1,6 @@
 """job queue: procrastinate's schema (PostgreSQL only) and the last error of each failed job
 
-Revision ID: 0055
+Revision ID: 0056
 Revises: 0051
 Create Date: 2026-12-03 08:50:00
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0055"
+revision = "0056"
 down_revision = "0051"
 branch_labels = None
 depends_on = None
