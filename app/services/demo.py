@@ -44,6 +44,10 @@ STAFF = {
     ("transport", "reviewer"): "tr_reviewer",
     ("transport", "decider"): "tr_decider",
     ("transport", "head"): "tr_head",
+    ("xm_transport", "clerk"): "xm_tr_clerk",
+    ("xm_transport", "reviewer"): "xm_tr_reviewer",
+    ("xm_transport", "decider"): "xm_tr_decider",
+    ("xm_transport", "head"): "xm_tr_head",
 }
 
 

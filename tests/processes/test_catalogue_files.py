@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ROOT / "processes"
 FORMS = ROOT / "forms"
 
-EXPECTED_SLUGS = {"eia_report_form", "hazardous_waste_licence", "road_freight_permit", "road_cert_reissue"}
+EXPECTED_SLUGS = {
+    "eia_report_form",
+    "hazardous_waste_licence",
+    "road_freight_permit",
+    "road_dangerous_goods_transport",
+    "road_cert_reissue",
+}
 ROLES = {r.value for r in Role}
 DEPARTMENTS = {"env", "transport", "admin", "centre", "fj_env", "xm_transport", "fj_transport"}
 SPECIAL_PROCEDURES = {"expert_review", "site_inspection", "testing", "hearing", "quarantine", "appraisal"}
@@ -125,7 +131,7 @@ ALL_FORMS = [(slug, name) for slug in SLUGS for name in form_names(slug)]
 # ---------------------------------------------------------------- catalogue shape
 
 
-def test_the_four_items_are_present():
+def test_the_five_items_are_present():
     assert EXPECTED_SLUGS <= set(SLUGS)
 
 
