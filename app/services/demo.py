@@ -84,6 +84,14 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         (3, 2),
     ),
     DemoCase(
+        "实地核查 (on-site check at the city transport bureau)",
+        "applicant",
+        "road_dangerous_goods_transport",
+        "accept_approve",
+        "厦门安运危险货物运输有限公司",
+        (2, 1),
+    ),
+    DemoCase(
         "专家评审 (expert review)",
         "applicant",
         "eia_report_form",
