@@ -84,6 +84,7 @@ def test_the_cockpit_counts_lights_items_departments_and_unconfirmed_deadlines(k
     assert items == {
         "eia_report_form": (2, 1, 1),
         "road_freight_permit": (0, 0, 1),
+        "road_dangerous_goods_transport": (0, 0, 0),
         "road_cert_reissue": (0, 0, 0),
         "hazardous_waste_licence": (0, 0, 0),
         "hazardous_waste_transport_joint": (0, 0, 0),
