@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export TONGBAN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup browser assets translations serve bench clean
+.PHONY: run test setup browser assets translations serve worker bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -57,6 +57,11 @@ serve: setup
 	TONGBAN_ENV=production $(BIN)/flask --app app db upgrade
 	TONGBAN_ENV=production $(BIN)/flask --app app seed
 	TONGBAN_ENV=production $(BIN)/gunicorn -w $${WORKERS:-4} -b $(HOST):$(PORT) "app:create_app()"
+
+# Production, beside `make serve`: a background-job worker (run one or more, on any machine, against the same
+# PostgreSQL database). `make run` needs none: on SQLite the scheduler in the web process delivers.
+worker: setup
+	TONGBAN_ENV=production $(BIN)/flask --app app jobs worker --concurrency $${CONCURRENCY:-4}
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py

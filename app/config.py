@@ -107,6 +107,23 @@ SETTINGS: list[tuple[str, str, str]] = [
     ),
     ("TONGBAN_BACKUP_DIR", "`<DATA_DIR>/backups`", "where `flask backup create` writes backups"),
     ("TONGBAN_SCHEDULER", "`0`", "`1` runs the scheduler inside the web process (`make run` sets it)"),
+    (
+        "TONGBAN_JOBS",
+        "`procrastinate` in production on PostgreSQL, else `inprocess`",
+        "background deliveries (e-mail, webhook, SMS, licence PDFs): `procrastinate` queues a job in the same "
+        "transaction and `flask jobs worker` runs it (PostgreSQL only); `inprocess`: the scheduler's jobs deliver "
+        'from the rows (README, "Background jobs")',
+    ),
+    (
+        "TONGBAN_JOB_MAX_ATTEMPTS",
+        "`5`",
+        "runs of a failing job (the first included) before it is a dead letter",
+    ),
+    (
+        "TONGBAN_JOB_BACKOFF_SECONDS",
+        "`10`",
+        "wait before the first retry of a failed job; each further retry waits twice as long (10, 20, 40, 80 s)",
+    ),
     ("TONGBAN_SMTP_HOST", "empty", "SMTP server for alert e-mail (empty: in-app only)"),
     ("TONGBAN_SMTP_PORT", "`25`", "SMTP port"),
     ("TONGBAN_MAIL_FROM", "`noreply@tongban.local`", "sender of alert e-mail"),
@@ -195,6 +212,9 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_pool_recycle: int = 1800
+    jobs: str = "inprocess"
+    job_max_attempts: int = 5
+    job_backoff_seconds: float = 10
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -257,6 +277,18 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     elif not secret:
         secret = _dev_secret(data_dir)
     backup_dir = env.get("TONGBAN_BACKUP_DIR")
+    jobs = (env.get("TONGBAN_JOBS") or "").lower() or (
+        "procrastinate" if mode == "production" and url.startswith("postgresql") else "inprocess"
+    )
+    if jobs not in ("inprocess", "procrastinate"):
+        raise ConfigError(f"TONGBAN_JOBS must be 'inprocess' or 'procrastinate', not {jobs!r}")
+    if jobs == "procrastinate" and not url.startswith("postgresql"):
+        raise ConfigError(
+            "TONGBAN_JOBS=procrastinate needs PostgreSQL (TONGBAN_DATABASE_URL=postgresql+psycopg://…)"
+        )
+    max_attempts = int(env.get("TONGBAN_JOB_MAX_ATTEMPTS") or 5)
+    if not 1 <= max_attempts <= 50:
+        raise ConfigError(f"TONGBAN_JOB_MAX_ATTEMPTS must be between 1 and 50, not {max_attempts}")
     return Settings(
         database_url=url,
         secret_key=secret,
@@ -295,6 +327,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         db_pool_size=int(env.get("TONGBAN_DB_POOL_SIZE") or 10),
         db_max_overflow=int(env.get("TONGBAN_DB_MAX_OVERFLOW") or 20),
         db_pool_recycle=int(env.get("TONGBAN_DB_POOL_RECYCLE") or 1800),
+        jobs=jobs,
+        job_max_attempts=max_attempts,
+        job_backoff_seconds=float(env.get("TONGBAN_JOB_BACKOFF_SECONDS") or 10),
         extra={k: v for k, v in (overrides or {}).items() if not k.startswith("TONGBAN_")},
     )
 

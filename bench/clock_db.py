@@ -145,6 +145,7 @@ def run(db: str, n: int) -> None:
                         {
                             "id": t["id"],
                             "case_id": t["case_id"],
+                            "item_id": item.id,
                             "spiff_task_id": str(uuid.uuid4()),
                             "bpmn_id": "review",
                             "name": "审查",

@@ -59,6 +59,7 @@ CASE_COLS = (
 )
 TASK_COLS = (
     "case_id",
+    "item_id",
     "spiff_task_id",
     "bpmn_id",
     "name",
@@ -254,6 +255,7 @@ def _case_rows(cid, n_closed, items, users, cal, rng, today, now, write_case, wr
         write_task(
             (
                 cid,
+                item.id,
                 f"{cid:08d}-{k}",
                 bpmn_id,
                 name,

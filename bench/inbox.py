@@ -112,6 +112,7 @@ def generate(app, n: int, one_group: bool) -> None:
                         dict(
                             id=case_id,
                             case_id=case_id,
+                            item_id=item.id,
                             spiff_task_id=f"bench-{i}",
                             bpmn_id=["accept", "review", "decide"][
                                 ("clerk", "reviewer", "decider").index(role)

@@ -111,45 +111,60 @@ def _fresh_url(db: str, tmp: Path) -> tuple[str, str | None]:
     return f"{PG_URL}?options=-csearch_path%3D{schema}", schema
 
 
+def prepare(db: str) -> tuple[Any, Any, dict[str, str], dict[str, str], dict[str, Any], Path, str | None]:
+    """A fresh database with the demo users and the one-task bench item deployed; the app, its test
+    client, the applicant's and the clerk's token headers, the filing body, the folder and the schema."""
+    tmp = Path(tempfile.mkdtemp(prefix="tongban-rt-"))
+    url, schema = _fresh_url(db, tmp)
+    env = {
+        **os.environ,
+        "TONGBAN_DATABASE_URL": url,
+        "TONGBAN_DATA_DIR": str(tmp),
+        "TONGBAN_DEMO_PASSWORD": PASSWORD,
+        "TONGBAN_SCHEDULER": "0",
+        "TONGBAN_ENV": "development",
+        "TONGBAN_LOGIN_RATE_LIMIT": "100000 per minute",
+    }
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
+    for args in (
+        ["db", "upgrade"],
+        ["seed-demo"],
+        ["deploy-item", "bench/items/simple_approval", "--forms-dir", "bench/forms"],
+    ):
+        subprocess.run(flask + args, cwd=ROOT, env=env, check=True, capture_output=True)
+    os.environ.update(env)
+    from app import create_app
+
+    app = create_app()
+    client = app.test_client()
+
+    def tok(user: str) -> dict[str, str]:
+        r = client.post("/api/v1/auth/token", json={"username": user, "password": PASSWORD})
+        return {"Authorization": f"Bearer {r.get_json()['token']}"}
+
+    body = {
+        "item_code": "simple_approval",
+        "applicant": {"kind": "person", "name": "林晓", "id_no": "11010519491231002X", "phone": None},
+        "data": {"subject": "bench"},
+    }
+    return app, client, tok("applicant"), tok("env_clerk"), body, tmp, schema
+
+
+def cleanup(tmp: Path, schema: str | None) -> None:
+    shutil.rmtree(tmp, ignore_errors=True)
+    if schema:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'drop schema if exists "{schema}" cascade'))
+        admin.dispose()
+
+
 def measure(
     db: str, lifecycles: int = 20, show_sql: bool = False, profile: str | None = None
 ) -> dict[str, dict[str, float]]:
     """Mean counts per request kind, and per lifecycle, over ``lifecycles`` one-task lifecycles."""
-    tmp = Path(tempfile.mkdtemp(prefix="tongban-rt-"))
-    url, schema = _fresh_url(db, tmp)
+    app, client, applicant, clerk, body, tmp, schema = prepare(db)
     try:
-        env = {
-            **os.environ,
-            "TONGBAN_DATABASE_URL": url,
-            "TONGBAN_DATA_DIR": str(tmp),
-            "TONGBAN_DEMO_PASSWORD": PASSWORD,
-            "TONGBAN_SCHEDULER": "0",
-            "TONGBAN_ENV": "development",
-            "TONGBAN_LOGIN_RATE_LIMIT": "100000 per minute",
-        }
-        flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
-        for args in (
-            ["db", "upgrade"],
-            ["seed-demo"],
-            ["deploy-item", "bench/items/simple_approval", "--forms-dir", "bench/forms"],
-        ):
-            subprocess.run(flask + args, cwd=ROOT, env=env, check=True, capture_output=True)
-        os.environ.update(env)
-        from app import create_app
-
-        app = create_app()
-        client = app.test_client()
-
-        def tok(user: str) -> dict[str, str]:
-            r = client.post("/api/v1/auth/token", json={"username": user, "password": PASSWORD})
-            return {"Authorization": f"Bearer {r.get_json()['token']}"}
-
-        applicant, clerk = tok("applicant"), tok("env_clerk")
-        body = {
-            "item_code": "simple_approval",
-            "applicant": {"kind": "person", "name": "林晓", "id_no": "11010519491231002X", "phone": None},
-            "data": {"subject": "bench"},
-        }
         counting = Counting(app.extensions["tongban.engine"])
         totals: dict[str, Counter[str]] = defaultdict(Counter)
         profiler = cProfile.Profile() if profile else None
@@ -210,12 +225,8 @@ def measure(
         app.extensions["tongban.engine"].dispose()
         return out
     finally:
-        if schema:
-            admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'drop schema "{schema}" cascade'))
-            admin.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+        app.extensions["tongban.engine"].dispose()
+        cleanup(tmp, schema)
 
 
 COLUMNS = ("stmt", "begin", "commit", "rollback", "ping", "checkout", "trips")

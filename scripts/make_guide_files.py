@@ -87,6 +87,8 @@ def _field_rows(item: dict, form: dict, values: dict) -> list[tuple[str, str]]:
         options = (ui.get(key) or {}).get("options") or {}
         if isinstance(value, str) and value in options:
             value = options[value]["zh"]
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = "、".join(options[v]["zh"] if v in options else v for v in value)
         rows.append((label, "" if value is None else str(value)))
     return rows
 

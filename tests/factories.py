@@ -33,12 +33,17 @@ USERS = {
     ("transport", "reviewer"): "tr_reviewer",
     ("transport", "decider"): "tr_decider",
     ("transport", "head"): "tr_head",
+    ("xm_transport", "clerk"): "xm_tr_clerk",
+    ("xm_transport", "reviewer"): "xm_tr_reviewer",
+    ("xm_transport", "decider"): "xm_tr_decider",
+    ("xm_transport", "head"): "xm_tr_head",
 }
 DEPT = {
     "eia_report_form": "env",
     "hazardous_waste_licence": "env",
     "road_freight_permit": "transport",
     "road_cert_reissue": "transport",
+    "road_dangerous_goods_transport": "xm_transport",
 }
 
 

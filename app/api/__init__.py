@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
         cases,
         drafts,
         items,
+        jobs,
         joint,
         messages,
         openapi,

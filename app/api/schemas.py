@@ -724,3 +724,27 @@ from app.api.supervision_schemas import (  # noqa: E402, F401
     SummaryOut,
     TrendsOut,
 )
+
+
+class JobOut(Schema):
+    """A background job (administrators): the dead-letter list and its retry."""
+
+    id = fields.Integer()
+    task = fields.String(metadata={"description": "notify.deliver | messages.deliver | licences.pdf"})
+    task_name = fields.Nested(Bilingual)
+    status = fields.String(
+        metadata={"description": "todo | doing | succeeded | failed | cancelled | aborted"}
+    )
+    status_name = fields.Nested(Bilingual)
+    attempts = fields.Integer(metadata={"description": "runs so far"})
+    args = fields.Dict()
+    last_error = fields.String(allow_none=True)
+    failed_at = fields.DateTime(allow_none=True)
+    scheduled_at = fields.DateTime(allow_none=True, metadata={"description": "next run (a waiting retry)"})
+
+
+class JobList(Schema):
+    engine = fields.String(
+        metadata={"description": "procrastinate | inprocess (no job rows: SQLite runs deliveries in process)"}
+    )
+    jobs = fields.List(fields.Nested(JobOut))

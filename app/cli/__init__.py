@@ -6,7 +6,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import audit, backup, calendar, catalogue, cockpit, db, demo, org, scheduler, sms, users
+    from app.cli import (
+        audit,
+        backup,
+        calendar,
+        catalogue,
+        cockpit,
+        db,
+        demo,
+        jobs,
+        org,
+        scheduler,
+        sms,
+        users,
+    )
 
     app.cli.add_command(db.db_group)
     app.cli.add_command(demo.seed)
@@ -21,4 +34,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cockpit.command)
     app.cli.add_command(scheduler.command)
     app.cli.add_command(sms.command)
+    app.cli.add_command(jobs.command)
     app.cli.add_command(org.command)

@@ -27,7 +27,7 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> Any:
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from app.jobs.runner import JOBS
+    from app.jobs.runner import JOBS, scheduled_jobs
 
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(
@@ -35,7 +35,10 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> Any:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     start = datetime.now(UTC)
-    for name, (_fn, seconds) in JOBS.items():
+    with app.app_context():
+        names = scheduled_jobs()
+    for name in names:
+        seconds = JOBS[name][1]
         scheduler.add_job(
             _job_in_app(app, name), "interval", seconds=seconds, id=name, name=name, next_run_time=start
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.jobs import lease
 from app.models import Session, utcnow
-from app.services import alerts, audit, channels, notify, results_sweep, scheduled, supervision
+from app.services import alerts, audit, channels, jobqueue, notify, results_sweep, scheduled, supervision
 
 log = logging.getLogger("tongban.jobs")
 
@@ -63,6 +63,11 @@ def deliver_messages(now: datetime) -> Any:
     return channels.deliver(now)
 
 
+def stalled_jobs(now: datetime) -> Any:
+    """Background jobs of a worker that died mid-run, queued again (job engine on only)."""
+    return {"requeued": jobqueue.requeue_stalled()}
+
+
 JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "wake_timers": (wake_timers, 60),
     "legal_defaults": (legal_defaults, 3600),
@@ -74,7 +79,23 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "licence_pdfs": (licence_pdfs, 60),
     # chains new audit rows (app.services.audit): the window in which a row is not yet sealed
     "audit_seal": (audit_seal, 10),
+    "stalled_jobs": (stalled_jobs, 60),
 }
+
+
+# Deliveries that, with the job engine on (TONGBAN_JOBS=procrastinate), run as one job per row instead:
+# the scheduler leaves them to the workers (a pass would compete with the jobs' own retry schedule).
+DELIVERY_JOBS = ("reminders", "deliver_messages", "licence_pdfs")
+
+
+ENGINE_JOBS = ("stalled_jobs",)  # only with the job engine on
+
+
+def scheduled_jobs() -> list[str]:
+    """The jobs this deployment's scheduler runs, in order."""
+    if jobqueue.engine_on():
+        return [name for name in JOBS if name not in DELIVERY_JOBS]
+    return [name for name in JOBS if name not in ENGINE_JOBS]
 
 
 def run_job(
@@ -113,9 +134,11 @@ def run_once(
     holder: str | None = None,
     use_lease: bool = True,
 ) -> dict[str, Any]:
-    """One pass of every job (or the named ones), in order."""
+    """One pass of every scheduled job (or the named ones), in order."""
     now = now or utcnow()
     unknown = [j for j in jobs or [] if j not in JOBS]
     if unknown:
         raise ValueError(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(JOBS)}")
-    return {name: run_job(name, now, holder=holder, use_lease=use_lease) for name in (jobs or list(JOBS))}
+    return {
+        name: run_job(name, now, holder=holder, use_lease=use_lease) for name in (jobs or scheduled_jobs())
+    }

@@ -16,6 +16,14 @@ NEVER = date(9999, 12, 31)  # light_changes_on of a clock whose light never chan
 DUE = date(1900, 1, 1)  # light_changes_on of a clock not computed yet: the next sweep computes it
 
 
+def _item_of_case(context: Any) -> int | None:
+    """Default of ``case_task.item_id`` for an insert that did not set it: the item of its case."""
+    case_id = context.get_current_parameters().get("case_id")
+    return context.connection.execute(
+        text("SELECT item_id FROM case_file WHERE id = :id"), {"id": case_id}
+    ).scalar()
+
+
 def _no_calendar(_since: date | None) -> int:
     return 0
 
@@ -89,7 +97,7 @@ class Case(Base):
     stored_used_wd: Mapped[int | None] = mapped_column("used_wd", default=None)
     stored_remaining_wd: Mapped[int | None] = mapped_column("remaining_wd", default=None)
     extension_wd: Mapped[int] = mapped_column(default=0)
-    clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
+    clocks_computed_on: Mapped[date | None] = mapped_column(default=None, index=True)
     # the day the light (or deadline) next changes by itself; the sweep reads the rows whose day has come
     light_changes_on: Mapped[date | None] = mapped_column(default=DUE, index=True)
 
@@ -142,6 +150,8 @@ class CaseTask(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="RESTRICT"), index=True)
+    # the case's item, copied (an item's open steps without a join to a million cases: the heat map)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("service_item.id"), default=_item_of_case)
     spiff_task_id: Mapped[str] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
@@ -166,7 +176,7 @@ class CaseTask(Base):
     # as of clocks_computed_on; used_wd/remaining_wd move them on to today (a step never pauses)
     stored_used_wd: Mapped[int | None] = mapped_column("used_wd", default=None)
     stored_remaining_wd: Mapped[int | None] = mapped_column("remaining_wd", default=None)
-    clocks_computed_on: Mapped[date | None] = mapped_column(default=None)
+    clocks_computed_on: Mapped[date | None] = mapped_column(default=None, index=True)
     light_changes_on: Mapped[date | None] = mapped_column(default=DUE, index=True)
 
     @hybrid_property
@@ -209,6 +219,7 @@ class CaseTask(Base):
         Index("ix_case_task_inbox", "department_code", "role", "state"),
         Index("ix_case_task_assignee_state", "assignee_id", "state"),
         Index("ix_case_task_case_state", "case_id", "state"),
+        Index("ix_case_task_item_state", "item_id", "state", "created_at"),
     )
 
 

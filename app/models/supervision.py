@@ -200,3 +200,5 @@ class DailySummary(Base):
     promised_wd: Mapped[int] = mapped_column(default=0)  # summed likewise: promised + extension
     tasks_done: Mapped[int] = mapped_column(default=0)
     task_seconds: Mapped[float] = mapped_column(default=0.0)
+    # working days the done steps waited, (opened, completed] on the official calendar (the heat map)
+    task_wd: Mapped[int] = mapped_column(default=0, server_default="0")

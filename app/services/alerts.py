@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Date, String, exists, func, literal, select, true, union_all, update
 
-from app.models import Alert, AuditEvent, Case, CaseTask, Session
+from app.models import Alert, AuditEvent, Case, CaseTask, ClockSweep, Session
 from app.models.base import UTCDateTime, dialect_insert, table_of
 from app.models.vocab import (
     CLOSED_STATUSES,
@@ -53,8 +53,10 @@ def _labelled(*cols: Any) -> list[Any]:
     return [col.label(name) for col, name in zip(cols, ALERT_COLUMNS, strict=True)]
 
 
-def raise_alerts(today: date, now: datetime) -> dict[str, int]:
-    """Create the missing alerts of every open case and step whose light is yellow or red."""
+def raise_alerts(today: date, now: datetime, since: date | None = None) -> dict[str, int]:
+    """Create the missing alerts of every open case and step whose light is yellow or red — with
+    ``since``, only of those whose clocks were computed on or after that day (a light changes only when
+    its clock is computed: by the sweep's refresh or by the change that moved the case)."""
     a, c, t = table_of(Alert), table_of(Case), table_of(CaseTask)
     officer = (
         select(func.min(t.c.assignee_id))
@@ -77,6 +79,7 @@ def raise_alerts(today: date, now: datetime) -> dict[str, int]:
     ).where(
         c.c.light.in_(ALERT_LEVELS),
         c.c.status.in_(OPEN_STATUSES),
+        *([c.c.clocks_computed_on >= since] if since is not None else []),
     )
     task_sel = select(
         *_labelled(
@@ -94,6 +97,7 @@ def raise_alerts(today: date, now: datetime) -> dict[str, int]:
     ).where(
         t.c.light.in_(ALERT_LEVELS),
         t.c.state.in_(OPEN_TASK_STATES),
+        *([t.c.clocks_computed_on >= since] if since is not None else []),
     )
     # No NOT EXISTS: the unique key is the arbiter, so each lit subject costs one index probe whatever
     # the planner believes about the alert table (an anti-join planned on stale statistics went
@@ -129,8 +133,10 @@ def _audit_rows(action: str, kind: str, rows: list[Any], now: datetime) -> None:
         )
 
 
-def resolve_closed(now: datetime) -> int:
-    """Resolve the alerts whose case or step has closed."""
+def resolve_closed(now: datetime, since: date | None = None) -> int:
+    """Resolve the alerts whose case or step has closed (a safety net: the case events resolve them with
+    the change) — with ``since``, only alerts of cases whose clocks were computed on or after that day
+    (every change of a case computes its clocks)."""
     a, c, t = table_of(Alert), table_of(Case), table_of(CaseTask)
     closed_case = exists().where(c.c.id == a.c.subject_id, c.c.status.in_(CLOSED_STATUSES))
     closed_task = exists().where(t.c.id == a.c.subject_id, t.c.state.notin_(OPEN_TASK_STATES))
@@ -140,6 +146,8 @@ def resolve_closed(now: datetime) -> int:
         | ((a.c.subject_kind == "task") & closed_task)
         | ((a.c.subject_kind == "correction") & not_correcting)
     )
+    if since is not None:
+        cond = cond & a.c.case_id.in_(select(c.c.id).where(c.c.clocks_computed_on >= since))
     rows = Session.execute(
         update(a)
         .where(cond)
@@ -204,14 +212,28 @@ def subscribe(bus: EventBus) -> None:
     bus.subscribe(CaseAdvanced, on_case_advanced)
 
 
-def sweep(actor: Actor | None, now: datetime) -> dict[str, Any]:
-    """The supervision sweep: lights from the clock service, then alerts, resolutions, cards, mail."""
+ALERTS_SWEPT = 2  # the clock_sweep row of the day the alert pass last ran for (row 1: the lights)
+
+
+def alerts_swept_on() -> date | None:
+    return Session.scalar(select(ClockSweep.swept_on).where(ClockSweep.id == ALERTS_SWEPT))
+
+
+def sweep(actor: Actor | None, now: datetime, full: bool = False) -> dict[str, Any]:
+    """The supervision sweep: lights from the clock service, then alerts, resolutions, cards, mail.
+
+    The alert pass looks only at clocks computed since the day it last ran for (inclusive: a change later
+    that day is seen next time); ``full`` — or a first run, or a day before the last one — looks at all."""
     today = local_date(now)
+    last = alerts_swept_on()
+    since = None if full or last is None or today < last else last
     result: dict[str, Any] = {"lights": clocks.refresh_lights(today)}  # commits its own bulk update
-    result.update(raise_alerts(today, now))
-    result["resolved"] = resolve_closed(now)
+    result.update(raise_alerts(today, now, since))
+    result["resolved"] = resolve_closed(now, since)
     result["yellow_cards"] = supervision.issue_alert_cards(today, now)
     result["notifications"] = notify.queue_alerts(today, now)
+    stmt = dialect_insert(table_of(ClockSweep)).values(id=ALERTS_SWEPT, swept_on=today)
+    Session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"swept_on": today}))
     Session.commit()
     return result
 

@@ -69,6 +69,7 @@ ACTIONS: dict[str, str] = {
     "calendar.day": N_("修改日历日"),
     "process.deploy": N_("部署流程版本"),
     "catalogue.accepting": N_("开放或暂停受理"),
+    "job.retry": N_("重试后台任务"),
     "user.create": N_("新建用户"),
     "user.update": N_("修改用户"),
     "user.disable": N_("停用用户"),

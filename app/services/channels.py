@@ -5,7 +5,8 @@ claims due rows one by one (a conditional UPDATE, so two schedulers never send o
 sends each over its channel, and records the outcome: ``sent``, or back to ``pending`` with the next
 attempt after a growing delay, or ``failed`` after MAX_ATTEMPTS. A channel that fails or hangs (bounded
 by its timeout) is recorded and never raises into the caller: the case, the registration, the page
-go on. The scheduler job ``deliver_messages`` retries what is due.
+go on. The scheduler job ``deliver_messages`` retries what is due; with the job engine on
+(app.services.jobqueue) each message has its own job, queued with the row, and the engine retries it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from app.models import OutboundMessage, Session, utcnow
+from app.services import jobqueue
 from app.services.context import ctx
-from app.services.notify import SmtpChannel
+from app.services.notify import SmtpChannel, claimable
 from app.services.sms import HttpGatewaySmsChannel, OutboxSmsChannel
 
 log = logging.getLogger("tongban.channels")
@@ -48,6 +50,7 @@ def enqueue_sms(
         notice_id=notice_id,
     )
     Session.add(row)
+    _queue_job(row)
     return row
 
 
@@ -72,7 +75,14 @@ def enqueue_email(
         notice_id=notice_id,
     )
     Session.add(row)
+    _queue_job(row)
     return row
+
+
+def _queue_job(row: OutboundMessage) -> None:
+    if jobqueue.engine_on():
+        Session.flush()  # the job carries the message's id
+        jobqueue.enqueue(jobqueue.DELIVER_MESSAGE, message_id=row.id)
 
 
 def channel_names() -> set[str]:
@@ -113,6 +123,54 @@ def _send(channel: Any, row: OutboundMessage) -> None:
         channel.send(row.recipient, row.subject, row.body)
 
 
+def deliver_message(
+    mid: int,
+    now: datetime,
+    *,
+    final: bool | None = None,
+    retry_at: datetime | None = None,
+    available: Mapping[str, Any] | None = None,
+) -> str:
+    """Claim one pending message and send it: "sent", or "taken" (not pending: sent already, or another
+    sender has it). A failure is recorded (attempts, last error) and re-raised: the row goes back to
+    pending with its next attempt at ``retry_at`` (by default after BACKOFF), or is failed when this was
+    the last attempt (``final``; by default after MAX_ATTEMPTS). The background job and the in-process
+    ``deliver`` both send through here."""
+    t: Any = OutboundMessage.__table__
+    claimed: int = Session.execute(  # type: ignore[attr-defined]  # UPDATE results have a rowcount
+        update(t)
+        .where(t.c.id == mid, claimable(t, now))
+        .values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
+    ).rowcount
+    Session.commit()
+    if claimed != 1:
+        return "taken"
+    available = configured_channels() if available is None else available
+    try:
+        row = _load(mid)
+        channel = available.get(row.channel)
+        if channel is None:
+            raise RuntimeError(f"channel {row.channel!r} is not configured in this process")
+        _send(channel, row)
+    except LookupError:
+        return "taken"
+    except Exception as exc:
+        Session.rollback()
+        row = _load(mid)
+        log.warning("message %s over %s failed (attempt %s): %s", mid, row.channel, row.attempts, exc)
+        row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        if row.attempts >= MAX_ATTEMPTS if final is None else final:
+            row.status = "failed"
+        else:
+            row.status = "pending"
+            row.next_attempt_at = retry_at or now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+        Session.commit()
+        raise
+    row.status, row.sent_at, row.last_error = "sent", now, None
+    Session.commit()
+    return "sent"
+
+
 def deliver(
     now: datetime | None = None,
     *,
@@ -136,38 +194,22 @@ def deliver(
     due = list(Session.scalars(stmt.order_by(t.c.id).limit(limit)))
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for mid in due:
-        claimed: int = Session.execute(  # type: ignore[attr-defined]  # UPDATE results have a rowcount
-            update(t)
-            .where(t.c.id == mid, t.c.status == "pending")
-            .values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
-        ).rowcount
-        Session.commit()
-        if claimed != 1:
-            continue  # another dispatcher took it
-        row = _load(mid)
         try:
-            _send(available[row.channel], row)
-        except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
-            Session.rollback()
-            row = _load(mid)
-            log.warning("message %s over %s failed (attempt %s): %s", mid, row.channel, row.attempts, exc)
-            row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
-                counts["failed"] += 1
-            else:
-                row.status = "pending"
-                row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
-                counts["retry"] += 1
+            outcome = deliver_message(mid, now, available=available)
+        except Exception:  # noqa: BLE001 - recorded on the row by deliver_message
+            status = Session.scalar(select(t.c.status).where(t.c.id == mid))
+            counts["failed" if status == "failed" else "retry"] += 1
         else:
-            row.status, row.sent_at, row.last_error = "sent", now, None
-            counts["sent"] += 1
-        Session.commit()
+            if outcome == "sent":
+                counts["sent"] += 1
     return counts
 
 
 def deliver_soon(ids: Iterable[int], now: datetime | None = None) -> None:
-    """Best effort right after the caller's commit; whatever fails stays queued for the job."""
+    """Best effort right after the caller's commit; whatever fails stays queued for the job. With the
+    job engine on, the message's own job (queued with it) delivers it instead."""
+    if jobqueue.engine_on():
+        return
     try:
         deliver(now, ids=list(ids))
     except Exception:  # noqa: BLE001 - delivery must never break the caller's request

@@ -44,6 +44,10 @@ STAFF = {
     ("transport", "reviewer"): "tr_reviewer",
     ("transport", "decider"): "tr_decider",
     ("transport", "head"): "tr_head",
+    ("xm_transport", "clerk"): "xm_tr_clerk",
+    ("xm_transport", "reviewer"): "xm_tr_reviewer",
+    ("xm_transport", "decider"): "xm_tr_decider",
+    ("xm_transport", "head"): "xm_tr_head",
 }
 
 
@@ -78,6 +82,14 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         "accept_inspect_approve",
         "厦门绿源再生资源有限公司",
         (3, 2),
+    ),
+    DemoCase(
+        "实地核查 (on-site check at the city transport bureau)",
+        "applicant",
+        "road_dangerous_goods_transport",
+        "accept_approve",
+        "厦门安运危险货物运输有限公司",
+        (2, 1),
     ),
     DemoCase(
         "专家评审 (expert review)",

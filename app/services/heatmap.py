@@ -4,28 +4,38 @@ diagram and on each subprocess it calls (the page drills from a call activity in
 A step's waiting time is the working days from the day its task opened to the day it was completed (still
 open: to today), counted on the official calendar like every limit — (opened, ended], so a task finished on
 the day it opened waited 0 WD. A call activity on the calling diagram carries the sum of the averages of the
-steps inside it."""
+steps inside it.
+
+The window is the steps opened on or after the Shanghai day ``days`` days ago. Done steps come from the daily
+summary (app.services.summary: per day opened, item and step, the steps done and the working days they
+waited, kept by the case events), the open ones live from the item's open cases, grouped by the day they
+opened — so the cost follows the number of days and steps, not of tasks (a million cases: bench/supervision.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Date, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
-from app.models import Case, CaseTask, ProcessVersion, ServiceItem, Session
-from app.models.vocab import OPEN_TASK_STATES, TaskState
+from app.models import CaseTask, DailySummary, ProcessVersion, ServiceItem, Session
+from app.models.vocab import OPEN_TASK_STATES
 from app.services.auth import Actor
 from app.services.cockpit import require_supervisor
 from app.services.errors import NotFound, ValidationFailed
 from app.services.i18n import t
+from app.services.summary import CASE_ROW
 from app.services.workdays import get_calendar
 from engine.workcal import local_date
 from engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,27 @@ def diagrams_of(version: ProcessVersion) -> dict[str, Diagram]:
     return out
 
 
+class ShanghaiDay(FunctionElement[date]):
+    """The Asia/Shanghai calendar day of a UTC timestamp column, in SQL (no DST: UTC+8 all year)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(ShanghaiDay, "postgresql")
+def _pg_day(element: ShanghaiDay, compiler: Any, **kw: Any) -> str:
+    return f"CAST(timezone('Asia/Shanghai', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(ShanghaiDay)
+def _sqlite_day(element: ShanghaiDay, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def _heat(value: float, worst: float) -> str:
     ratio = value / worst if worst else 0
     return "red" if ratio >= 0.66 else "yellow" if ratio >= 0.33 else "green"
@@ -83,36 +114,60 @@ def heatmap(
             t("流程 %(process)s 不属于该事项", process=process),
             [{"field": "process", "message": t("流程 %(process)s 不属于该事项", process=process)}],
         )
-    rows = Session.execute(
-        select(CaseTask.bpmn_id, CaseTask.name, CaseTask.state, CaseTask.created_at, CaseTask.completed_at)
-        .join(Case, Case.id == CaseTask.case_id)
-        .where(
-            Case.item_id == item.id,
-            CaseTask.created_at >= now - timedelta(days=days),
-            CaseTask.state != TaskState.CANCELLED,
+    since = local_date(now - timedelta(days=days))  # steps opened on or after this Shanghai day
+    # done steps: the daily summary (kept by the case events; a few rows per day and step)
+    done = Session.execute(
+        select(
+            DailySummary.step,
+            func.max(DailySummary.step_name),
+            func.sum(DailySummary.tasks_done),
+            func.sum(DailySummary.task_wd),
+            func.min(DailySummary.day),
         )
+        .where(DailySummary.item_id == item.id, DailySummary.step != CASE_ROW, DailySummary.day >= since)
+        .group_by(DailySummary.step)
+    ).all()
+    # open steps, live: one row per (step, day opened)
+    opened = ShanghaiDay(CaseTask.created_at)
+    still_open = Session.execute(
+        select(CaseTask.bpmn_id, func.max(CaseTask.name), opened, func.count())
+        .where(
+            CaseTask.item_id == item.id,  # ix_case_task_item_state
+            CaseTask.state.in_(OPEN_TASK_STATES),
+            CaseTask.created_at >= datetime.combine(since, time.min, SHANGHAI),
+        )
+        .group_by(CaseTask.bpmn_id, opened)
     ).all()
     cal = get_calendar()
     today = local_date(now)
-    waits: dict[str, list[int]] = defaultdict(list)
+    totals: dict[str, list[int]] = {}  # bpmn_id -> [tasks, sum of waiting working days]
+    first: dict[str, date] = {}
     names: dict[str, str] = {}
     open_: dict[str, int] = defaultdict(int)
-    for bpmn_id, name, state, created, completed in rows:
-        end = local_date(completed) if completed is not None else today
-        waits[bpmn_id].append(max(0, cal.count_workdays(local_date(created), end)))
-        names[bpmn_id] = name
-        if state in OPEN_TASK_STATES:
-            open_[bpmn_id] += 1
+    for bpmn_id, name, tasks, waited, day in done:
+        if not tasks:
+            continue
+        totals[bpmn_id] = [int(tasks), int(waited or 0)]
+        names[bpmn_id], first[bpmn_id] = name, _as_date(day)
+    for bpmn_id, name, day_opened, count in still_open:
+        start = _as_date(day_opened)
+        total = totals.setdefault(bpmn_id, [0, 0])
+        total[0] += count
+        total[1] += max(0, cal.count_workdays(start, today)) * count
+        names.setdefault(bpmn_id, name)
+        first[bpmn_id] = min(first.get(bpmn_id, start), start)
+        open_[bpmn_id] += count
+    waits = {b: totals[b] for b in sorted(totals, key=lambda b: (first[b], b))}  # first opened first
 
     def step(bpmn_id: str) -> dict[str, Any]:
-        w = waits[bpmn_id]
+        tasks, waited = waits[bpmn_id]
         return {
             "bpmn_id": bpmn_id,
             "name": names[bpmn_id],
             "kind": "task",
-            "tasks": len(w),
+            "tasks": tasks,
             "open": open_[bpmn_id],
-            "avg_wd": round(sum(w) / len(w), 1),
+            "avg_wd": round(waited / tasks, 1),
         }
 
     def inside(pid: str, seen: frozenset[str] = frozenset()) -> list[str]:

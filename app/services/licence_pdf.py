@@ -133,6 +133,19 @@ def ensure_pdf(lic: Licence) -> bytes:
     return lic.pdf
 
 
+def make_pdf(licence_id: int) -> str:
+    """The background job of one licence: its signed PDF, committed ("made"; "done" if it had one
+    already, "gone" if the licence is not there). A missing font or key raises: the job is retried."""
+    lic = Session.get(Licence, licence_id)
+    if lic is None:
+        return "gone"
+    if lic.pdf is not None:
+        return "done"
+    ensure_pdf(lic)
+    Session.commit()
+    return "made"
+
+
 def make_pending_pdfs(limit: int = 20) -> dict[str, Any]:
     """The job: PDFs of licences that have none yet (one commit each; a font problem is reported)."""
     ids = list(

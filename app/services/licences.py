@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.models import Case, CaseDocument, CaseNotice, Licence, Session, utcnow
 from app.models.vocab import CaseStatus, Role
-from app.services import audit, licence_keys, org, publication
+from app.services import audit, jobqueue, licence_keys, org, publication
 from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.events import EventBus, EventContext
@@ -246,6 +246,7 @@ def issue_licence(actor: Actor | None, case: Case, data: dict[str, Any], now: da
     _sign(lic)
     Session.add(lic)
     Session.flush()
+    jobqueue.enqueue(jobqueue.LICENCE_PDF, licence_id=lic.id)  # the PDF is made after the step commits
     publication.attach_licence(case.id, lic)
     audit.record(actor, "licence.issue", case.id, target=lic.licence_no, before=None, after=_summary(lic))
     Session.add(

@@ -3,7 +3,8 @@
 A notification row is one message to one user over one channel; the unique key
 (kind, ref_id, channel, user_id) makes queuing idempotent, and a conditional UPDATE claims a row
 before it is sent, so two scheduler processes never send the same message twice. Text is rendered
-at send/read time from the alert or order it refers to, so rows can be queued set-based.
+at send/read time from the alert or order it refers to, so rows can be queued set-based. With the job
+engine on (app.services.jobqueue) each e-mail/webhook row gets its delivery job in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from email.message import EmailMessage
 from http.client import HTTPMessage
 from typing import IO, Any, Protocol
 
-from sqlalchemy import CompoundSelect, Select, and_, exists, func, literal, select, true, update
+from sqlalchemy import CompoundSelect, Select, and_, exists, func, literal, or_, select, true, update
 from sqlalchemy.types import String
 
 from app.models import (
@@ -34,7 +35,7 @@ from app.models import (
     UserRole,
 )
 from app.models.base import UTCDateTime, dialect_insert, rowcount, table_of
-from app.services import org
+from app.services import jobqueue, org
 from app.services.auth import Actor
 from app.services.context import ctx
 from app.services.errors import NotFound
@@ -195,7 +196,10 @@ def queue(kind: str, recipients: Select | CompoundSelect, now: datetime) -> int:
         stmt = dialect_insert(n_t).from_select(
             ["kind", "ref_id", "channel", "user_id", "status", "attempts", "created_at"], sel
         )
-        total += len(Session.execute(stmt.on_conflict_do_nothing().returning(n_t.c.id)).all())
+        ids = Session.execute(stmt.on_conflict_do_nothing().returning(n_t.c.id)).scalars().all()
+        total += len(ids)
+        if name != "inapp":
+            jobqueue.enqueue_many(jobqueue.DELIVER_NOTIFICATION, [{"notification_id": i} for i in ids])
     return total
 
 
@@ -276,8 +280,65 @@ def _dept_name(code: str) -> str:
 # -- dispatch ------------------------------------------------------------------------------------
 
 
+def claimable(table: Any, now: datetime) -> Any:
+    """Pending, or claimed by a sender that died more than STALE_CLAIM ago (its job is run again)."""
+    return or_(
+        table.c.status == "pending", and_(table.c.status == "sending", table.c.claimed_at < now - STALE_CLAIM)
+    )
+
+
+def deliver_notification(
+    nid: int, now: datetime, *, final: bool | None = None, available: dict[str, Channel] | None = None
+) -> str:
+    """Claim one pending notification and send it: "sent", "skipped" (no address) or "taken" (not
+    pending: sent already, or another sender has it). A failure is recorded on the row and re-raised:
+    a PermanentFailure marks it failed; any other error leaves it pending for another attempt, or failed
+    when this was the last one (``final``; by default after MAX_ATTEMPTS). The background job and the
+    in-process dispatch both send through here."""
+    n_t = table_of(Notification)
+    claimed = rowcount(
+        Session.execute(
+            update(n_t)
+            .where(n_t.c.id == nid, claimable(n_t, now))
+            .values(status="sending", claimed_at=now, attempts=n_t.c.attempts + 1)
+        )
+    )
+    Session.commit()
+    row = Session.get(Notification, nid, populate_existing=True) if claimed == 1 else None
+    if row is None:
+        return "taken"
+    available = channels() if available is None else available
+    try:
+        channel = available.get(row.channel)
+        if channel is None:
+            raise RuntimeError(f"channel {row.channel!r} is not configured in this process")
+        user = Session.get(User, row.user_id)
+        address = channel.address_of(user) if user is not None else None
+        if address is None:
+            row.status, row.error = "skipped", "no address"
+            Session.commit()
+            return "skipped"
+        subject, body = render(row)
+        channel.send(address, subject, body)
+    except Exception as exc:
+        Session.rollback()
+        row = Session.get(Notification, nid, populate_existing=True)
+        if row is not None:
+            permanent = isinstance(exc, PermanentFailure)
+            log.warning(
+                "notification %s over %s failed (attempt %s): %s", nid, row.channel, row.attempts, exc
+            )
+            last = permanent or (row.attempts >= MAX_ATTEMPTS if final is None else final)
+            row.status, row.error = ("failed" if last else "pending"), str(exc)[:500]
+            Session.commit()
+        raise
+    row.status, row.sent_at, row.error = "sent", now, None
+    Session.commit()
+    return "sent"
+
+
 def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
-    """Send pending notifications over their channels; each row is claimed before it is sent.
+    """Send pending notifications over their channels (the in-process path, TONGBAN_JOBS=inprocess).
 
     A retryable failure (timeout, connection refused, 5xx) leaves the row pending for a later pass and
     pauses that channel for the rest of this pass: its other rows stay pending untouched ("deferred"),
@@ -298,49 +359,23 @@ def dispatch_pending(now: datetime, limit: int = 500) -> dict[str, int]:
         .order_by(n_t.c.id)
         .limit(limit)
     ).all()
-    sent = failed = skipped = deferred = 0
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "deferred": 0}
     paused: set[str] = set()
     for nid, channel_name in pending:
         if channel_name in paused:
-            deferred += 1
+            counts["deferred"] += 1
             continue
-        claimed = rowcount(
-            Session.execute(
-                update(n_t)
-                .where(n_t.c.id == nid, n_t.c.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=n_t.c.attempts + 1)
-            )
-        )
-        Session.commit()
-        if claimed != 1:
-            continue  # another scheduler took it
-        row = Session.get(Notification, nid, populate_existing=True)
-        if row is None:
-            continue
-        user = Session.get(User, row.user_id)
-        channel = available[row.channel]
-        address = channel.address_of(user) if user is not None else None
-        if address is None:
-            row.status, row.error = "skipped", "no address"
-            skipped += 1
+        try:
+            outcome = deliver_notification(nid, now, available=available)
+        except PermanentFailure:
+            counts["failed"] += 1
+        except Exception:  # noqa: BLE001 - recorded on the row by deliver_notification; retried later
+            counts["failed"] += 1
+            paused.add(channel_name)
         else:
-            subject, body = render(row)
-            try:
-                channel.send(address, subject, body)
-                row.status, row.sent_at, row.error = "sent", now, None
-                sent += 1
-            except PermanentFailure as exc:
-                log.warning("notification %s over %s refused: %s", nid, row.channel, exc)
-                row.status, row.error = "failed", str(exc)[:500]
-                failed += 1
-            except Exception as exc:  # noqa: BLE001 - any other channel failure is retried, then recorded
-                log.warning("notification %s over %s failed: %s", nid, row.channel, exc)
-                row.status = "pending" if row.attempts < MAX_ATTEMPTS else "failed"
-                row.error = str(exc)[:500]
-                failed += 1
-                paused.add(row.channel)
-        Session.commit()
-    return {"sent": sent, "failed": failed, "skipped": skipped, "deferred": deferred}
+            if outcome in counts:
+                counts[outcome] += 1
+    return counts
 
 
 # -- the in-app inbox ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from app.models import Case, CaseTask, Session, utcnow
 from app.models.vocab import CLOSED_STATUSES, OPEN_STATUSES, OPEN_TASK_STATES, TaskState
 from engine.events import PROP_SPECIAL
 from engine.runtime import CaseRun, CaseSnapshot
+from engine.workcal import local_date
 
 # Kept for the modules that filter open rows by these names.
 OPEN_STATES = OPEN_TASK_STATES
@@ -60,6 +61,7 @@ def apply_snapshot(
             props["procedure_limit_wd"] = ca_props["time_limit_wd"]
         row = CaseTask(
             case=case,
+            item_id=case.item_id if case.item_id is not None else case.item.id,
             spiff_task_id=ready.id,
             bpmn_id=ready.task_id,
             name=ready.name,
@@ -70,6 +72,9 @@ def apply_snapshot(
             special_procedure=special,
             properties=props,
             created_at=at,
+            # the step clock starts on the change's day (clocks.transitions sets it otherwise): in the
+            # INSERT, not an UPDATE after it
+            started_on=local_date(now) if now is not None else None,
         )
         Session.add(row)
         created.append(row)

@@ -20,6 +20,7 @@ from app.models import Case, CaseTask, DailySummary, ServiceItem, Session
 from app.models.base import dialect_insert, table_of
 from app.models.vocab import TaskState
 from app.services.events import EventBus, EventContext
+from app.services.workdays import get_calendar
 from engine.events import CaseAdvanced, Completed, Submitted, Withdrawn
 from engine.workcal import local_date
 
@@ -33,6 +34,7 @@ COUNTERS = (
     "promised_wd",
     "tasks_done",
     "task_seconds",
+    "task_wd",
 )
 
 Key = tuple[date, int, str, str]
@@ -69,6 +71,13 @@ def _task_facts(case: Case, task: CaseTask, out: dict[Key, dict[str, Any]]) -> N
     row["step_name"] = task.name
     row["tasks_done"] += 1
     row["task_seconds"] += _seconds(task.created_at, task.completed_at)
+    row["task_wd"] += waited_wd(task.created_at, task.completed_at)
+
+
+def waited_wd(opened: datetime, ended: datetime | date, cal: Any = None) -> int:
+    """Working days a step waited: (day opened, day ended] on the official calendar, never negative."""
+    end = ended if not isinstance(ended, datetime) else local_date(ended)
+    return max(0, int((cal or get_calendar()).count_workdays(local_date(opened), end)))
 
 
 def _empty() -> dict[str, Any]:
@@ -118,7 +127,7 @@ def subscribe(bus: EventBus) -> None:
     bus.subscribe(CaseAdvanced, on_case_advanced)
 
 
-def rebuild_summary(batch: int = 4_000) -> int:  # 13 parameters a row: PostgreSQL allows 65,535 a statement
+def rebuild_summary(batch: int = 4_000) -> int:  # 14 parameters a row: PostgreSQL allows 65,535 a statement
     """Recompute every summary row from the cases and their steps, in one transaction; the row count."""
     promised = {i.id: i.promised_wd for i in Session.scalars(select(ServiceItem))}
     rows: dict[Key, dict[str, Any]] = defaultdict(_empty)
@@ -146,6 +155,7 @@ def rebuild_summary(batch: int = 4_000) -> int:  # 13 parameters a row: PostgreS
             row["used_wd"] += r.used_wd
             row["promised_wd"] += limit
     t = table_of(CaseTask)
+    cal = get_calendar()
     for r in Session.execute(
         select(t.c.created_at, t.c.completed_at, t.c.bpmn_id, t.c.name, c.c.item_id, c.c.department_code)
         .join(c, c.c.id == t.c.case_id)
@@ -155,6 +165,7 @@ def rebuild_summary(batch: int = 4_000) -> int:  # 13 parameters a row: PostgreS
         row["step_name"] = r.name
         row["tasks_done"] += 1
         row["task_seconds"] += _seconds(r.created_at, r.completed_at)
+        row["task_wd"] += waited_wd(r.created_at, r.completed_at, cal)
     Session.execute(delete(DailySummary))
     items = list(rows.items())
     for lo in range(0, len(items), batch):
@@ -170,7 +181,7 @@ def summary_rows() -> list[tuple[Any, ...]]:
     out = []
     for r in Session.execute(select(*cols).order_by(s.c.day, s.c.item_id, s.c.department_code, s.c.step)):
         vals = list(r)
-        vals[-1] = round(float(vals[-1]), 3)
+        vals[-2] = round(float(vals[-2]), 3)  # task_seconds
         if any(vals[5:]):
             out.append(tuple(vals))
     return out

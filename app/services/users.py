@@ -42,6 +42,10 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, str | None]], str | None]] = [
     ("tr_reviewer", "运管审查 刘洋", [("reviewer", "transport")], None),
     ("tr_decider", "交通局 赵科长", [("decider", "transport")], None),
     ("tr_head", "交通局 赵局长", [("head", "transport")], None),
+    # the city bureau: licenses dangerous-goods road transport (道路运输条例 第二十四条) and supervises the district
+    ("xm_tr_clerk", "市交通窗口 许丹", [("clerk", "xm_transport")], None),
+    ("xm_tr_reviewer", "市运管审查 蔡明", [("reviewer", "xm_transport")], None),
+    ("xm_tr_decider", "市交通局 黄科长", [("decider", "xm_transport")], None),
     # one person, two posts in the city bureau (the level above the district bureau)
     ("xm_tr_head", "市交通局 孙局长", [("head", "xm_transport"), ("decider", "xm_transport")], None),
     ("fj_tr_head", "省交通厅 郑处长", [("head", "fj_transport")], None),

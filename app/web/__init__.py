@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
         tasks,
         window,
     )
-    from app.web.admin import system, users  # noqa: F401  (routes register on admin.bp)
+    from app.web.admin import jobs, system, users  # noqa: F401  (routes register on admin.bp)
 
     i18n.init_app(app)
     auth.init_app(app)

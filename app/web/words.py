@@ -60,6 +60,7 @@ BPMN_EN = {
     "启动现场核查": "Site inspection starts",
     "审批延期": "Approve extension",
     "审查": "Review",
+    "审查与实地核查": "Review and on-site check",
     "审查完毕": "Review done",
     "审核并补发": "Check and reissue",
     "延期": "Extend",
@@ -74,6 +75,7 @@ BPMN_EN = {
     "材料审查": "Review of materials",
     "核发许可证": "Issue the licence",
     "核发道路运输经营许可证": "Issue the road transport business licence",
+    "核发道路运输经营许可证（危险货物运输）": "Issue the road transport business licence (dangerous goods)",
     "现场核查": "Site inspection",
     "现场核查完成": "Site inspection done",
     "等待申请人补正": "Waiting for the applicant to correct",
@@ -82,6 +84,7 @@ BPMN_EN = {
     "补正": "Correct",
     "记录专家评审意见": "Record the experts’ opinion",
     "退回审查": "Send back to review",
+    "道路危险货物运输经营许可": "Road transport of dangerous goods business permit",
     "道路货物运输经营许可": "Road freight transport business permit",
     "道路运输证补发": "Reissue of a road transport certificate",
 }

@@ -48,6 +48,7 @@ def test_catalogue_lists_the_items_with_limits(api):
         "eia_report_form",
         "hazardous_waste_licence",
         "road_freight_permit",
+        "road_dangerous_goods_transport",
         "road_cert_reissue",
         "hazardous_waste_transport_joint",  # 一件事: the master of a joint item is a catalogue entry too
     }

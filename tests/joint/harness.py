@@ -21,11 +21,11 @@ USERS = {
     ("env", "clerk"): "env_clerk",
     ("env", "reviewer"): "env_reviewer",
     ("env", "decider"): "env_decider",
-    ("transport", "clerk"): "tr_clerk",
-    ("transport", "reviewer"): "tr_reviewer",
-    ("transport", "decider"): "tr_decider",
+    ("xm_transport", "clerk"): "xm_tr_clerk",
+    ("xm_transport", "reviewer"): "xm_tr_reviewer",
+    ("xm_transport", "decider"): "xm_tr_decider",
 }
-DEPT = {"hazardous_waste_licence": "env", "road_freight_permit": "transport"}
+DEPT = {"hazardous_waste_licence": "env", "road_dangerous_goods_transport": "xm_transport"}
 WINDOW, GOV_HEAD = "window_clerk", "centre_head"
 START = date(2026, 12, 7)  # a Monday
 

@@ -23,7 +23,7 @@ from tests.joint.harness import (
 
 SCENARIOS = scenarios()
 TODAY = local_date(datetime.now(UTC))  # the API acts now: dates written "TODAY" are today's
-HW, RF = "hazardous_waste_licence", "road_freight_permit"
+HW, DG = "hazardous_waste_licence", "road_dangerous_goods_transport"
 
 
 def file_over_http(api, scenario) -> str:
@@ -97,9 +97,9 @@ def test_a_master_lists_its_components_with_department_status_clocks_and_open_ta
     master = doc(api, running, WINDOW)
     assert master["department_code"] == "centre" and master["statutory_deadline"]
     comps = {c["item_slug"]: c for c in master["components"]}
-    assert set(comps) == {HW, RF}
+    assert set(comps) == {HW, DG}
     assert comps[HW]["department_code"] == "env" and comps[HW]["department_name"] == "厦门市生态环境局"
-    assert comps[RF]["status"] == "in_progress" and comps[RF]["accepted_on"]
+    assert comps[DG]["status"] == "in_progress" and comps[DG]["accepted_on"]
     assert [t["bpmn_id"] for t in comps[HW]["open_tasks"]] == ["review"]
     assert any(c["kind"] == "statutory" for c in comps[HW]["clocks"])
     component = doc(api, comps[HW]["case_no"], "env_reviewer")
@@ -109,16 +109,16 @@ def test_a_master_lists_its_components_with_department_status_clocks_and_open_ta
 def test_a_department_reads_the_master_and_its_own_part_but_not_the_other_part(api, running):
     master = doc(api, running, "env_reviewer")  # the master summary and the shared materials
     comps = {c["item_slug"]: c for c in master["components"]}
-    assert "data" not in comps[RF] and "history" not in comps[RF]  # no opinions of the other department
+    assert "data" not in comps[DG] and "history" not in comps[DG]  # no opinions of the other department
     assert api.get(f"/cases/{comps[HW]['case_no']}", "env_reviewer").status_code == 200
-    other = api.get(f"/cases/{comps[RF]['case_no']}", "env_reviewer")
+    other = api.get(f"/cases/{comps[DG]['case_no']}", "env_reviewer")
     assert other.status_code == 404 and other.get_json()["error"]["code"] == "case_not_found"
-    shared = api.get(f"/cases/{running}/materials", "tr_reviewer")
+    shared = api.get(f"/cases/{running}/materials", "xm_tr_reviewer")
     assert shared.status_code == 200, shared.get_json()
 
 
 def test_a_department_acting_on_anothers_component_is_refused_and_nothing_changes(api, running):
-    task = open_task(api, running, "review", RF)
+    task = open_task(api, running, "review", DG)
     before = doc(api, running)
     resp = api.post(
         f"/tasks/{task['id']}/complete",
@@ -162,7 +162,7 @@ def test_bad_joint_input_over_http_gets_4xx_and_changes_nothing(api, running):
 def test_joint_filing_is_for_the_comprehensive_window_and_checks_each_departments_form(api):
     scenario = dict(SCENARIOS)["both_approve"]
     bad = json.loads(json.dumps(scenario["application"]))
-    bad["components"][RF]["driver_count"] = "three"
+    bad["components"][DG]["driver_count"] = "three"
     form = {
         "item_code": SLUG,
         "data": json.dumps(bad, ensure_ascii=False),
@@ -171,7 +171,7 @@ def test_joint_filing_is_for_the_comprehensive_window_and_checks_each_department
     resp = api.post("/joint-cases", WINDOW, data=form, content_type="multipart/form-data")
     assert resp.status_code == 422
     fields = [d["field"] for d in resp.get_json()["error"]["details"]]
-    assert any(f.startswith(f"components.{RF}.driver_count") for f in fields), fields
+    assert any(f.startswith(f"components.{DG}.driver_count") for f in fields), fields
     resp = api.post(
         "/joint-cases",
         "env_clerk",

@@ -16,7 +16,7 @@ from tests.portal.helpers import PDF
 from tests.web.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-HW, RF = "hazardous_waste_licence", "road_freight_permit"
+HW, DG = "hazardous_waste_licence", "road_dangerous_goods_transport"
 SCENARIO = dict(scenarios())["both_approve"]
 
 
@@ -80,12 +80,16 @@ def _intake(browser, live_server, tmp_path) -> str:
         page.check(f"input[name={HW}__disposal_methods][value=collection]")
         page.fill(f"[name={HW}__annual_capacity_tonnes]", "3000")
         page.fill(f"[name={HW}__facility_address]", "厦门市翔安区舫山东路1288号")
-        page.check(f"input[name={RF}__business_scope][value=general_freight]")
-        page.fill(f"[name={RF}__business_address]", "厦门市翔安区舫山东路1288号")
-        page.fill(f"[name='{RF}__vehicles-0-plate_number']", "闽D5K283")
-        page.fill(f"[name='{RF}__vehicles-0-vehicle_type']", "重型厢式货车")
-        page.fill(f"[name='{RF}__vehicles-0-total_mass_kg']", "18000")
-        page.fill(f"[name={RF}__driver_count]", "2")
+        page.check(f"input[name={DG}__dangerous_goods_scope][value=class9]")
+        page.check(f"input[name={DG}__dangerous_goods_scope][value=hazardous_waste]")
+        page.fill(f"[name={DG}__business_address]", "厦门市翔安区舫山东路1288号")
+        page.fill(f"[name={DG}__vehicle_count]", "5")
+        page.fill(f"[name={DG}__tank_vehicle_count]", "0")
+        page.fill(f"[name={DG}__parking_address]", "厦门市翔安区舫山东路1288号危险货物专用停车场")
+        page.fill(f"[name={DG}__parking_area_m2]", "1200")
+        page.fill(f"[name={DG}__safety_manager_count]", "1")
+        page.fill(f"[name={DG}__driver_count]", "6")
+        page.fill(f"[name={DG}__escort_count]", "5")
         for code in SCENARIO["materials"]:
             page.set_input_files(f"#material-{code}", str(scan))
         page.fill("#id_no_read", app_data["applicant_id_number"])
@@ -120,7 +124,7 @@ def test_a_joint_case_from_window_intake_through_two_departments_to_one_collecti
         parts = {c.item.slug: c.case_no for c in joint.components_of(master)}
     # each department accepts its own part, in its own inbox
     _work(browser, live_server, "env_clerk", parts[HW], _accept, "env-accept")
-    _work(browser, live_server, "tr_clerk", parts[RF], _accept, "tr-accept")
+    _work(browser, live_server, "xm_tr_clerk", parts[DG], _accept, "tr-accept")
     page = _work(
         browser,
         live_server,
@@ -129,7 +133,7 @@ def test_a_joint_case_from_window_intake_through_two_departments_to_one_collecti
         lambda p: p.get_by_label("统一受理").check(),
         "window-accept",
     )
-    assert "厦门市生态环境局" in page and "厦门市湖里区交通运输局" in page  # the master lists its parts
+    assert "厦门市生态环境局" in page and "厦门市交通运输局" in page  # the master lists its parts
     # both departments review and decide in parallel (their own forms; the steps of the scenario)
     with app.app_context():
         today = local_date(datetime.now(UTC))
@@ -153,5 +157,5 @@ def test_a_joint_case_from_window_intake_through_two_departments_to_one_collecti
         assert (master.status, master.outcome, master.delivered_on) == ("completed", "collected", today)
         assert {c.item.slug: c.outcome for c in joint.components_of(master)} == {
             HW: "approved",
-            RF: "approved",
+            DG: "approved",
         }

@@ -31,6 +31,14 @@ def test_components_are_real_items_of_different_departments(slug):
 
 
 @pytest.mark.parametrize("slug", JOINTS)
+def test_components_are_departments_of_one_level_of_government(slug):
+    """Art. 26 para. 2: "本级人民政府" and its "两个以上部门" — the components sit at one level."""
+    comps = _yaml(slug)["joint"]["components"]
+    levels = {c: _yaml(c)["authority_level"] for c in comps}
+    assert len(set(levels.values())) == 1, levels
+
+
+@pytest.mark.parametrize("slug", JOINTS)
 def test_every_component_material_is_mapped_exactly_once_and_requirements_agree(slug):
     item = _yaml(slug)
     for comp in item["joint"]["components"]:

@@ -18,7 +18,7 @@ from tests.factories import actor
 from tests.joint.harness import GOV_HEAD, SLUG, WINDOW, day_of, id_check, moment, scenarios, streams
 from tests.joint.test_joint_services import run_step
 
-HW, RF = "hazardous_waste_licence", "road_freight_permit"
+HW, DG = "hazardous_waste_licence", "road_dangerous_goods_transport"
 SCENARIO = dict(scenarios())["both_approve"]
 ACCEPT = {"accept_outcome": "accept", "acceptance_note": "本部门材料齐全。"}
 
@@ -56,7 +56,7 @@ def act(username, case, bpmn_id, data, i):
 def accepted_joint():
     master = filed()
     act("env_clerk", part(master, HW), "accept", ACCEPT, 1)
-    act("tr_clerk", part(master, RF), "accept", ACCEPT, 1)
+    act("xm_tr_clerk", part(master, DG), "accept", ACCEPT, 1)
     act(WINDOW, master, "accept", {"accept_outcome": "accept"}, 2)
     Session.refresh(master)
     return master
@@ -78,12 +78,12 @@ def test_one_filing_makes_a_master_with_one_component_per_department_item(app):
         master = filed()
         kids = joint.components_of(master)
         assert master.department_code == "centre" and master.parent_case_id is None
-        assert sorted((k.item.slug, k.department_code) for k in kids) == [(HW, "env"), (RF, "transport")]
+        assert sorted((k.item.slug, k.department_code) for k in kids) == [(HW, "env"), (DG, "xm_transport")]
         assert all(k.parent_case_id == master.id and k.applicant_user_id is None for k in kids)
         # each department starts with its own first step, in its own lane
         assert {(k.item.slug, t.bpmn_id, t.role) for k in kids for t in k.tasks} == {
             (HW, "accept", "clerk"),
-            (RF, "accept", "clerk"),
+            (DG, "accept", "clerk"),
         }
         assert [t.bpmn_id for t in master.tasks] == ["accept"] and master.tasks[0].role == "window"
 
@@ -98,21 +98,21 @@ def test_a_material_both_components_need_is_uploaded_once_and_shown_to_both(app)
             m.code: m.sha256
             for m in Session.scalars(select(Material).where(Material.case_id == part(master, HW).id))
         }
-        rf = {
+        dg = {
             m.code: m.sha256
-            for m in Session.scalars(select(Material).where(Material.case_id == part(master, RF).id))
+            for m in Session.scalars(select(Material).where(Material.case_id == part(master, DG).id))
         }
-        assert hw["authorization_letter"] == rf["agent_id_and_authorization"] == shared.sha256
-        assert "vehicle_licences" not in hw and "technical_staff_certificates" not in rf
-        assert hw["application_form"] != "" and "application_form" in rf  # each its own application form
+        assert hw["authorization_letter"] == dg["agent_id_and_authorization"] == shared.sha256
+        assert "parking_lot_proof" not in hw and "technical_staff_certificates" not in dg
+        assert hw["application_form"] != "" and "application_form" in dg  # each its own application form
 
 
 def test_correction_requests_wait_for_every_department_then_reach_the_applicant_as_one_notice(app):
     with app.app_context():
         master = filed()
         act(
-            "tr_clerk",
-            part(master, RF),
+            "xm_tr_clerk",
+            part(master, DG),
             "accept",
             correct("safety_management_rules", "缺停车场管理制度。"),
             1,
@@ -130,7 +130,7 @@ def test_correction_requests_wait_for_every_department_then_reach_the_applicant_
         listed = json.dumps(document.content, ensure_ascii=False)  # the 补正材料通知书 names who asked why
         assert (
             "厦门市生态环境局：委托运输合同已过期" in listed
-            and "厦门市湖里区交通运输局：缺停车场管理制度" in listed
+            and "厦门市交通运输局：缺停车场管理制度" in listed
         )
         Session.refresh(master)
         (round_,) = master.clock_inputs["correction"]
@@ -143,8 +143,8 @@ def test_the_supplement_goes_back_only_to_the_components_that_asked(app):
         master = filed()
         act("env_clerk", part(master, HW), "accept", ACCEPT, 1)
         act(
-            "tr_clerk",
-            part(master, RF),
+            "xm_tr_clerk",
+            part(master, DG),
             "accept",
             correct("safety_management_rules", "缺停车场管理制度。"),
             1,
@@ -162,11 +162,11 @@ def test_the_supplement_goes_back_only_to_the_components_that_asked(app):
         joint.submit_joint_supplement(
             actor(WINDOW),
             master.case_no,
-            {"components": {RF: {"materials": [{"material": "safety_management_rules", "note": "补交"}]}}},
+            {"components": {DG: {"materials": [{"material": "safety_management_rules", "note": "补交"}]}}},
             now=moment(2),
         )
-        rf = part(master, RF)
-        assert rf.waiting_for is None and task_of(rf, "accept").state == "ready"
+        dg = part(master, DG)
+        assert dg.waiting_for is None and task_of(dg, "accept").state == "ready"
         assert part(master, HW).status == "in_progress"  # the other department went on meanwhile
         Session.refresh(master)
         assert master.status == "accepting" and master.clock_inputs["correction"][0]["end"]
@@ -181,7 +181,7 @@ def test_the_window_accepts_only_once_every_department_has_accepted_its_part(app
             act(WINDOW, master, "accept", {"accept_outcome": "accept"}, 1)
         assert exc.value.code == "components_not_accepted" and "交通运输局" in exc.value.message
         assert fingerprint(master) == before
-        act("tr_clerk", part(master, RF), "accept", ACCEPT, 2)
+        act("xm_tr_clerk", part(master, DG), "accept", ACCEPT, 2)
         act(WINDOW, master, "accept", {"accept_outcome": "accept"}, 2)
         Session.refresh(master)
         assert master.accepted_on == day_of(2) and master.status == "in_progress"
@@ -193,9 +193,9 @@ def test_the_master_runs_45_working_days_from_acceptance_and_each_component_its_
         cal = get_calendar()
         assert master.statutory_deadline == cal.add_workdays(day_of(2), 45).date
         assert master.deadline == cal.add_workdays(day_of(2), 15).date  # the promised limit
-        hw, rf = part(master, HW), part(master, RF)
+        hw, dg = part(master, HW), part(master, DG)
         assert hw.statutory_deadline == cal.add_workdays(day_of(1), 20).date
-        assert rf.statutory_deadline == cal.add_workdays(day_of(1), 20).date
+        assert dg.statutory_deadline == cal.add_workdays(day_of(1), 20).date
         assert task_of(hw, "review").deadline is not None  # the department's own step clock
 
 
@@ -206,7 +206,7 @@ def test_the_joint_extension_is_approved_by_the_government_head_not_a_department
             actor(WINDOW), master.case_no, 15, "现场核查需补充监测。", now=moment(3)
         )
         before = fingerprint(master)
-        for username in ("env_head", "tr_head", "env_decider"):
+        for username in ("env_head", "xm_tr_head", "env_decider"):
             with pytest.raises(Forbidden) as exc:
                 joint.approve_joint_extension(actor(username), master.case_no, "同意", now=moment(3))
             assert exc.value.code == "not_government_head"
@@ -267,7 +267,7 @@ def test_a_denial_in_one_component_keeps_the_others_approval_and_licence(app):
             run_step(master, step, i)
         Session.refresh(master)
         assert master.outcome == "collected" and master.delivered_on is not None
-        assert part(master, HW).outcome == "approved" and part(master, RF).outcome == "denied"
+        assert part(master, HW).outcome == "approved" and part(master, DG).outcome == "denied"
         licences = Session.scalars(select(Licence)).all()
         assert [lic.case_id for lic in licences] == [part(master, HW).id]
 
@@ -275,13 +275,13 @@ def test_a_denial_in_one_component_keeps_the_others_approval_and_licence(app):
 def test_a_supervision_order_on_a_master_goes_to_the_late_components_department(app):
     with app.app_context():
         master = accepted_joint()
-        rf = part(master, RF)
-        rf.light = "red"
+        dg = part(master, DG)
+        dg.light = "red"
         Session.commit()
         order = supervision.issue_order(
             actor("supervisor"), master.case_no, "请说明逾期原因。", 3, now=moment(3)
         )
-        assert (order.department_code, order.case_id) == ("transport", rf.id)
+        assert (order.department_code, order.case_id) == ("xm_transport", dg.id)
         assert Session.scalar(select(func.count()).select_from(SupervisionOrder)) == 1
 
 
@@ -289,9 +289,9 @@ def test_the_cockpit_counts_the_master_and_each_component(app):
     with app.app_context():
         filed()
         items = {row["slug"]: row["total"] for row in cockpit.by_item(actor("supervisor"))}
-        assert (items[SLUG], items[HW], items[RF]) == (1, 1, 1)
+        assert (items[SLUG], items[HW], items[DG]) == (1, 1, 1)
         depts = {row["department_code"]: row["total"] for row in cockpit.by_department(actor("supervisor"))}
-        assert (depts["centre"], depts["env"], depts["transport"]) == (1, 1, 1)
+        assert (depts["centre"], depts["env"], depts["xm_transport"]) == (1, 1, 1)
 
 
 def test_a_master_accepted_after_every_component_has_ended_opens_the_collection_at_once(app):
@@ -301,8 +301,8 @@ def test_a_master_accepted_after_every_component_has_ended_opens_the_collection_
         steps = dict(scenarios())["both_approve"]["steps"]
         for i, step in enumerate(s for s in steps if s.get("component") == HW and s["task"] != "accept"):
             run_step(master, step, 2 + i)
-        act("tr_clerk", part(master, RF), "accept", ACCEPT, 6)
-        for i, step in enumerate(s for s in steps if s.get("component") == RF and s["task"] != "accept"):
+        act("xm_tr_clerk", part(master, DG), "accept", ACCEPT, 6)
+        for i, step in enumerate(s for s in steps if s.get("component") == DG and s["task"] != "accept"):
             run_step(master, step, 7 + i)
         assert all(c.status == "completed" for c in joint.components_of(master))
         act(WINDOW, master, "accept", {"accept_outcome": "accept"}, 10)
@@ -324,7 +324,7 @@ def test_refusing_the_joint_application_ends_the_open_components_with_it(app):
         assert master.status == "refused"
         assert {c.item.slug: c.status for c in joint.components_of(master)} == {
             HW: "withdrawn",
-            RF: "withdrawn",
+            DG: "withdrawn",
         }
         assert all(
             not [t for t in c.tasks if t.state in ("ready", "claimed")] for c in joint.components_of(master)

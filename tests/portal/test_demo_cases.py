@@ -29,6 +29,9 @@ def test_the_demo_cases_cover_every_state_and_seeding_twice_makes_nothing_new(ap
     assert state["待补正"].status == "correcting" and state["待补正"].clock_paused
     assert state["审查中"].status == "in_progress" and state["审查中"].light == "green"
     assert state["专家评审"].status == "special_procedure"
+    on_site = state["实地核查"]  # the city bureau's dangerous-goods item, waiting at its review step
+    assert (on_site.status, on_site.department_code) == ("in_progress", "xm_transport")
+    assert [t.bpmn_id for t in on_site.tasks if t.state in ("ready", "claimed")] == ["review"]
     assert state["已延期"].extension_wd == 10 and state["已延期"].status == "in_progress"
     assert state["黄灯"].light == "yellow" and state["红灯"].light == "red" and state["红灯"].remaining_wd < 0
     assert state["已办结"].status == "completed" and state["已办结"].delivered_on is not None

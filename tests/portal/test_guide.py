@@ -83,7 +83,7 @@ def test_every_material_has_a_committed_sample_and_the_blank_forms_it_promises(s
 
 def test_catalogue_api_needs_no_token_and_carries_guide_fields(api):
     items = api.get("/items").get_json()["items"]
-    assert len(items) == 5  # four items and the joint item (一件事) that composes two of them
+    assert len(items) == 6  # five items and the joint item (一件事) that composes two of them
     eia = next(i for i in items if i["slug"] == "eia_report_form")
     assert eia["department_name"] == {
         "zh": "厦门市生态环境局",
@@ -125,7 +125,13 @@ def test_catalogue_search_by_word_department_and_theme(api):
         return sorted(i["slug"] for i in api.get("/items", query_string=args).get_json()["items"])
 
     assert codes(q="危险废物") == ["hazardous_waste_licence", "hazardous_waste_transport_joint"]
-    assert codes(q="road") == ["hazardous_waste_transport_joint", "road_cert_reissue", "road_freight_permit"]
+    assert codes(q="road") == [
+        "hazardous_waste_transport_joint",
+        "road_cert_reissue",
+        "road_dangerous_goods_transport",
+        "road_freight_permit",
+    ]
+    assert codes(department="xm_transport") == ["road_dangerous_goods_transport"]
     assert codes(department="env") == ["eia_report_form", "hazardous_waste_licence"]
     assert codes(theme="construction") == ["eia_report_form"]
     assert codes(theme="transport", q="补发") == ["road_cert_reissue"]

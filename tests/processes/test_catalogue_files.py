@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ROOT / "processes"
 FORMS = ROOT / "forms"
 
-EXPECTED_SLUGS = {"eia_report_form", "hazardous_waste_licence", "road_freight_permit", "road_cert_reissue"}
+EXPECTED_SLUGS = {
+    "eia_report_form",
+    "hazardous_waste_licence",
+    "road_freight_permit",
+    "road_dangerous_goods_transport",
+    "road_cert_reissue",
+}
 ROLES = {r.value for r in Role}
 DEPARTMENTS = {"env", "transport", "admin", "centre", "fj_env", "xm_transport", "fj_transport"}
 SPECIAL_PROCEDURES = {"expert_review", "site_inspection", "testing", "hearing", "quarantine", "appraisal"}
@@ -125,7 +131,7 @@ ALL_FORMS = [(slug, name) for slug in SLUGS for name in form_names(slug)]
 # ---------------------------------------------------------------- catalogue shape
 
 
-def test_the_four_items_are_present():
+def test_the_five_items_are_present():
     assert EXPECTED_SLUGS <= set(SLUGS)
 
 
@@ -569,6 +575,30 @@ def test_eia_review_requires_duration_for_expert_review():
         }
     )
     assert not v.is_valid({"review_outcome": "return", "review_opinion": "退回"})
+
+
+def test_dangerous_goods_review_records_the_on_site_check():
+    """《道路危险货物运输管理规定》: the city bureau checks the vehicles and the parking lot on site before deciding."""
+    v = validator("road_dangerous_goods_transport", "review")
+    opinion = {"review_conclusion": "compliant", "review_opinion": "符合条件"}
+    assert not v.is_valid(opinion)
+    assert not v.is_valid({**opinion, "site_check_date": "2026-12-07"})
+    assert not v.is_valid(
+        {**opinion, "site_check_date": "2026-13-07", "site_check_findings": "停车场地符合要求"}
+    )
+    assert v.is_valid({**opinion, "site_check_date": "2026-12-07", "site_check_findings": "停车场地符合要求"})
+
+
+def test_dangerous_goods_application_needs_ten_vehicles_for_explosives_or_highly_toxic_chemicals():
+    """第八条: at least 5 own special vehicles, 10 for explosives (class 1) or highly toxic chemicals."""
+    v = validator("road_dangerous_goods_transport", "application")
+    app = _a_valid_payload("road_dangerous_goods_transport", "application")
+    assert v.is_valid({**app, "vehicle_count": 5})
+    assert not v.is_valid({**app, "vehicle_count": 4})
+    for scope in (["class1"], ["class3", "highly_toxic"]):
+        assert not v.is_valid({**app, "dangerous_goods_scope": scope, "vehicle_count": 9})
+        assert v.is_valid({**app, "dangerous_goods_scope": scope, "vehicle_count": 10})
+    assert not v.is_valid({**app, "applicant_kind": "person"})  # an enterprise applies (第十条)
 
 
 def test_reissue_handle_requires_reason_or_number():

@@ -26,7 +26,13 @@ def definition(slug: str):
 
 def test_every_item_has_scenarios():
     slugs = {slug for slug, _, _ in SCENARIOS}
-    assert slugs == {"eia_report_form", "hazardous_waste_licence", "road_freight_permit", "road_cert_reissue"}
+    assert slugs == {
+        "eia_report_form",
+        "hazardous_waste_licence",
+        "road_freight_permit",
+        "road_dangerous_goods_transport",
+        "road_cert_reissue",
+    }
 
 
 @pytest.mark.parametrize(("slug", "name", "scenario"), SCENARIOS, ids=SCENARIO_IDS)

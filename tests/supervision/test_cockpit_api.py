@@ -84,6 +84,7 @@ def test_the_cockpit_counts_lights_items_departments_and_unconfirmed_deadlines(k
     assert items == {
         "eia_report_form": (2, 1, 1),
         "road_freight_permit": (0, 0, 1),
+        "road_dangerous_goods_transport": (0, 0, 0),
         "road_cert_reissue": (0, 0, 0),
         "hazardous_waste_licence": (0, 0, 0),
         "hazardous_waste_transport_joint": (0, 0, 0),
@@ -159,6 +160,7 @@ def test_the_heat_map_counts_waiting_working_days_per_step_and_per_subprocess(pe
         datetime(2026, 3, 11, 17, tzinfo=CST),
     )
     Session.commit()
+    rebuild_summary()  # the rows above were written past the case events
     now = datetime(2026, 3, 13, 16, tzinfo=CST)
     heat = heatmap.heatmap(people["supervisor"], "eia_report_form", now, days=30)
     steps = {s["bpmn_id"]: (s["kind"], s["avg_wd"], s["open"], s["heat"]) for s in heat["steps"]}
@@ -177,6 +179,33 @@ def test_the_heat_map_counts_waiting_working_days_per_step_and_per_subprocess(pe
     assert 'id="eia_report_form_expert_review"' in sub["bpmn"] and sub["main_process"] == "eia_report_form"
     with pytest.raises(ValidationFailed):
         heatmap.heatmap(people["supervisor"], "eia_report_form", now, process="road_freight_permit")
+
+
+def test_the_heat_map_counts_days_on_the_shanghai_calendar_not_utc(people):
+    """Opened Mon 9 March 07:00 in Shanghai (Sunday 23:00 UTC), done at 10:00 the same Shanghai day:
+    0 WD waited (counted on UTC days it would be Sunday → Monday, 1 WD); many tasks of one day pair
+    average like one."""
+    case = submit(people, "2026-03-02")
+    for n in range(3):
+        _task(
+            case,
+            "review",
+            "审查",
+            datetime(2026, 3, 9, 7, n, tzinfo=CST),
+            datetime(2026, 3, 9, 10, tzinfo=CST),
+        )
+    _task(
+        case, "review", "审查", datetime(2026, 3, 9, 7, 30, tzinfo=CST), datetime(2026, 3, 13, 10, tzinfo=CST)
+    )
+    Session.commit()
+    rebuild_summary()  # the rows above were written past the case events
+    heat = heatmap.heatmap(
+        people["supervisor"], "eia_report_form", datetime(2026, 3, 13, 16, tzinfo=CST), days=30
+    )
+    review = next(s for s in heat["steps"] if s["bpmn_id"] == "review")
+    assert (review["tasks"], review["open"], review["avg_wd"]) == (4, 0, 1.0)  # (0 + 0 + 0 + 4) / 4
+    accept = next(s for s in heat["steps"] if s["bpmn_id"] == "accept")  # the case's own step, open
+    assert (accept["tasks"], accept["open"]) == (1, 1)
 
 
 # -- the API -------------------------------------------------------------------------------------

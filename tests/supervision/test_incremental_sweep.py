@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.models import Alert, Session
 from app.models.case import NEVER
@@ -69,3 +69,51 @@ def test_a_closed_case_never_comes_back_to_the_sweep(people):
     case = complete(people, case, "accept", "env_clerk", data, "2026-03-03")
     assert case.light is None and case.light_changes_on == NEVER
     assert refresh_lights(date(2026, 3, 20)) == {"cases_changed": 0, "tasks_changed": 0}
+
+
+def _lit_without_alert() -> int:
+    """Alerts a FULL pass would still raise or resolve (what an incremental pass would have missed)."""
+    raised = alerts.raise_alerts(date(2026, 3, 20), at("2026-03-20"))
+    resolved = alerts.resolve_closed(at("2026-03-20"))
+    Session.rollback()
+    return raised["case_alerts"] + raised["task_alerts"] + resolved
+
+
+def test_the_alert_pass_reads_only_clocks_computed_since_its_last_day_and_misses_nothing(people):
+    """Cases filed, worked and ended between daily sweeps: each sweep after the first looks only at
+    clocks computed since the day the last one ran for, and a full pass afterwards finds nothing left."""
+    early = submit(people, "2026-03-02")
+    alerts.sweep(None, at("2026-03-02"))
+    assert alerts.alerts_swept_on() == date(2026, 3, 2)
+    late = submit(people, "2026-03-03")
+    complete(people, early, "accept", "env_clerk", {"accept_outcome": "accept"}, "2026-03-04")
+    refused = submit(people, "2026-03-04", scenario_name="refuse_at_acceptance")
+    first = alerts.sweep(None, at("2026-03-05"))
+    assert first["case_alerts"] + first["task_alerts"] > 0  # the late accept steps went red
+    data = scenario("eia_report_form", "refuse_at_acceptance")["steps"][0]["data"]
+    complete(people, refused, "accept", "env_clerk", data, "2026-03-06")  # ends: its alerts resolve
+    for day in ("2026-03-06", "2026-03-09", "2026-03-10", "2026-03-13", "2026-03-20"):
+        alerts.sweep(None, at(day))
+    assert _lit_without_alert() == 0
+    lit = {(a.case_id, a.level) for a in Session.scalars(select(Alert).where(Alert.subject_kind == "case"))}
+    assert {late.id, early.id} <= {case_id for case_id, _ in lit}
+
+
+def test_the_alert_pass_skips_clocks_not_computed_since_its_last_day(people):
+    """The restriction is real: an alert removed behind the sweep's back is not raised again by the
+    incremental pass (its clock did not change), only by a full one."""
+    case = submit(people, "2026-03-02")  # acceptance due Mon 03-09: red from 03-10, then nothing changes
+    for day in ("2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10", "2026-03-11"):
+        alerts.sweep(None, at(day))
+    Session.refresh(case)
+    assert case.light == "red" and case.clocks_computed_on < date(2026, 3, 11)
+    before = len(Session.scalars(select(Alert).where(Alert.case_id == case.id)).all())
+    Session.execute(
+        delete(Alert).where(Alert.case_id == case.id, Alert.subject_kind == "case", Alert.level == "red")
+    )
+    Session.commit()
+    alerts.sweep(None, at("2026-03-12"))  # the case's clock was not computed since 03-11
+    after_incremental = len(Session.scalars(select(Alert).where(Alert.case_id == case.id)).all())
+    alerts.sweep(None, at("2026-03-12", 16), full=True)
+    after_full = len(Session.scalars(select(Alert).where(Alert.case_id == case.id)).all())
+    assert (after_incremental, after_full) == (before - 1, before)
