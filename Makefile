@@ -52,11 +52,11 @@ test: setup browser
 	$(BIN)/mypy engine app/services
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-# Production: refuses to start without a strong TONGBAN_SECRET_KEY; calendar and catalogue, no demo users.
+# Production (sync workers, one per core by default; README, Benchmarks): refuses to start without a strong TONGBAN_SECRET_KEY; calendar and catalogue, no demo users.
 serve: setup
 	TONGBAN_ENV=production $(BIN)/flask --app app db upgrade
 	TONGBAN_ENV=production $(BIN)/flask --app app seed
-	TONGBAN_ENV=production $(BIN)/gunicorn -w $${WORKERS:-4} -b $(HOST):$(PORT) "app:create_app()"
+	TONGBAN_ENV=production $(BIN)/gunicorn -k sync -w $${WORKERS:-$$(nproc)} -b $(HOST):$(PORT) "app:create_app()"
 
 # Production, beside `make serve`: a background-job worker (run one or more, on any machine, against the same
 # PostgreSQL database). `make run` needs none: on SQLite the scheduler in the web process delivers.
