@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import socket
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select, text
 
 from app.models import Session, User
 from app.services.context import ctx
-from tests.supervision.test_webhook import Hook, make_handler
+from tests.supervision.test_webhook import hook  # noqa: F401 - the same loopback webhook server
 
 
 @pytest.fixture
@@ -36,25 +34,6 @@ def _empty_engine_tables(app) -> None:
             text("TRUNCATE procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs CASCADE")
         )
         conn.execute(text("DELETE FROM job_error"))
-
-
-@pytest.fixture
-def hook(monkeypatch):
-    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    state = Hook()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_port}/notify"
-    try:
-        yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def closed_port_url() -> str:
