@@ -9,7 +9,9 @@ leaves it ``failed``: a dead letter, listed at /admin/jobs and retried from ther
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -120,9 +122,32 @@ def run_worker(flask_app: Flask, *, concurrency: int = 4, wait: bool = True, app
     """Run a worker on the tongban queue until stopped (``wait=False``: until no job is due)."""
     app = app or build(flask_app)
     log.info("job worker started (concurrency %s)", concurrency)
-    app.run_worker(
-        queues=[jobqueue.QUEUE],
-        concurrency=concurrency,
-        wait=wait,
-        install_signal_handlers=wait,
-    )
+
+    def work() -> None:
+        app.run_worker(
+            queues=[jobqueue.QUEUE],
+            concurrency=concurrency,
+            wait=wait,
+            install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
+        )
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no event loop in this thread (the CLI): procrastinate runs its own
+        work()
+        return
+    # this thread already runs an event loop (e.g. a Playwright sync session in the same process):
+    # procrastinate's asyncio.run needs a thread of its own
+    failure: list[BaseException] = []
+
+    def in_thread() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=in_thread, name="job-worker")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
