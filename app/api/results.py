@@ -29,7 +29,7 @@ from app.api.result_schemas import (
 from app.limiter import progress_limit
 from app.models import Session
 from app.security import DOWNLOAD_CSP
-from app.services import licence_pdf, licence_reuse, licences, publication, ratings
+from app.services import licence_lifecycle, licence_pdf, licence_reuse, licences, publication, ratings
 from app.services.errors import NotFound
 from app.services.workdays import today
 
@@ -125,7 +125,7 @@ def licences_pdf(licence_no: str):
 def _end(licence_no: str, action: str):
     actor = current_actor()
     body = load_body(LicenceEndRequest())
-    lic = licences.end_licence(actor, licence_no, action, body["reason"])
+    lic = licence_lifecycle.end_licence(actor, licence_no, action, body["reason"])
     return jsonify(LicenceOut().dump(licences.licence_view(lic, actor, today())))
 
 

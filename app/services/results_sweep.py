@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from app.models import Session
-from app.services import licence_pdf, licences, publication, ratings, result_alerts
+from app.services import licence_lifecycle, licence_pdf, publication, ratings, result_alerts
 from engine.workcal import local_date
 
 
 def sweep(now: datetime) -> dict[str, Any]:
     today = local_date(now)
-    result: dict[str, Any] = {"expired": licences.expire_licences(now)}
+    result: dict[str, Any] = {"expired": licence_lifecycle.expire_licences(now)}
     result["rectifications_changed"] = ratings.refresh_clocks(today)
     result["publications_changed"] = publication.refresh_clocks(today)
     result["alerts"] = result_alerts.raise_result_alerts(today, now)

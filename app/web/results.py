@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES
-from app.services import licences, publication, ratings
+from app.services import licence_lifecycle, licences, publication, ratings
 from app.services.errors import DomainError
 from app.services.workdays import today
 from app.web.auth import login_required
@@ -135,7 +135,9 @@ def licence(actor, licence_no: str):
 def licence_end(actor, licence_no: str):
     page = url_for("results.licence", licence_no=licence_no)
     try:
-        licences.end_licence(actor, licence_no, request.form.get("action") or "", request.form.get("reason"))
+        licence_lifecycle.end_licence(
+            actor, licence_no, request.form.get("action") or "", request.form.get("reason")
+        )
     except DomainError as exc:
         return _failed(exc, page)
     return _back(gettext("证照已撤销或注销，持证人已收到通知，公示将撤下。"), page)
