@@ -8,7 +8,7 @@ steps inside it.
 
 The window is the steps opened on or after the Shanghai day ``days`` days ago. Done steps come from the daily
 summary (app.services.summary: per day opened, item and step, the steps done and the working days they
-waited, kept by the case events), the open ones live from the item's open cases, grouped by the day they
+waited, kept by the case events), the open ones live by ``case_task.item_id``, grouped by the day they
 opened — so the cost follows the number of days and steps, not of tasks (a million cases: bench/supervision.py)."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -26,7 +25,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from app.models import CaseTask, DailySummary, ProcessVersion, ServiceItem, Session
 from app.models.vocab import OPEN_TASK_STATES
 from app.services.auth import Actor
-from app.services.cockpit import require_supervisor
+from app.services.cockpit import SHANGHAI, require_supervisor
 from app.services.errors import NotFound, ValidationFailed
 from app.services.i18n import t
 from app.services.summary import CASE_ROW
@@ -35,7 +34,6 @@ from engine.workcal import local_date
 from engine.xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
