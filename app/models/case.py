@@ -314,6 +314,8 @@ class CaseNotice(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("case_document.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the document of the same step, set before either is written: the flush fills document_id
+    document: Mapped[CaseDocument | None] = relationship()
 
 
 class DocumentSequence(Base):

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import Case, CaseTask, Session, utcnow
+from app.models import Case, CaseTask, Material, Session, utcnow
 from app.models.vocab import TaskState
 from app.services import audit
 from app.services.auth import Actor
@@ -215,23 +215,38 @@ def step_case(
     return Advanced(case, events, opened), context
 
 
-def open_case(actor: Actor | None, case: Case, run: CaseRun, *, channel: str, now: datetime) -> Advanced:
-    """A new case row (flushed, with its case number): project, publish ``Submitted``, audit, commit."""
+def open_case(
+    actor: Actor | None,
+    case: Case,
+    run: CaseRun,
+    *,
+    channel: str,
+    now: datetime,
+    materials: list[Material] | None = None,
+) -> Advanced:
+    """A new case row (flushed, with its case number): project, publish ``Submitted``, audit, commit.
+    ``materials``: every material filed with it, when the caller knows them all (EventContext)."""
     with all_or_nothing():
-        advanced, context = start_case(actor, case, run, channel=channel, now=now)
+        advanced, context = start_case(actor, case, run, channel=channel, now=now, materials=materials)
         Session.commit()
     run_after_commit(context)
     return advanced
 
 
 def start_case(
-    actor: Actor | None, case: Case, run: CaseRun, *, channel: str, now: datetime
+    actor: Actor | None,
+    case: Case,
+    run: CaseRun,
+    *,
+    channel: str,
+    now: datetime,
+    materials: list[Material] | None = None,
 ) -> tuple[Advanced, EventContext]:
     """``open_case`` without the commit (the components of a joint case open in its transaction)."""
     after = run.snapshot()
     events = translate(definition_for(case.process_version), None, after, first=(Submitted(channel=channel),))
     opened = apply_snapshot(case, run, after, now)
-    context = EventContext(actor, case, now)
+    context = EventContext(actor, case, now, materials=materials)
     BUS.publish(events, context)
     after_summary = {**case_summary(case), "events": [e.kind.value for e in events[:-1]]}
     audit.record(actor, "case.submit", case.id, target=case.case_no, before=None, after=after_summary)

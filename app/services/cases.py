@@ -167,8 +167,7 @@ def submit_application(
         Session.add(case)
         Session.flush()
         case.case_no = make_case_no(case.id, submitted)
-        for code, stored in files:
-            add_material(actor, case, code, stored, 0)
+        written = [add_material(actor, case, code, stored, 0) for code, stored in files]
         if link is not None:
             link(case)
         with_files = {code for code, _stored in files}
@@ -176,12 +175,21 @@ def submit_application(
         for code in listed if isinstance(listed, list) else []:
             if isinstance(code, str) and code not in with_files:
                 # declared at filing; the bytes arrive through the materials upload
-                Session.add(
-                    Material(
-                        case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0
-                    )
+                declared = Material(
+                    case_id=case.id, code=code, filename="", content_type="", size=0, sha256="", round=0
                 )
-    open_case(actor, case, run, channel="online" if owner_id is not None else "window", now=submitted)
+                Session.add(declared)
+                written.append(declared)
+    open_case(
+        actor,
+        case,
+        run,
+        channel="online" if owner_id is not None else "window",
+        now=submitted,
+        # every material of the new case, unless ``link`` may have written more (a licence used in place
+        # of a file): the receipt lists them without reading them back
+        materials=written if link is None else None,
+    )
     return case
 
 

@@ -97,11 +97,16 @@ def next_number(department: str, kind: str, year: int) -> str:
     )
     info = org.department(department)
     short = info.short_name if info is not None else "政"
+    # on the connection (no autoflush of the change so far: the case is written once, at commit), unless
+    # a document of this change is still unwritten: the number check must see it
+    pending = any(isinstance(obj, CaseDocument) for obj in Session.new)
+    run = Session.execute if pending else Session.connection().execute
     while True:
-        n = int(Session.execute(stmt).scalar_one())
+        n = int(run(stmt).scalar_one())
         number = f"{short}{KINDS[kind][1]}〔{year}〕{n}号"
         # a number typed by hand may already hold this place in the sequence: take the next one
-        if Session.scalar(select(CaseDocument.id).where(CaseDocument.number == number)) is None:
+        taken = run(select(CaseDocument.id).where(CaseDocument.number == number)).first()
+        if taken is None:
             return number
 
 
@@ -159,8 +164,9 @@ def issue_document(
         content=content,
         created_by_id=actor.id if actor else None,
     )
+    # written with the step's other rows at commit (a notice links it by relationship), so the case's
+    # own changes of the step go out as one UPDATE; a clash of numbers still rolls the whole step back
     Session.add(doc)
-    Session.flush()  # a clash with a number typed by hand elsewhere surfaces here, inside the step
     return doc
 
 
@@ -229,9 +235,13 @@ def _merged(ctx: EventContext) -> dict[str, Any]:
 def on_submitted(event: Submitted, ctx: EventContext) -> None:
     """The receipt: case number, query code, item, the materials received with the case, the time."""
     case = ctx.case
-    rows = Session.scalars(
-        select(Material).where(Material.case_id == case.id).order_by(Material.id)
-    ).all()  # flushes the materials written with the case
+    rows = (
+        ctx.materials  # in filing order, the order of their ids
+        if ctx.materials is not None
+        else Session.scalars(
+            select(Material).where(Material.case_id == case.id).order_by(Material.id)
+        ).all()  # flushes the materials written with the case
+    )
     lines = []
     for m in rows:
         name = _material_name(case, m.code)

@@ -37,6 +37,8 @@ class EventContext:
     # rows a capability wrote in this change for the next one (the document a notice links, the notice
     # an SMS carries): handed on here instead of being read back from the database
     issued: list[Any] = field(default_factory=list)
+    # a new case's materials, all of them, when the filing knows them (None: read them from the database)
+    materials: list[Any] | None = None
     # work for after the commit (e.g. sending the SMS queued in this step); never run if it rolls back
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 

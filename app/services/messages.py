@@ -69,12 +69,17 @@ def recipients_of(case: Case) -> Recipients:
     mobile = phone if MOBILE_RE.match(phone) else None
     if case.applicant_user_id is None:
         return Recipients(mobile, None, None)
-    # one query for both (not the user with its roles and the profile one by one)
-    row = Session.execute(
-        select(User.email, ApplicantProfile.user_id, ApplicantProfile.mobile)
-        .outerjoin(ApplicantProfile, ApplicantProfile.user_id == User.id)
-        .where(User.id == case.applicant_user_id)
-    ).first()
+    # one query for both (not the user with its roles and the profile one by one), on the connection:
+    # accounts are not written by a case's change, so it needs no flush of that change first
+    row = (
+        Session.connection()
+        .execute(
+            select(User.email, ApplicantProfile.user_id, ApplicantProfile.mobile)
+            .outerjoin(ApplicantProfile, ApplicantProfile.user_id == User.id)
+            .where(User.id == case.applicant_user_id)
+        )
+        .first()
+    )
     return Recipients(
         row.mobile if row is not None and row.user_id is not None else mobile,
         (row.email or None) if row is not None else None,
@@ -123,6 +128,8 @@ def on_notice_event(_event: CaseEvent, ctx: EventContext) -> None:
     if notice is None:
         return
     available = channels.channel_names()
+    if not available:
+        return  # no channel to send over: nobody to look up
     to = recipients_of(case)
     if (("sms" in available and to.mobile) or ("email" in available and to.email)) and notice.id is None:
         Session.flush()  # the messages carry the notice's id

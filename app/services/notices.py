@@ -199,11 +199,13 @@ def on_event(event: CaseEvent, ctx: EventContext) -> None:
     title, template = TEXTS[key]
     params = _params(event, ctx)
     document_id = None
+    document: CaseDocument | None = None
     kind = DOCUMENT_OF.get(key)
     kinds = ((kind,) if isinstance(kind, str) else tuple(kind)) if kind else ()
     just_issued = [d for d in ctx.issued if isinstance(d, CaseDocument) and d.kind in kinds]
     if just_issued:
-        document_id = just_issued[-1].id  # issued (and flushed) by the documents capability just before
+        # issued by the documents capability just before (written with the step's other rows, at commit)
+        document = just_issued[-1]
     elif kind:
         Session.flush()
         document_id = Session.scalar(
@@ -222,6 +224,7 @@ def on_event(event: CaseEvent, ctx: EventContext) -> None:
         body=template.format(**params),
         params=params,
         document_id=document_id,
+        document=document,
         created_at=ctx.now,
     )
     Session.add(notice)

@@ -94,7 +94,9 @@ def _add(rows: dict[Key, dict[str, Any]]) -> None:
     ]
     stmt = dialect_insert(table).values(values)
     excluded = stmt.excluded
-    Session.execute(
+    # on the connection, not the session: counters need no flush of the change first, so the case's
+    # own rows go out once, at commit (an autoflush here wrote the case twice in one filing)
+    Session.connection().execute(
         stmt.on_conflict_do_update(
             index_elements=["day", "item_id", "department_code", "step"],
             set_={
