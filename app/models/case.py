@@ -216,8 +216,18 @@ class CaseTask(Base):
         Index("ix_case_task_dept_light", "department_code", "light"),
         Index("ix_case_task_state_deadline", "state", "deadline"),
         # The inbox: open tasks of one role in one department, and one user's claimed tasks.
-        Index("ix_case_task_inbox", "department_code", "role", "state"),
-        Index("ix_case_task_assignee_state", "assignee_id", "state"),
+        # the inbox's urgency slices are ranges of these (app.services.inbox, migration 0057)
+        Index(
+            "ix_case_task_inbox_order",
+            "department_code",
+            "role",
+            "state",
+            "light",
+            "deadline",
+            "created_at",
+            "id",
+        ),
+        Index("ix_case_task_assignee_order", "assignee_id", "state", "light", "deadline", "created_at", "id"),
         Index("ix_case_task_case_state", "case_id", "state"),
         Index("ix_case_task_item_state", "item_id", "state", "created_at"),
     )

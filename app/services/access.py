@@ -27,6 +27,19 @@ def group_tasks(actor: Actor) -> Any:
     )
 
 
+def open_task_branches(actor: Actor) -> list[Any]:
+    """``open_tasks`` as disjoint parts, each a range of one inbox index: my claimed tasks, then the
+    ready tasks of each (role, department) group."""
+    groups = sorted(set(actor.staff_grants()))
+    return [
+        and_(CaseTask.assignee_id == actor.id, CaseTask.state == TaskState.CLAIMED),
+        *(
+            and_(CaseTask.department_code == dept, CaseTask.role == role, CaseTask.state == TaskState.READY)
+            for role, dept in groups
+        ),
+    ]
+
+
 def open_tasks(actor: Actor) -> Any:
     """The actor's inbox: tasks they claimed, and their groups' claimable tasks."""
     return or_(

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.sql import Select
 
 from app.models import Case, CaseTask, ServiceItem, Session
@@ -196,21 +196,79 @@ URGENCY = case(
 )
 
 
+# Deeper than this (page × per_page), the urgency page is one sorted query instead of merged ranges.
+MERGE_DEPTH = 400  # measured at 1M cases: merged slices win to about page 25, one sort after
+_NO_LIGHT = None
+
+
+def _urgent_first(branches: list[Any], filters: InboxFilters, depth: int) -> Any:
+    """The ids of the ``depth`` most urgent open tasks, as a subquery with their sort keys.
+
+    The urgency order (light red → yellow → green → none, then deadline with the undated last, then
+    age) is a CASE expression no index can serve, so one sorted query reads every open task of the
+    actor's groups (tens of thousands at a large centre) to return twenty. Each (branch, light) slice,
+    though, is a range of the inbox indexes (0057) already in (deadline NULLS LAST, created_at, id)
+    order on PostgreSQL: the slices are read ``depth`` rows each and merged; the branches (my claimed
+    tasks, each group's ready tasks) do not overlap, so nothing is counted twice. (The unlit slice,
+    ``light IS NULL``, is sorted: open steps without a clock are few.)"""
+    parts = []
+    undated = case((CaseTask.deadline.is_(None), 1), else_=0)
+    for branch in branches:
+        for rank, light in enumerate((*LIGHTS, _NO_LIGHT)):
+            if filters.light and light != filters.light:
+                continue  # the other lights' slices are empty under this filter
+            lit = CaseTask.light.is_(None) if light is None else CaseTask.light == light
+            part = select(
+                CaseTask.id.label("id"),
+                literal(rank).label("urgency"),
+                undated.label("undated"),
+                CaseTask.deadline.label("deadline"),
+                CaseTask.created_at.label("created_at"),
+            ).where(branch, lit)
+            part = _apply_filters(part, filters, CaseTask.created_at)
+            order = (CaseTask.deadline.asc().nulls_last(), CaseTask.created_at, CaseTask.id)
+            parts.append(select(part.order_by(*order).limit(depth).subquery()))
+    return union_all(*parts).subquery("urgent")
+
+
 def _page(
-    actor: Actor, predicate, order, filters: InboxFilters, page: int, per_page: int, time_col
+    actor: Actor,
+    predicate,
+    order,
+    filters: InboxFilters,
+    page: int,
+    per_page: int,
+    time_col,
+    branches: list[Any] | None = None,
 ) -> InboxPage:
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
     base = _apply_filters(_columns().where(predicate), filters, time_col)
-    # the count joins the cases only when a search term reads them (8,000 index probes otherwise)
-    counted = select(func.count()).select_from(CaseTask)
     if filters.q:
-        counted = counted.join(Case, Case.id == CaseTask.case_id)
-    count_stmt = _apply_filters(counted.where(predicate), filters, time_col)
-    total = Session.scalar(count_stmt) or 0
+        # a search reads the cases by name or number prefix first: the one query over the OR is faster
+        branches = None
+    if branches and page * per_page <= MERGE_DEPTH:
+        urgent = _urgent_first(branches, filters, page * per_page)
+        base = _columns().join(urgent, urgent.c.id == CaseTask.id)
+        order = (urgent.c.urgency, urgent.c.undated, urgent.c.deadline, urgent.c.created_at, urgent.c.id)
+    total = _count(branches or [predicate], filters, time_col)
     result = Session.execute(base.order_by(*order).limit(per_page).offset((page - 1) * per_page))
     rows = [InboxRow(*r) for r in result]
     return InboxPage(rows=rows, total=total, page=page, per_page=per_page, filters=filters)
+
+
+def _count(parts: list[Any], filters: InboxFilters, time_col) -> int:
+    """How many tasks the disjoint ``parts`` hold: one count per part, each an index-only range, summed
+    (a count of their OR read every heap row: 6 ms at 6,500 tasks). Cases are joined only when a
+    search term reads them."""
+    counts = []
+    for part in parts:
+        counted = select(func.count().label("n")).select_from(CaseTask).where(part)
+        if filters.q:
+            counted = counted.join(Case, Case.id == CaseTask.case_id)
+        counts.append(_apply_filters(counted, filters, time_col))
+    summed = union_all(*counts).subquery("counts") if len(counts) > 1 else counts[0].subquery("counts")
+    return int(Session.scalar(select(func.coalesce(func.sum(summed.c.n), 0))) or 0)
 
 
 def _with_choices(out: InboxPage, actor: Actor) -> InboxPage:
@@ -239,8 +297,10 @@ def inbox(actor: Actor, filters: InboxFilters | None = None, page: int = 1, per_
     if not actor.staff_grants():
         return InboxPage([], 0, 1, per_page, filters)
     order = (URGENCY, CaseTask.deadline.is_(None), CaseTask.deadline, CaseTask.created_at, CaseTask.id)
+    branches = access.open_task_branches(actor)
     return _with_choices(
-        _page(actor, _open_predicate(actor), order, filters, page, per_page, CaseTask.created_at), actor
+        _page(actor, _open_predicate(actor), order, filters, page, per_page, CaseTask.created_at, branches),
+        actor,
     )
 
 
