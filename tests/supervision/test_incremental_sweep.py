@@ -117,3 +117,33 @@ def test_the_alert_pass_skips_clocks_not_computed_since_its_last_day(people):
     alerts.sweep(None, at("2026-03-12", 16), full=True)
     after_full = len(Session.scalars(select(Alert).where(Alert.case_id == case.id)).all())
     assert (after_incremental, after_full) == (before - 1, before)
+
+
+def test_the_resolution_safety_net_runs_with_the_first_sweep_of_a_day_not_with_a_repeat(people):
+    """A step closed behind the case events' back (no event resolved its alert) keeps its alert through a
+    repeat sweep the same day and is resolved by the next day's first sweep — or by a full one at once."""
+    from app.models import CaseTask
+
+    case = submit(people, "2026-03-02")
+    alerts.sweep(None, at("2026-03-05"))
+    task_alert = Session.scalar(select(Alert).where(Alert.case_id == case.id, Alert.subject_kind == "task"))
+    assert task_alert.state == "open"
+    Session.get(CaseTask, task_alert.subject_id).state = "cancelled"  # no event: only the net can see it
+    Session.commit()
+    assert alerts.sweep(None, at("2026-03-05", 16))["resolved"] == 0
+    Session.refresh(task_alert)
+    assert task_alert.state == "open"
+    assert alerts.sweep(None, at("2026-03-06"))["resolved"] == 1
+    Session.refresh(task_alert)
+    assert task_alert.state == "resolved"
+
+
+def test_a_full_sweep_runs_the_resolution_safety_net_on_a_repeat_day(people):
+    from app.models import CaseTask
+
+    case = submit(people, "2026-03-02")
+    alerts.sweep(None, at("2026-03-05"))
+    task_alert = Session.scalar(select(Alert).where(Alert.case_id == case.id, Alert.subject_kind == "task"))
+    Session.get(CaseTask, task_alert.subject_id).state = "cancelled"
+    Session.commit()
+    assert alerts.sweep(None, at("2026-03-05", 16), full=True)["resolved"] == 1
