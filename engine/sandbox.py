@@ -32,7 +32,7 @@ exceptions directly, with ``element`` set to the BPMN id of the task/gateway:
 All three subclass :class:`~engine.errors.EngineError`, so ``except EngineError`` catches them.
 The failing task is left in SpiffWorkflow's ERROR state, as with the default engine.
 
-4. **Memory bound** (engine.script_limits): operations that can build a big object in one C-level
+4. **Memory bound** (engine.script_limits, engine.script_guards): operations that can build a big object in one C-level
    step (``"a" * n``, ``[0] * 10**9``, ``a ** b``, ``f"{x:>1000000000}"``, ``s.ljust(n)``,
    ``str()`` of aliased nested lists …) are rewritten into guards that refuse a result over
    ``Limits.max_items`` (or ``max_int_bits``) *before* allocating it; the tracer stops a script whose
@@ -61,7 +61,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine import script_limits
+from engine import script_guards, script_limits
 from engine.errors import EngineError, ScriptError, ScriptTimeoutError, UnsafeScriptError
 from engine.script_check import (  # noqa: F401  (re-exported: the sandbox API)
     DENIED_ATTRIBUTES,
@@ -74,7 +74,8 @@ from engine.script_check import (  # noqa: F401  (re-exported: the sandbox API)
     check_source,
     lint_source,
 )
-from engine.script_limits import GUARDS, Limits, configure, guarded_code
+from engine.script_guards import GUARDS, guarded_code
+from engine.script_limits import Limits, configure
 
 DEFAULT_TIMEOUT = 0.5
 MAX_RANGE = MAX_ITEMS  # range() is bounded like every other sequence
@@ -146,7 +147,7 @@ SAFE_BUILTINS: dict[str, Any] = {
         "LookupError",
     )
 }
-SAFE_BUILTINS.update(script_limits.GUARDED_BUILTINS)  # str, zip, map, sorted, sum, round: size-checked
+SAFE_BUILTINS.update(script_guards.GUARDED_BUILTINS)  # str, zip, map, sorted, sum, round: size-checked
 SAFE_BUILTINS.update(
     {
         "range": _bounded_range,
