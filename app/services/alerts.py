@@ -231,7 +231,7 @@ def sweep(actor: Actor | None, now: datetime, full: bool = False) -> dict[str, A
     since = None if full or last is None or today < last else last
     result: dict[str, Any] = {"lights": clocks.refresh_lights(today)}  # commits its own bulk update
     result.update(raise_alerts(today, now, since))
-    result["resolved"] = resolve_closed(now) if full or last is None or today != last else 0
+    result["resolved"] = resolve_closed(now) if since != today else 0  # first sweep of the day, or full
     result["yellow_cards"] = supervision.issue_alert_cards(today, now)
     result["notifications"] = notify.queue_alerts(today, now)
     stmt = dialect_insert(table_of(ClockSweep)).values(id=ALERTS_SWEPT, swept_on=today)

@@ -198,7 +198,6 @@ URGENCY = case(
 
 # Deeper than this (page × per_page), the urgency page is one sorted query instead of merged ranges.
 MERGE_DEPTH = 400  # measured at 1M cases: merged slices win to about page 25, one sort after
-_NO_LIGHT = None
 
 
 def _urgent_first(branches: list[Any], filters: InboxFilters, depth: int) -> Any:
@@ -214,7 +213,7 @@ def _urgent_first(branches: list[Any], filters: InboxFilters, depth: int) -> Any
     parts = []
     undated = case((CaseTask.deadline.is_(None), 1), else_=0)
     for branch in branches:
-        for rank, light in enumerate((*LIGHTS, _NO_LIGHT)):
+        for rank, light in enumerate((*LIGHTS, None)):  # None: unlit, last
             if filters.light and light != filters.light:
                 continue  # the other lights' slices are empty under this filter
             lit = CaseTask.light.is_(None) if light is None else CaseTask.light == light

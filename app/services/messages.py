@@ -116,6 +116,9 @@ def email_text(case: Case, notice: CaseNotice) -> tuple[str, str]:
 
 def on_notice_event(_event: CaseEvent, ctx: EventContext) -> None:
     """Queue the SMS and e-mail of the notice the notices capability just wrote for this event."""
+    available = channels.channel_names()
+    if not available:
+        return  # no channel to send over: neither the notice nor its recipients need looking up
     case = ctx.case
     written = [n for n in ctx.issued if isinstance(n, CaseNotice)]
     if written:
@@ -127,9 +130,6 @@ def on_notice_event(_event: CaseEvent, ctx: EventContext) -> None:
         )
     if notice is None:
         return
-    available = channels.channel_names()
-    if not available:
-        return  # no channel to send over: nobody to look up
     to = recipients_of(case)
     if (("sms" in available and to.mobile) or ("email" in available and to.email)) and notice.id is None:
         Session.flush()  # the messages carry the notice's id
