@@ -136,8 +136,8 @@ def test_a_joint_case_from_window_intake_through_two_departments_to_one_collecti
     assert "厦门市生态环境局" in page and "厦门市交通运输局" in page  # the master lists its parts
     # both departments review and decide in parallel (their own forms; the steps of the scenario)
     with app.app_context():
-        today = local_date(datetime.now(UTC))
         for step in SCENARIO["steps"][3:-1]:
+            today = local_date(datetime.now(UTC))  # per step: a run may cross Shanghai midnight
             Session.remove()
             case = cases.load_case(parts[step["component"]])
             task = next(
@@ -145,16 +145,23 @@ def test_a_joint_case_from_window_intake_through_two_departments_to_one_collecti
             )
             complete_task(actor(user_for(step)), task.id, dated(step["data"], today))
 
+    delivered = []
+
     def collect(p):
+        delivered.append(local_date(datetime.now(UTC)))
         p.select_option("#delivery_method", "window")
-        p.fill("#delivered_on", today.isoformat())
+        p.fill("#delivered_on", delivered[-1].isoformat())
         p.fill("#recipient", "吴志强（法定代表人）")
 
     page = _work(browser, live_server, "window_clerk", master_no, collect, "collect")
     with app.app_context():
         Session.remove()
         master = cases.load_case(master_no)
-        assert (master.status, master.outcome, master.delivered_on) == ("completed", "collected", today)
+        assert (master.status, master.outcome, master.delivered_on) == (
+            "completed",
+            "collected",
+            delivered[-1],
+        )
         assert {c.item.slug: c.outcome for c in joint.components_of(master)} == {
             HW: "approved",
             DG: "approved",

@@ -154,8 +154,8 @@ def test_a_joint_case_filed_online_runs_through_both_departments_pages_to_one_co
     with app.app_context():
         Session.remove()
         parts = {c.item.slug: c.case_no for c in joint.components_of(cases.load_case(master_no))}
-    today = local_date(datetime.now(UTC))
     for step in _ordered_steps():
+        today = local_date(datetime.now(UTC))  # per step: a run may cross Shanghai midnight
         data = dated(step["data"], today)
         if "master" in step:
             _work(browser, live_server, app, WINDOW, master_no, step["master"], data)
