@@ -21,8 +21,9 @@ from flask import Flask
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
+from app.jobs.words import translator
 from app.models import Session, utcnow
-from app.services import channels, jobqueue, licence_pdf, notify
+from app.services import channels, jobqueue, licence_pdf, notify, report_runs
 
 log = logging.getLogger("tongban.jobs")
 
@@ -70,10 +71,16 @@ def _licence_pdf(args: dict[str, Any], final: bool, retry_at: Any) -> Any:
     return licence_pdf.make_pdf(int(args["licence_id"]))
 
 
+def _make_report(args: dict[str, Any], final: bool, retry_at: Any) -> Any:
+    lang = str(args.get("lang") or "zh")
+    return report_runs.make(int(args["run_id"]), utcnow(), translator(lang), final=final)
+
+
 TASKS: dict[str, Callable[[dict[str, Any], bool, Any], Any]] = {
     jobqueue.DELIVER_NOTIFICATION: _deliver_notification,
     jobqueue.DELIVER_MESSAGE: _deliver_message,
     jobqueue.LICENCE_PDF: _licence_pdf,
+    jobqueue.MAKE_REPORT: _make_report,
 }
 
 

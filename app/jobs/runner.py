@@ -13,8 +13,19 @@ from datetime import datetime
 from typing import Any
 
 from app.jobs import lease
+from app.jobs.words import translator
 from app.models import Session, utcnow
-from app.services import alerts, audit, channels, jobqueue, notify, results_sweep, scheduled, supervision
+from app.services import (
+    alerts,
+    audit,
+    channels,
+    jobqueue,
+    notify,
+    report_runs,
+    results_sweep,
+    scheduled,
+    supervision,
+)
 
 log = logging.getLogger("tongban.jobs")
 
@@ -53,6 +64,16 @@ def licence_pdfs(now: datetime) -> Any:
     return results_sweep.pdfs(now)
 
 
+def reports(now: datetime) -> Any:
+    """Supervision reports asked for and not yet made (app.services.report_runs)."""
+    return report_runs.make_pending(now, translator)
+
+
+def prune(now: datetime) -> Any:
+    """Finished background jobs after a week (dead letters stay) and old reports after 30 days."""
+    return {"jobs": jobqueue.prune_finished(), "reports": report_runs.prune(now)}
+
+
 def audit_seal(now: datetime) -> Any:
     return {"sealed": audit.seal()}
 
@@ -77,15 +98,17 @@ JOBS: dict[str, tuple[Callable[[datetime], Any], int]] = {
     "deliver_messages": (deliver_messages, 60),
     "results": (results, 900),
     "licence_pdfs": (licence_pdfs, 60),
+    "reports": (reports, 10),
     # chains new audit rows (app.services.audit): the window in which a row is not yet sealed
     "audit_seal": (audit_seal, 10),
     "stalled_jobs": (stalled_jobs, 60),
+    "prune": (prune, 3600),
 }
 
 
 # Deliveries that, with the job engine on (TONGBAN_JOBS=procrastinate), run as one job per row instead:
 # the scheduler leaves them to the workers (a pass would compete with the jobs' own retry schedule).
-DELIVERY_JOBS = ("reminders", "deliver_messages", "licence_pdfs")
+DELIVERY_JOBS = ("reminders", "deliver_messages", "licence_pdfs", "reports")
 
 
 ENGINE_JOBS = ("stalled_jobs",)  # only with the job engine on

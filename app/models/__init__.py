@@ -41,7 +41,7 @@ __all__ = [
     "utcnow",
 ]
 from app.models.designer import CaseMigration, ProcessDraft, ProcessVersionItem  # noqa: E402, F401
-from app.models.jobs import JobError  # noqa: E402, F401
+from app.models.jobs import JobError, ReportRun  # noqa: E402, F401
 from app.models.portal import (  # noqa: E402, F401
     ApplicantProfile,
     ApplicationDraft,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from app.models import Notification, OutboundMessage, Session
+from app.models import Notification, OutboundMessage, ReportRun, Session
 from app.models.base import table_of
 from app.services import audit, jobqueue
 from app.services.auth import Actor
@@ -100,6 +100,13 @@ def retry_job(actor: Actor, job_id: int, now: datetime) -> JobView:
             update(m)
             .where(m.c.id == int(args["message_id"]))
             .values(status="pending", next_attempt_at=now, last_error=None)
+        )
+    elif row.task_name == jobqueue.MAKE_REPORT:
+        r = table_of(ReportRun)
+        Session.execute(
+            update(r)
+            .where(r.c.id == int(args["run_id"]), r.c.state == "failed")
+            .values(state="pending", error=None, finished_at=None)
         )
     jobqueue.requeue(job_id)
     audit.record(actor, "job.retry", None, target=f"{row.task_name}#{job_id}", before=None, after=args)

@@ -32,10 +32,12 @@ QUEUE = "tongban"
 DELIVER_NOTIFICATION = "notify.deliver"
 DELIVER_MESSAGE = "messages.deliver"
 LICENCE_PDF = "licences.pdf"
+MAKE_REPORT = "reports.make"
 TASK_NAMES: dict[str, str] = {
     DELIVER_NOTIFICATION: N_("工作人员通知投递（邮件、Webhook）"),
     DELIVER_MESSAGE: N_("申请人短信、邮件投递"),
     LICENCE_PDF: N_("电子证照 PDF 生成与签章"),
+    MAKE_REPORT: N_("监察报告生成"),
 }
 # procrastinate's job statuses, each with its display name
 STATUSES: dict[str, str] = {
@@ -166,3 +168,33 @@ def requeue_stalled(started_before_seconds: float = 660, heartbeat_seconds: floa
         requeue(job_id)
     Session.commit()
     return len(ids)
+
+
+KEEP_FINISHED_HOURS = 7 * 24  # succeeded and cancelled jobs, after their last event; failed ones stay
+
+
+def prune_finished(keep_hours: int = KEEP_FINISHED_HOURS) -> int:
+    """Delete this queue's jobs that succeeded or were cancelled more than ``keep_hours`` ago (their events
+    go with them; the errors of their earlier failed runs too). Dead letters (failed) are kept until an
+    administrator retries them. Committed; the number of jobs deleted (0 when jobs run in process)."""
+    if not engine_on():
+        return 0
+    deleted = (
+        Session.execute(
+            text(
+                "DELETE FROM procrastinate_jobs WHERE id IN ("
+                " SELECT job.id FROM procrastinate_jobs job"
+                " WHERE job.queue_name = :queue AND job.status IN ('succeeded', 'cancelled')"
+                " AND (SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = job.id)"
+                "     < now() - make_interval(hours => :hours)"
+                " ) RETURNING id"
+            ),
+            {"queue": QUEUE, "hours": keep_hours},
+        )
+        .scalars()
+        .all()
+    )
+    if deleted:
+        Session.execute(text("DELETE FROM job_error WHERE job_id = ANY(:ids)"), {"ids": list(deleted)})
+    Session.commit()
+    return len(deleted)

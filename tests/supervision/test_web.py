@@ -83,18 +83,19 @@ def test_lists_export_to_excel(client, red_case):
     assert client.get("/supervision/export/nonsense.xlsx").status_code == 422
 
 
-def test_the_monthly_report_is_a_pdf_with_a_chinese_font(client, red_case):
+def test_the_monthly_report_is_a_pdf_with_a_chinese_font(app, client, red_case):
     from app.services.pdf import FontMissing, find_cjk_font
+    from tests.supervision.reporting import monthly_pdf, request_report
 
     try:
         find_cjk_font()
     except FontMissing:
         pytest.skip("no CJK font (apt-get install fonts-noto-cjk or fonts-wqy-microhei)")
-    web_login(client, "supervisor")
-    resp = client.get("/supervision/report.pdf?month=2026-03")
+    token = web_login(client, "supervisor")
+    resp = monthly_pdf(app, client, token, "2026-03")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data.startswith(b"%PDF")
     assert b"FontFile2" in resp.data or b"FontFile" in resp.data  # the CJK font is embedded
-    assert client.get("/supervision/report.pdf?month=2026-3x").status_code == 422
+    assert request_report(client, token, "2026-3x").status_code == 422
 
 
 def test_the_heat_map_page_lists_the_steps(client, red_case):

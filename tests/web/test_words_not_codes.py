@@ -28,6 +28,7 @@ from app.services.documents import KINDS
 from app.services.tasks import complete_task
 from engine.events import EventKind, Meaning
 from tests.factories import applicant_of, scenario
+from tests.supervision.reporting import monthly_pdf
 from tests.web.helpers import web_login
 
 CST = timezone(timedelta(hours=8))
@@ -280,6 +281,7 @@ def pages(freight, eia, open_freight, order):
             f"/supervision/orders/{order.id}",
             "/supervision/cards",
             "/supervision/notifications",
+            "/supervision/reports",
             "/admin/audit",
             f"/admin/audit?case_no={freight.case_no}",
         ],
@@ -319,7 +321,7 @@ def test_pages_exports_and_the_diagram_show_words_not_codes_in_both_languages(ap
             client = app.test_client()
             if lang == "en":
                 client.get("/lang/en")
-            web_login(client, user)
+            token = web_login(client, user)
             for path in paths:
                 resp = client.get(path)
                 assert resp.status_code == 200, (
@@ -353,7 +355,9 @@ def test_pages_exports_and_the_diagram_show_words_not_codes_in_both_languages(ap
                             f"{path} [en]: Chinese header {h!r}" for h in headers if CJK.search(str(h))
                         ]
                 if shutil.which("pdftotext"):
-                    pdf = client.get("/supervision/report.pdf?month=2026-11").data
+                    pdf = monthly_pdf(app, client, token, "2026-11").data
+                    listed = client.get("/supervision/reports").data.decode()  # its state, made
+                    problems += check_page(listed, "supervisor /supervision/reports", lang, all_codes, strict)
                     text = subprocess.run(
                         ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
                     ).stdout.decode()

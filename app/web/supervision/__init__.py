@@ -1,5 +1,6 @@
 """电子监察 pages: the supervisor's cockpit, alerts, supervision orders (and the departments' replies),
-cards, the step heat map on the BPMN diagram, Excel exports and the monthly PDF report."""
+cards, the step heat map on the BPMN diagram, Excel exports and the monthly PDF report (made in the
+background: app.services.report_runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_babel import gettext
 from app.models import utcnow
 from app.models.vocab import CASEWORKER_ROLES, OVERSIGHT_ROLES
 from app.routing import MAX_PAGE, query_int
-from app.services import alerts, cockpit, notify, reports, results_figures, supervision
+from app.services import alerts, cockpit, notify, report_runs, reports, results_figures, supervision
 from app.services import heatmap as heatmap_service
 from app.services.catalogue import list_items
 from app.services.errors import DomainError, ValidationFailed
@@ -230,9 +231,46 @@ def export(actor, name: str):
 @bp.get("/report.pdf")
 @login_required(*OVERSIGHT)
 def report_pdf(actor):
-    filename, body = reports.monthly_report_pdf(
-        actor, request.args.get("month") or None, today(), utcnow(), tr, "en" if is_english() else "zh"
-    )
+    """The old link: the monthly report is now made in the background, from the reports page."""
+    return redirect(url_for("supervision.report_list", month=request.args.get("month") or None), code=303)
+
+
+def _reports_page(actor, month: str, problems: list, status: int = 200):
+    runs = report_runs.list_runs(actor)
+    return render_template(
+        "supervision/reports.html",
+        runs=runs,
+        month=month,
+        problems=problems,
+        waiting=any(r.state == "pending" for r in runs),
+    ), status
+
+
+@bp.get("/reports")
+@login_required(*OVERSIGHT)
+def report_list(actor):
+    month = request.args.get("month") or today().strftime("%Y-%m")
+    return _reports_page(actor, month[:7], [])
+
+
+@bp.post("/reports")
+@login_required(*OVERSIGHT)
+def report_request(actor):
+    month = request.form.get("month", "").strip()
+    try:
+        run = report_runs.request_monthly(
+            actor, month or None, "en" if is_english() else "zh", today(), utcnow()
+        )
+    except ValidationFailed as exc:
+        return _reports_page(actor, month[:7], exc.details, 422)
+    flash(gettext("已开始生成 %(month)s 月报，生成后可在下方下载", month=run.month), "success")
+    return redirect(url_for("supervision.report_list", month=run.month), code=303)
+
+
+@bp.get("/reports/<id:run_id>/file")
+@login_required(*OVERSIGHT)
+def report_file(actor, run_id: int):
+    filename, body = report_runs.download(actor, run_id)
     return Response(
         body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
     )
