@@ -110,7 +110,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     (
         "TONGBAN_JOBS",
         "`procrastinate` in production on PostgreSQL, else `inprocess`",
-        "background deliveries (e-mail, webhook, SMS, licence PDFs): `procrastinate` queues a job in the same "
+        "background deliveries (e-mail, webhook, SMS, licence PDFs, supervision reports): `procrastinate` queues a job in the same "
         "transaction and `flask jobs worker` runs it (PostgreSQL only); `inprocess`: the scheduler's jobs deliver "
         'from the rows (README, "Background jobs")',
     ),

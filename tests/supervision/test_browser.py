@@ -48,3 +48,39 @@ def test_a_supervisor_reads_the_cockpit_and_drills_down_to_a_red_case(app, live_
             assert badge.count() == 1 and badge.inner_text().endswith(" 工作日")
     finally:
         page.close()
+
+
+def test_a_supervisor_asks_for_the_monthly_report_and_downloads_it_when_the_page_says_it_is_made(
+    app, live_server, browser
+):
+    from app.services.pdf import FontMissing, find_cjk_font
+    from tests.supervision.reporting import run_reports_pass
+
+    try:
+        find_cjk_font()
+    except FontMissing:
+        pytest.skip("no CJK font (apt-get install fonts-noto-cjk or fonts-wqy-microhei)")
+    page = browser.new_page()
+    try:
+        page.goto(f"{live_server}/login?next=/supervision/")
+        page.fill("input[name=username]", "supervisor")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live_server}/supervision/?month=2026-03")
+        page.get_by_role("link", name="月报 PDF").click()
+        page.wait_for_load_state()
+        assert page.input_value("#month") == "2026-03"
+        page.get_by_role("button", name="生成月报 PDF").click()
+        page.wait_for_load_state()
+        row = page.locator("#report-runs tr[data-run]")
+        assert row.count() == 1 and row.get_attribute("data-state") == "pending"
+        assert "生成中" in row.inner_text()
+        run_reports_pass(app)
+        # the page refreshes itself while a report is being made: no reload by the test
+        page.wait_for_selector("#report-runs tr[data-state=done]", timeout=15000)
+        link = page.locator("#report-runs tr[data-state=done] a")
+        assert "已生成" in page.inner_text("#report-runs tr[data-state=done]")
+        pdf = page.request.get(f"{live_server}{link.get_attribute('href')}")
+        assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    finally:
+        page.close()
