@@ -14,7 +14,9 @@ _TIME = {"format": "date-time"}
 
 class AlertOut(Schema):
     id = fields.Integer()
-    subject_kind = fields.String(metadata={"description": "case | step | order"})
+    subject_kind = fields.String(
+        metadata={"description": "case | task | correction | rectification | publication | pub_withdraw"}
+    )
     subject_id = fields.Integer()
     case_no = fields.String(allow_none=True)
     level = fields.String(metadata={"description": "yellow | red"})

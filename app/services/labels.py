@@ -47,7 +47,16 @@ CARD_RULES = {
 }
 ALERT_STATES = {"open": N_("待确认"), "acknowledged": N_("已确认"), "resolved": N_("已解除")}
 ORDER_STATES = {"open": N_("待回复"), "replied": N_("已回复")}
-SUBJECT_KINDS = {"case": N_("办件"), "task": N_("环节")}
+# what an alert is about (alert.subject_kind): the case and step clocks (app.services.alerts), the
+# correction notice's clock (Art. 32), and the results' clocks (app.services.result_alerts)
+SUBJECT_KINDS = {
+    "case": N_("办件"),
+    "task": N_("环节"),
+    "correction": N_("补正告知"),
+    "rectification": N_("差评整改"),
+    "publication": N_("许可决定公示"),
+    "pub_withdraw": N_("撤回公示"),
+}
 DEADLINE_KINDS = {
     "acceptance": N_("受理时限"),
     "promised": N_("承诺办结时限"),

@@ -227,6 +227,17 @@ def queue_alerts(today: Any, now: datetime) -> int:
 # -- rendering -----------------------------------------------------------------------------------
 
 
+# what the alert's sentence names ("…即将超期"): the case, its step, or the result clock's subject
+ALERT_SUBJECTS = {
+    "case": N_("办件"),
+    "task": N_("办理环节"),
+    "correction": N_("补正告知期限"),
+    "rectification": N_("差评整改"),
+    "publication": N_("许可决定公示"),
+    "pub_withdraw": N_("撤回公示"),
+}
+
+
 def render(row: Notification) -> tuple[str, str]:
     """(subject, body) as translatable sentences (Text: Chinese, remembering its msgid)."""
     if row.kind == "alert":
@@ -236,7 +247,7 @@ def render(row: Notification) -> tuple[str, str]:
         case = Session.get(Case, alert.case_id)
         item = Session.get(ServiceItem, case.item_id) if case else None
         case_no = case.case_no if case else ""
-        what = N_("办件") if alert.subject_kind == "case" else N_("办理环节")
+        what = ALERT_SUBJECTS.get(alert.subject_kind, N_("办理环节"))
         level = N_("黄灯预警") if alert.level == "yellow" else N_("红灯预警")
         subject = t("【%(level)s】%(what)s %(case_no)s", level=level, what=what, case_no=case_no)
         state = N_("即将超期") if alert.level == "yellow" else N_("已超期")

@@ -80,6 +80,10 @@ def status_label(status: str | None) -> str:
     return labels.word(labels.STATUSES, status, gettext) if status else ""
 
 
+def subject_label(kind: str | None) -> str:
+    return labels.word(labels.SUBJECT_KINDS, kind, gettext) if kind else ""
+
+
 def task_state_label(state: str | None) -> str:
     return labels.word(labels.TASK_STATES, state, gettext) if state else ""
 
@@ -111,6 +115,7 @@ def init_app(app: Flask) -> None:
         light_label=light_label,
         status_label=status_label,
         task_state_label=task_state_label,
+        subject_label=subject_label,
         action_label=action_label,
         has_vendor=lambda name: (Path(app.static_folder or "") / "vendor" / name).is_file(),
     )
