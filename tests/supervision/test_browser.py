@@ -12,6 +12,7 @@ from app.services import alerts
 from app.services.auth import Actor
 from tests.conftest import DEMO_PASSWORD
 from tests.supervision.conftest import at, submit
+from tests.web.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -82,5 +83,7 @@ def test_a_supervisor_asks_for_the_monthly_report_and_downloads_it_when_the_page
         assert "已生成" in page.inner_text("#report-runs tr[data-state=done]")
         pdf = page.request.get(f"{live_server}{link.get_attribute('href')}")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "supervision-reports.png"), full_page=True)
     finally:
         page.close()
