@@ -70,6 +70,7 @@ ACTIONS: dict[str, str] = {
     "process.deploy": N_("部署流程版本"),
     "catalogue.accepting": N_("开放或暂停受理"),
     "job.retry": N_("重试后台任务"),
+    "report.request": N_("申请生成监察报告"),
     "user.create": N_("新建用户"),
     "user.update": N_("修改用户"),
     "user.disable": N_("停用用户"),
@@ -98,6 +99,7 @@ NUMBERED_TARGETS: dict[str, tuple[str, str]] = {
     "rating": ("评价", "Rating"),
     "rectification": ("整改", "Rectification"),
     "draft": ("流程草稿", "Process draft"),
+    "report_run": ("监察报告", "Supervision report"),
 }
 
 
