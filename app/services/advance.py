@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import Case, CaseTask, Material, Session, utcnow
@@ -24,7 +25,7 @@ from app.models.vocab import TaskState
 from app.services import audit
 from app.services.auth import Actor
 from app.services.catalogue import definition_for
-from app.services.errors import Conflict, DomainError
+from app.services.errors import Conflict, DomainError, ValidationFailed
 from app.services.events import BUS, EventContext, run_after_commit
 from app.services.i18n import t
 from app.services.projection import apply_snapshot, case_summary
@@ -96,14 +97,29 @@ def engine_error(exc: EngineError) -> DomainError:
     )
 
 
+# how the databases name the unique document number in their error: PostgreSQL the constraint, SQLite the column
+DOCUMENT_NUMBER_KEYS = ("uq_case_document_number", "case_document.number")
+
+
 @contextmanager
 def all_or_nothing() -> Iterator[None]:
-    """Roll the session back on any failure; a lost optimistic-lock race becomes a 409."""
+    """Roll the session back on any failure; a lost optimistic-lock race becomes a 409, a document number
+    typed at the same moment for another case (the unique key, at commit) the form's 422."""
     try:
         yield
     except StaleDataError as exc:
         Session.rollback()
         raise Conflict("办件已被他人更新，请刷新后重试", code="stale_case") from exc
+    except IntegrityError as exc:
+        # a row another request wrote in the meantime (checked before, written by both): never a 500
+        Session.rollback()
+        if any(key in str(exc.orig) for key in DOCUMENT_NUMBER_KEYS):
+            raise ValidationFailed(
+                t("文号已被同时办理的其他办件使用，请更换文号"),
+                [{"field": "decision_number", "message": t("该文号已被使用")}],
+                code="number_taken",
+            ) from exc
+        raise Conflict(t("办件已被他人同时更新，请刷新后重试"), code="concurrent_write") from exc
     except EngineError as exc:
         Session.rollback()
         raise engine_error(exc) from exc

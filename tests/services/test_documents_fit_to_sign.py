@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from app.models import CaseDocument, Session, User
+from app.models import Case, CaseDocument, Session, User
 from app.services import documents, supervision  # noqa: F401  (capabilities registered by the app)
 from app.services.auth import Actor
 from app.services.cases import renotify_special_procedure, submit_application, withdraw_application
@@ -368,3 +368,61 @@ def test_a_decision_number_already_used_is_refused_and_nothing_is_written(people
     Session.refresh(second)
     assert [t.bpmn_id for t in second.tasks if t.state in ("ready", "claimed")] == ["decide"]
     assert [d.kind for d in docs_of(second)] == ["acceptance_notice"]
+
+
+def test_a_decision_number_another_office_commits_between_the_check_and_the_commit_is_a_422_not_a_500(
+    people, app, is_postgres
+):
+    """The check (one SELECT) passes, then another request commits a document with the same typed number
+    before this step writes its own: the unique key refuses the step — the form's field error, and
+    nothing of the step is written. PostgreSQL: the other writer is a second connection of the same
+    database, committing right after this step's check has read the number free."""
+    if not is_postgres:
+        pytest.skip(
+            "TEST_DATABASE_URL not set: the concurrent writer needs PostgreSQL (SQLite has one writer)"
+        )
+    from sqlalchemy import event, text
+
+    from app.services.errors import ValidationFailed
+
+    first = new_case(people, "road_freight_permit", "accept_approve", "2026-03-02")
+    second = new_case(people, "road_freight_permit", "accept_approve", "2026-03-02")
+    steps = scenario("road_freight_permit", "accept_approve")["steps"]
+    for case in (first, second):
+        do(people, case, "accept", "tr_clerk", steps[0]["data"], "2026-03-02")
+        do(people, case, "review", "tr_reviewer", steps[1]["data"], "2026-03-03")
+    number = "湖交运许〔2026〕8号"
+    first_id, second_id = first.id, second.id
+    engine = app.extensions["tongban.engine"]
+    raced = []
+
+    def other_office_commits(conn, cursor, statement, parameters, context, executemany):
+        checks_number = "FROM case_document" in statement and "case_document.number =" in statement
+        if raced or not checks_number or number not in str(parameters):
+            return
+        raced.append(statement)
+        with engine.connect() as other:
+            other.execute(text("SET lock_timeout = '2s'"))  # a blocked insert fails the test, never hangs it
+            other.execute(
+                text(
+                    "INSERT INTO case_document (case_id, kind, number, title, content, created_at)"
+                    " VALUES (:case_id, 'approval_decision', :number, '准予行政许可决定书', '{}', now())"
+                ),
+                {"case_id": first_id, "number": number},
+            )
+            other.commit()
+
+    event.listen(engine, "after_cursor_execute", other_office_commits)
+    data = {"decision": "approve", "decision_reason": "符合条件。", "decision_number": number}
+    try:
+        with pytest.raises(ValidationFailed) as exc:
+            do(people, second, "decide", "tr_decider", data, "2026-03-04")
+    finally:
+        event.remove(engine, "after_cursor_execute", other_office_commits)
+    assert raced, "the step never checked the typed number"
+    assert exc.value.code == "number_taken" and exc.value.details[0]["field"] == "decision_number"
+    Session.remove()
+    second = Session.get(Case, second_id)
+    assert [t.bpmn_id for t in second.tasks if t.state in ("ready", "claimed")] == ["decide"]
+    assert [d.kind for d in docs_of(second)] == ["acceptance_notice"]
+    assert Session.scalar(select(CaseDocument.case_id).where(CaseDocument.number == number)) == first_id
