@@ -19,6 +19,7 @@ from app.services import (
     alerts,
     audit,
     channels,
+    idempotency,
     jobqueue,
     notify,
     report_runs,
@@ -70,8 +71,13 @@ def reports(now: datetime) -> Any:
 
 
 def prune(now: datetime) -> Any:
-    """Finished background jobs after a week (dead letters stay) and old reports after 30 days."""
-    return {"jobs": jobqueue.prune_finished(), "reports": report_runs.prune(now)}
+    """Finished background jobs after a week (dead letters stay), old reports after 30 days, idempotency
+    keys after 24 hours."""
+    return {
+        "jobs": jobqueue.prune_finished(),
+        "reports": report_runs.prune(now),
+        "idempotency_keys": idempotency.purge_expired(now),
+    }
 
 
 def audit_seal(now: datetime) -> Any:

@@ -104,22 +104,22 @@ DOCUMENT_NUMBER_KEYS = ("uq_case_document_number", "case_document.number")
 @contextmanager
 def all_or_nothing() -> Iterator[None]:
     """Roll the session back on any failure; a lost optimistic-lock race becomes a 409, a document number
-    typed at the same moment for another case (the unique key, at commit) the form's 422."""
+    typed at the same moment for another case (its unique key) the form's 422."""
     try:
         yield
     except StaleDataError as exc:
         Session.rollback()
         raise Conflict("办件已被他人更新，请刷新后重试", code="stale_case") from exc
     except IntegrityError as exc:
-        # a row another request wrote in the meantime (checked before, written by both): never a 500
         Session.rollback()
         if any(key in str(exc.orig) for key in DOCUMENT_NUMBER_KEYS):
+            # typed for another case at the same moment (checked free before, written by both): the form's 422
             raise ValidationFailed(
                 t("文号已被同时办理的其他办件使用，请更换文号"),
                 [{"field": "decision_number", "message": t("该文号已被使用")}],
                 code="number_taken",
             ) from exc
-        raise Conflict(t("办件已被他人同时更新，请刷新后重试"), code="concurrent_write") from exc
+        raise  # others are the caller's to read (an idempotent filing replays the first answer on its key's)
     except EngineError as exc:
         Session.rollback()
         raise engine_error(exc) from exc

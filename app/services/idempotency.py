@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -124,3 +124,11 @@ def submit_once(
         row.status, row.response = 201, body
         Session.commit()
     return Answer(201, body, replayed=False)
+
+
+def purge_expired(now: datetime) -> int:
+    """Delete every user's keys older than 24 hours (the hourly ``prune`` job; a user's own expired key
+    is also cleared when they file with a key again). Committed; the number deleted."""
+    result = Session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at <= now - KEEP))
+    Session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -84,6 +84,27 @@ def test_after_24_hours_the_key_files_a_new_case(api):
     assert Session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1
 
 
+def test_the_hourly_prune_deletes_every_users_expired_keys_and_keeps_the_fresh_ones(app, api):
+    from app.jobs.runner import run_once
+
+    old, fresh = str(uuid.uuid4()), str(uuid.uuid4())
+    assert post(api, body(), fresh).status_code == 201
+    assert post(api, body(), old).status_code == 201
+    assert post(api, body(), old, user="applicant2").status_code == 201
+    Session.remove()
+    Session.execute(
+        update(IdempotentRequest)
+        .where(IdempotentRequest.key == old)
+        .values(created_at=utcnow() - timedelta(hours=25))
+    )
+    Session.commit()
+    with app.app_context():
+        assert run_once(jobs=["prune"], use_lease=False)["prune"]["idempotency_keys"] == 2
+        Session.remove()
+    assert list(Session.scalars(select(IdempotentRequest.key))) == [fresh]
+    assert cases_filed() == 3  # the cases stay: only the keys go
+
+
 def test_a_replay_before_the_answer_was_stored_renders_the_recorded_case(api):
     """A crash between the case's commit and the answer's leaves the record without a response."""
     key = str(uuid.uuid4())
