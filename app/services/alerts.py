@@ -158,6 +158,11 @@ def resolve_closed(now: datetime) -> int:
     return len(rows)
 
 
+# the alerts of the case's own clocks; the results' clocks (publication, its withdrawal, a rectification:
+# app.services.result_alerts) run on after the case ends and resolve when their subject is done
+CASE_KINDS = ("case", "task", "correction")
+
+
 def on_case_ended(_event: Completed | Withdrawn, ctx: EventContext) -> None:
     """Alerts of a case that ended are resolved with the change itself, not at the next sweep."""
     a = table_of(Alert)
@@ -167,13 +172,13 @@ def on_case_ended(_event: Completed | Withdrawn, ctx: EventContext) -> None:
         Session.connection()
         .execute(
             update(a)
-            .where(a.c.case_id == ctx.case.id, a.c.state != "resolved")
+            .where(a.c.case_id == ctx.case.id, a.c.state != "resolved", a.c.subject_kind.in_(CASE_KINDS))
             .values(state="resolved", resolved_at=ctx.now)
             .returning(a.c.id, a.c.case_id, a.c.level, a.c.subject_kind)
         )
         .all()
     )
-    for kind in ("case", "task", "correction"):
+    for kind in CASE_KINDS:
         _audit_rows("alert.resolved", kind, [r for r in rows if r.subject_kind == kind], ctx.now)
 
 

@@ -8,10 +8,19 @@ from app.models.vocab import SHANGHAI
 from tests.factories import DEPT, USERS, applicant_of, scenario
 
 
-def walk(api, slug: str, name: str, *, user: str = "applicant", overrides: dict | None = None) -> str:
+def walk(
+    api,
+    slug: str,
+    name: str,
+    *,
+    user: str = "applicant",
+    overrides: dict | None = None,
+    until: str | None = None,
+) -> str:
     """File the scenario's application as USER and complete every step; returns the case number.
 
-    ``overrides`` replaces form data of a step by its task id (e.g. a licence's valid_until)."""
+    ``overrides`` replaces form data of a step by its task id (e.g. a licence's valid_until); ``until``
+    stops before the first step of that task id (left open)."""
     sc = scenario(slug, name)
     application = sc["application"]
     resp = api.post(
@@ -24,6 +33,8 @@ def walk(api, slug: str, name: str, *, user: str = "applicant", overrides: dict 
             resp = api.post(f"/cases/{case_no}/supplements", user, json={"data": step.get("data") or {}})
             assert resp.status_code == 200, (i, resp.get_json())
             continue
+        if step.get("task") == until:
+            break
         staff = USERS[(DEPT[slug], step["role"])]
         tasks = [
             t

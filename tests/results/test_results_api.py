@@ -353,3 +353,39 @@ def test_the_cockpit_counts_licence_coverage_reuse_publication_and_satisfaction(
     assert rows["许可决定按时公示率"] == "100.0%"
     assert rows["满意率（满意及以上）"] == "100.0%"
     assert rows["即办件占比"] == "0.0%"
+
+
+def test_a_publication_alert_raised_before_delivery_stays_open_when_the_case_ends(api, app):
+    """Decided, not yet published: the 7-WD publication clock runs out before the licence is delivered.
+    Delivering ends the case and resolves the case's own alerts — not the publication's, which is still
+    not done (it was resolved with them, and never raised again: one alert per subject and level)."""
+    from datetime import datetime, timedelta
+
+    from app.models import Case, utcnow
+    from app.models.vocab import SHANGHAI
+    from app.services import results_sweep
+    from tests.factories import DEPT, USERS, scenario
+
+    case_no = walk(api, "eia_report_form", "accept_approve", until="issue_result")
+    with app.app_context():
+        results_sweep.sweep(utcnow() + timedelta(days=30))
+        pub_alerts = select(Alert.state).where(Alert.subject_kind == "publication")
+        assert set(Session.scalars(pub_alerts)) == {"open"}
+        Session.remove()
+    step = next(
+        s for s in scenario("eia_report_form", "accept_approve")["steps"] if s["task"] == "issue_result"
+    )
+    clerk = USERS[(DEPT["eia_report_form"], step["role"])]
+    task = next(
+        t
+        for t in api.get("/tasks", clerk).get_json()["tasks"]
+        if t["case_no"] == case_no and t["bpmn_id"] == "issue_result"
+    )
+    today = datetime.now(SHANGHAI).date().isoformat()
+    data = {**step["data"], "issue_date": today, "delivered_on": today}
+    assert api.post(f"/tasks/{task['id']}/complete", clerk, json={"data": data}).status_code == 200
+    with app.app_context():
+        case = Session.scalar(select(Case).where(Case.case_no == case_no))
+        assert case.status == "completed"
+        assert set(Session.scalars(pub_alerts)) == {"open"}
+        Session.remove()
