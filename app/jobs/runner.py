@@ -19,6 +19,7 @@ from app.services import (
     alerts,
     audit,
     channels,
+    filestore,
     idempotency,
     jobqueue,
     notify,
@@ -72,11 +73,12 @@ def reports(now: datetime) -> Any:
 
 def prune(now: datetime) -> Any:
     """Finished background jobs after a week (dead letters stay), old reports after 30 days, idempotency
-    keys after 24 hours."""
+    keys after 24 hours, stored files no row names after a day."""
     return {
         "jobs": jobqueue.prune_finished(),
         "reports": report_runs.prune(now),
         "idempotency_keys": idempotency.purge_expired(now),
+        "files": filestore.remove_unnamed(now),
     }
 
 

@@ -6,8 +6,10 @@ extension, by the file's leading bytes and by sniffing its whole content (app.se
 bytes must be that format and carry no HTML or script); the size limit is ``settings.max_upload_mb``.
 
 Storing writes no database row, so a caller can check and keep every file of a submission first and
-then write its rows in one transaction (all or nothing). A kept file that no row ends up naming is
-harmless: it is addressed by its content and served only through a material row.
+then write its rows in one transaction (all or nothing). A kept file that no row ends up naming (the
+filing failed after its files were kept, a draft's file was replaced) is served by nobody; the hourly
+``prune`` job deletes it once it is a day old (``remove_unnamed``), with the temporary files of uploads
+that never finished.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.models import Case, Material, Session
+from sqlalchemy import select
+
+from app.models import Case, DraftMaterial, Material, Session
 from app.services import audit
 from app.services.auth import Actor
 from app.services.context import ctx
@@ -120,6 +125,7 @@ def store_file(spec: Mapping[str, Any], filename: str, stream: BinaryIO) -> Stor
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         os.unlink(tmp.name)
+        os.utime(target)  # kept again now: the unnamed-file sweep leaves it its day for a row to name it
     else:
         os.replace(tmp.name, target)
     return StoredFile(name, CONTENT_TYPES.get(ext, "application/octet-stream"), size, sha)
@@ -146,3 +152,40 @@ def add_material(actor: Actor | None, case: Case, code: str, stored: StoredFile,
         after={"filename": stored.filename, "size": stored.size, "sha256": stored.sha256},
     )
     return row
+
+
+KEEP_UNNAMED = timedelta(days=1)
+BATCH = 500
+
+
+def remove_unnamed(now: datetime, keep: timedelta = KEEP_UNNAMED) -> dict[str, int]:
+    """Delete stored files that no material and no draft file names, kept (or kept again) more than
+    ``keep`` ago, and temporary upload files as old; ``{"removed": n, "unfinished": m}``. A file is
+    looked at again just before it goes: one stored again in the meantime (the same bytes) stays."""
+    root = store_root()
+    if not root.is_dir():
+        return {"removed": 0, "unfinished": 0}
+    cutoff = (now - keep).timestamp()
+    unfinished = 0
+    old: dict[str, Path] = {}
+    for entry in root.iterdir():
+        if entry.is_file():  # a NamedTemporaryFile of an upload interrupted before its rename
+            if entry.stat().st_mtime < cutoff:
+                entry.unlink(missing_ok=True)
+                unfinished += 1
+        elif entry.is_dir():
+            old.update((f.name, f) for f in entry.iterdir() if f.is_file() and f.stat().st_mtime < cutoff)
+    removed = 0
+    names = sorted(old)
+    for i in range(0, len(names), BATCH):
+        batch = names[i : i + BATCH]
+        named = set(Session.scalars(select(Material.sha256).where(Material.sha256.in_(batch))))
+        named |= set(Session.scalars(select(DraftMaterial.sha256).where(DraftMaterial.sha256.in_(batch))))
+        for sha in batch:
+            path = old[sha]
+            if sha in named or not path.exists() or path.stat().st_mtime >= cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+    Session.rollback()  # read only: end the transaction
+    return {"removed": removed, "unfinished": unfinished}
