@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schema_base import Strict
+from app.api.schema_base import NoticeOut, Strict
 
 # -- the front door: registration, progress lookup, case lists -------------------------------------
 
@@ -160,15 +160,8 @@ class DeliveryOut(Schema):
     sent_at = fields.DateTime(allow_none=True)
 
 
-class MessageOut(Schema):
-    id = fields.Integer()
+class MessageOut(NoticeOut):
     case_no = fields.String()
-    event = fields.String()
-    title = fields.String()
-    body = fields.String()
-    document_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
     deliveries = fields.List(fields.Nested(DeliveryOut))
 
 

@@ -21,3 +21,16 @@ def _date_str(**kw: Any) -> fields.String:
 
 def _iso(d: Any) -> str | None:
     return d.isoformat() if d else None
+
+
+class NoticeOut(Schema):
+    """A notice to the applicant about their case, as the case's staff page and the portal's messages
+    show it (the portal's MessageOut adds the case number and the SMS/e-mail deliveries)."""
+
+    id = fields.Integer()
+    event = fields.String()
+    title = fields.String()
+    body = fields.String()
+    document_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_dump, validate
 
-from app.api.schema_base import Strict, _date_str, _iso
+from app.api.schema_base import NoticeOut, Strict, _date_str, _iso
 from app.models.vocab import CaseStatus, ClockKind, Light
 from app.services import guide as _guide
 from app.services.clocks import case_clocks, task_clock
@@ -230,16 +230,6 @@ class AuditOut(Schema):
     target = fields.String(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
-
-
-class NoticeOut(Schema):
-    id = fields.Integer()
-    event = fields.String()
-    title = fields.String()
-    body = fields.String()
-    document_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
 
 
 class CaseOut(Schema):
