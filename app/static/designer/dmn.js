@@ -25,7 +25,11 @@
   TongbanDmn.prototype._ensure = function () {
     if (this.modeler || !window.DmnJS) return this.modeler;
     var self = this;
-    this.modeler = new window.DmnJS({ container: this.canvas });
+    // per view: dmn-js gives each view its own additionalModules and drops the common ones
+    var words = { additionalModules: window.TongbanTranslate ? [window.TongbanTranslate.module] : [] };
+    this.modeler = new window.DmnJS({
+      container: this.canvas, drd: words, decisionTable: words, literalExpression: words, boxedExpression: words,
+    });
     this.modeler.on("views.changed", function () { self._mark(); self._watch(); });
     return this.modeler;
   };

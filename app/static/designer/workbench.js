@@ -160,7 +160,11 @@
     .then(function (doc) {
       state.files = doc.files; state.forms = doc.forms; state.item = doc.item; state.lock_version = doc.lock_version;
       labels = doc.config.labels || {}; urls = doc.urls;
-      modeler = new window.BpmnJS({ container: canvasBox, moddleExtensions: { spiffworkflow: window.TongbanSpiffModdle } });
+      modeler = new window.BpmnJS({
+        container: canvasBox,
+        moddleExtensions: { spiffworkflow: window.TongbanSpiffModdle },
+        additionalModules: window.TongbanTranslate ? [window.TongbanTranslate.module] : [],
+      });
       modeler.get("eventBus").on("commandStack.changed", changed);
       xmlEditor.addEventListener("input", changed);
       dmn = new window.TongbanDmn(dmnBox, { xmlEditor: xmlEditor, onChange: changed });
