@@ -46,6 +46,13 @@ def test_a_record_changed_behind_the_apps_back_is_reported_as_tampered(api, app)
     body = api.get(f"/licences/verify/{lic.licence_no}?code={lic.verify_code}").get_json()
     assert body["result"] == "tampered" and body["signature_valid"] is False
     assert "holder_name" not in body
+    assert body["message"] == "证照数据与签发时的签名不符，可能被篡改，请勿采信"
+    english = api.get(
+        f"/licences/verify/{lic.licence_no}?code={lic.verify_code}", headers={"Accept-Language": "en"}
+    ).get_json()
+    assert english["message"] == (
+        "The record does not match its signature and may have been tampered with; do not rely on it"
+    )
 
 
 def test_a_revoked_licence_set_back_to_valid_in_the_database_is_tampered(api, app):
