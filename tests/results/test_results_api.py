@@ -396,3 +396,21 @@ def test_a_publication_alert_raised_before_delivery_stays_open_when_the_case_end
         assert case.status == "completed"
         assert set(Session.scalars(pub_alerts)) == {"open"}
         Session.remove()
+
+
+def test_a_refused_appeal_on_the_results_page_is_flashed_in_the_pages_language(api, app, client):
+    from tests.web.helpers import visible_text, web_login
+
+    case_no = walk(api, "road_freight_permit", "accept_approve")
+    rating = api.post(f"/cases/{case_no}/rating", "applicant", json={"score": 5}).get_json()
+    token = web_login(client, "tr_decider")
+    form = {"csrf_token": token, "reason": "申请人误评", "back": "/results/"}
+    page = visible_text(
+        client.post(f"/results/ratings/{rating['id']}/appeal", data=form, follow_redirects=True).data.decode()
+    )
+    assert "只有差评可以申诉" in page and "only a bad rating" not in page.lower()
+    client.get("/lang/en")
+    page = visible_text(
+        client.post(f"/results/ratings/{rating['id']}/appeal", data=form, follow_redirects=True).data.decode()
+    )
+    assert "Only a bad rating can be appealed" in page and "只有差评可以申诉" not in page
