@@ -59,7 +59,10 @@ def end_licence(
             code="reason_required",
         )
     if lic.status != "valid":
-        raise Conflict(f"证照已{lic.status} / the licence is {lic.status}", code="licence_not_valid")
+        ended = {"revoked": t("证照已撤销"), "annulled": t("证照已注销"), "expired": t("证照已过期")}
+        raise Conflict(
+            ended.get(lic.status) or t("证照已%(status)s", status=lic.status), code="licence_not_valid"
+        )
     before = _summary(lic)
     lic.status, lic.status_reason = ENDINGS[action], text
     lic.status_changed_at, lic.status_changed_by_id = at, actor.id

@@ -75,8 +75,12 @@ def check_licence_for(
         return None, t("证照类型不符：需要 %(types)s", types="、".join(types))
     status = licences.effective_status(lic, local_date(now))
     if status != "valid":
-        words = {"revoked": "已撤销", "annulled": "已注销", "expired": "已过期"}
-        return None, t("该电子证照%(status)s，不能使用", status=words.get(status, status))
+        refusals = {
+            "revoked": t("该电子证照已撤销，不能使用"),
+            "annulled": t("该电子证照已注销，不能使用"),
+            "expired": t("该电子证照已过期，不能使用"),
+        }
+        return None, refusals.get(status) or t("该电子证照%(status)s，不能使用", status=status)
     if not licences.signature_ok(lic):
         return None, t("该电子证照未通过签名核验")
     return lic, None

@@ -107,6 +107,15 @@ def test_revocation_notifies_the_holder_and_withdraws_the_publication(api, app):
     assert before["total"] == 1 and before["decisions"][0]["decision"] == "approved"
     resp = api.post(f"/licences/{lic.licence_no}/revoke", "tr_head", json={"reason": "以欺骗手段取得许可"})
     assert resp.status_code == 200 and resp.get_json()["status"] == "revoked"
+    again = api.post(f"/licences/{lic.licence_no}/annul", "tr_head", json={"reason": "重复操作"})
+    assert again.status_code == 409 and again.get_json()["error"]["message"] == "证照已撤销"
+    again = api.post(
+        f"/licences/{lic.licence_no}/annul",
+        "tr_head",
+        json={"reason": "重复操作"},
+        headers={"Accept-Language": "en"},
+    )
+    assert again.status_code == 409 and again.get_json()["error"]["message"] == "The licence has been revoked"
     assert (
         api.get(f"/licences/verify/{lic.licence_no}?code={lic.verify_code}").get_json()["result"] == "revoked"
     )
@@ -224,7 +233,15 @@ def test_a_revoked_licence_cannot_be_reused(api, app):
         "applicant",
         json={"code": "road_transport_business_licence", "licence_no": lic.licence_no},
     )
-    assert resp.status_code == 422 and "已撤销" in resp.get_json()["error"]["message"]
+    assert resp.status_code == 422 and resp.get_json()["error"]["message"] == "该电子证照已撤销，不能使用"
+    resp = api.post(
+        f"/cases/{case_no}/materials",
+        "applicant",
+        json={"code": "road_transport_business_licence", "licence_no": lic.licence_no},
+        headers={"Accept-Language": "en"},
+    )
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["message"] == "The licence has been revoked and cannot be used"
 
 
 def test_ratings_once_in_range_by_the_applicant_only(api, app):
