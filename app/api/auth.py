@@ -10,7 +10,7 @@ from app.services import users
 from app.services.auth import authenticate_for_change, issue_token, revoke_token
 from app.services.context import ctx
 from app.services.errors import Unauthorized, ValidationFailed
-from app.services.i18n import N_
+from app.services.i18n import N_, t
 
 
 @bp.post("/auth/token")
@@ -48,7 +48,7 @@ def delete_token():
     """
     token = bearer_token()
     if token is None:
-        raise Unauthorized("需要令牌 / a bearer token is required", code="no_credentials")
+        raise Unauthorized(t("需要令牌"), code="no_credentials")
     actor = current_actor()
     revoke_token(actor, token, client=client_address())
     return "", 204

@@ -76,7 +76,7 @@ def load_args(schema: Schema) -> dict[str, Any]:
     except ValidationError as exc:
         details = flatten(exc.messages)
         raise ValidationFailed(
-            "参数有误 / invalid query: " + ", ".join(d["field"] for d in details), details
+            t("参数有误：%(fields)s", fields=", ".join(d["field"] for d in details)), details
         ) from exc
 
 

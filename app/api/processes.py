@@ -19,6 +19,7 @@ from app.services.designer.access import require_designer
 from app.services.designer.bundle import read_bundle
 from app.services.designer.validation import validate as validate_bundle
 from app.services.errors import ValidationFailed
+from app.services.i18n import t
 
 
 class FindingOut(Schema):
@@ -83,7 +84,7 @@ def _uploads() -> dict[str, bytes]:
             name = part.filename or key
             if name in uploads:
                 raise ValidationFailed(
-                    f"文件 {name} 上传了两次 / {name} was sent twice",
+                    t("文件 %(name)s 上传了两次", name=name),
                     [{"field": name, "message": "duplicate file"}],
                 )
             uploads[name] = part.read()

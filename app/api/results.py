@@ -31,6 +31,7 @@ from app.models import Session
 from app.security import DOWNLOAD_CSP
 from app.services import licence_lifecycle, licence_pdf, licence_reuse, licences, publication, ratings
 from app.services.errors import NotFound
+from app.services.i18n import t
 from app.services.workdays import today
 
 
@@ -77,7 +78,12 @@ def licences_verify(licence_no: str):
     """
     from flask import request
 
-    return jsonify(VerifyOut().dump(licences.verify_licence(licence_no, request.args.get("code", ""))))
+    from app.web.i18n import tr
+
+    answer = licences.verify_licence(licence_no, request.args.get("code", ""))
+    if "message" in answer:  # a tampered record's warning, in the reader's language
+        answer["message"] = tr(answer["message"])
+    return jsonify(VerifyOut().dump(answer))
 
 
 @bp.get("/licences/<licence_no>")
@@ -113,7 +119,7 @@ def licences_pdf(licence_no: str):
     actor = current_actor()
     lic = licences.get_licence(actor, licence_no)
     if not licences.sees_everything(actor, lic):
-        raise NotFound(f"证照 {licence_no} 不存在 / no licence {licence_no}", code="licence_not_found")
+        raise NotFound(t("证照 %(licence_no)s 不存在", licence_no=licence_no), code="licence_not_found")
     body = licence_pdf.ensure_pdf(lic)
     Session.commit()
     resp = Response(body, mimetype="application/pdf")
@@ -211,7 +217,7 @@ def cases_rating(case_no: str):
     """
     rating = ratings.rating_of_case(current_actor(), case_no)
     if rating is None:
-        raise NotFound(f"办件 {case_no} 尚未评价 / not rated", code="rating_not_found")
+        raise NotFound(t("办件 %(case_no)s 尚未评价", case_no=case_no), code="rating_not_found")
     return jsonify(RatingOut().dump(ratings.rating_view(rating)))
 
 

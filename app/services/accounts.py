@@ -25,6 +25,7 @@ from app.services import channels
 from app.services.auth import Actor, authenticate, hash_password
 from app.services.context import ctx
 from app.services.errors import Conflict, DomainError, Unauthorized, ValidationFailed
+from app.services.i18n import t
 from app.services.passwords import check_password
 from engine.identity import validate_resident_id, validate_uscc
 
@@ -68,8 +69,8 @@ def _mobile(value: Any) -> str:
     mobile = "".join(str(value or "").split())
     if not MOBILE_RE.match(mobile):
         raise ValidationFailed(
-            "手机号码格式不正确 / invalid mobile number",
-            [{"field": "mobile", "message": "请输入 11 位手机号码 / an 11-digit mobile number"}],
+            t("手机号码格式不正确"),
+            [{"field": "mobile", "message": t("请输入 11 位手机号码")}],
         )
     return mobile
 
@@ -88,7 +89,7 @@ def request_mobile_code(mobile: Any, purpose: str = "register", now: datetime | 
         raise ValidationFailed("unknown purpose", [{"field": "purpose", "message": "register"}])
     mobile = _mobile(mobile)
     if purpose == "register" and _mobile_taken(mobile):
-        raise Conflict("该手机号码已注册，请直接登录 / this mobile number is registered", code="mobile_taken")
+        raise Conflict(t("该手机号码已注册，请直接登录"), code="mobile_taken")
     last = Session.scalar(
         select(MobileVerification.created_at)
         .where(MobileVerification.mobile == mobile, MobileVerification.purpose == purpose)
@@ -98,7 +99,7 @@ def request_mobile_code(mobile: Any, purpose: str = "register", now: datetime | 
     if last is not None and now - last < RESEND_AFTER:
         wait = int((RESEND_AFTER - (now - last)).total_seconds()) + 1
         raise TooSoon(
-            f"验证码已发送，请 {wait} 秒后再试 / a code was just sent; try again in {wait} s",
+            t("验证码已发送，请 %(wait)s 秒后再试", wait=wait),
             [{"field": "mobile", "message": f"{wait} s"}],
         )
     code = f"{secrets.randbelow(10**6):06d}"
@@ -122,32 +123,30 @@ def _text(payload: Mapping[str, Any], key: str, problems: list, *, required: boo
     raw = payload.get(key)
     value = raw.strip() if isinstance(raw, str) else ""
     if raw is not None and not isinstance(raw, str):
-        problems.append({"field": key, "message": "必须是文字 / must be text"})
+        problems.append({"field": key, "message": t("必须是文字")})
     elif required and not value:
-        problems.append({"field": key, "message": "必填 / required"})
+        problems.append({"field": key, "message": t("必填")})
     elif len(value) > max_len:
-        problems.append({"field": key, "message": f"最长 {max_len} 字 / at most {max_len} characters"})
+        problems.append({"field": key, "message": t("最长 %(max_len)s 字", max_len=max_len)})
     return value
 
 
 def _validate_registration(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, Mapping):
-        raise ValidationFailed(
-            "请求体必须是对象 / body must be an object", [{"field": "(body)", "message": ""}]
-        )
+        raise ValidationFailed(t("请求体必须是对象"), [{"field": "(body)", "message": ""}])
     problems: list[dict[str, str]] = []
     for key in sorted(set(payload) - FIELDS):
-        problems.append({"field": key, "message": "不允许的字段 / field not allowed"})
+        problems.append({"field": key, "message": t("不允许的字段")})
     kind = payload.get("kind")
     if kind not in ("person", "entity"):
-        problems.append({"field": "kind", "message": "须为自然人或法人 / person or entity"})
+        problems.append({"field": "kind", "message": t("须为自然人或法人")})
     name = _text(payload, "name", problems, required=True, max_len=100)
     entity = kind == "entity"
     legal_rep = _text(payload, "legal_representative", problems, required=entity, max_len=50)
     contact = _text(payload, "contact_name", problems, required=entity, max_len=50)
     email = _text(payload, "email", problems, required=False, max_len=255)
     if email and not EMAIL_RE.match(email):
-        problems.append({"field": "email", "message": "电子邮箱格式不正确 / invalid e-mail address"})
+        problems.append({"field": "email", "message": t("电子邮箱格式不正确")})
     id_no: str = payload["id_no"] if isinstance(payload.get("id_no"), str) else ""
     try:
         if kind == "person":
@@ -158,21 +157,21 @@ def _validate_registration(payload: Any) -> dict[str, Any]:
         problems.append({"field": "id_no", "message": str(exc)})
     mobile = "".join(str(payload.get("mobile") or "").split())
     if not MOBILE_RE.match(mobile):
-        problems.append({"field": "mobile", "message": "请输入 11 位手机号码 / an 11-digit mobile number"})
+        problems.append({"field": "mobile", "message": t("请输入 11 位手机号码")})
     password: str = payload["password"] if isinstance(payload.get("password"), str) else ""
     for message in check_password(password, mobile or None):
         problems.append({"field": "password", "message": message})
     code = str(payload.get("code") or "").strip()
     if not re.fullmatch(r"\d{6}", code):
-        problems.append({"field": "code", "message": "请输入 6 位短信验证码 / the 6-digit code"})
+        problems.append({"field": "code", "message": t("请输入 6 位短信验证码")})
     if not problems:
         if Session.scalar(select(ApplicantProfile.user_id).where(ApplicantProfile.id_no == id_no)):
-            problems.append({"field": "id_no", "message": "该证件号码已注册 / already registered"})
+            problems.append({"field": "id_no", "message": t("该证件号码已注册")})
         if _mobile_taken(mobile):
-            problems.append({"field": "mobile", "message": "该手机号码已注册 / already registered"})
+            problems.append({"field": "mobile", "message": t("该手机号码已注册")})
     if problems:
         fields = ", ".join(dict.fromkeys(p["field"] for p in problems))
-        raise ValidationFailed(f"注册信息有误：{fields} / invalid registration: {fields}", problems)
+        raise ValidationFailed(t("注册信息有误：%(fields)s", fields=fields), problems)
     return {
         "kind": kind,
         "name": name,
@@ -199,15 +198,16 @@ def _consume_code(mobile: str, code: str, now: datetime) -> None:
     )
     problem = None
     if row is None or row.expires_at < now:
-        problem = "验证码已过期或未发送，请重新获取 / the code expired or was never sent"
+        problem = t("验证码已过期或未发送，请重新获取")
     elif row.attempts >= MAX_CODE_TRIES:
-        problem = "验证码错误次数过多，请重新获取 / too many wrong codes; ask for a new one"
+        problem = t("验证码错误次数过多，请重新获取")
     elif not hmac.compare_digest(row.code_hash, _code_hash(mobile, "register", code)):
         row.attempts += 1
         Session.commit()  # the failed try counts even though nothing else is written
-        problem = "验证码不正确 / wrong code"
+        problem = t("验证码不正确")
     if problem or row is None:
-        raise ValidationFailed(str(problem), [{"field": "code", "message": str(problem)}])
+        message = problem or t("验证码已过期或未发送，请重新获取")
+        raise ValidationFailed(message, [{"field": "code", "message": message}])
     row.consumed_at = now
 
 
@@ -265,9 +265,7 @@ def authenticate_applicant(identifier: str, password: str, *, client: str | None
     )
     actor = authenticate(username or ident, password, via="portal", client=client)
     if not actor.is_applicant:
-        raise Unauthorized(
-            "工作人员请从工作人员登录入口登录 / staff sign in at the staff login", code="not_an_applicant"
-        )
+        raise Unauthorized(t("工作人员请从工作人员登录入口登录"), code="not_an_applicant")
     return actor
 
 

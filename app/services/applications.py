@@ -23,6 +23,7 @@ from app.services.context import ctx
 from app.services.errors import Conflict, Forbidden, PayloadTooLarge, ValidationFailed
 from app.services.filestore import StoredFile, store_file
 from app.services.forms import validate_form
+from app.services.i18n import t
 
 FORM_FIELD = {
     "applicant.kind": "applicant_kind",
@@ -69,15 +70,11 @@ def check_uploads(
     given = {u.code for u in uploads} | set(kept)
     for code, spec in specs.items():
         if spec.get("required") and code not in given:
-            problems.append(
-                {"field": f"material-{code}", "message": "必须上传此材料 / this material is required"}
-            )
+            problems.append({"field": f"material-{code}", "message": t("必须上传此材料")})
     for u in uploads:
         known = specs.get(u.code)
         if known is None:
-            problems.append(
-                {"field": f"material-{u.code}", "message": "该事项没有这项材料 / unknown material"}
-            )
+            problems.append({"field": f"material-{u.code}", "message": t("该事项没有这项材料")})
             continue
         formats = [str(f).lower() for f in known.get("formats") or []]
         ext = u.filename.rsplit(".", 1)[-1].lower() if "." in u.filename else ""
@@ -85,20 +82,20 @@ def check_uploads(
         if ext not in formats:
             allowed = ", ".join(formats)
             problems.append(
-                {"field": f"material-{u.code}", "message": f"格式须为 {allowed} / allowed: {allowed}"}
+                {"field": f"material-{u.code}", "message": t("格式须为 %(allowed)s", allowed=allowed)}
             )
         elif size == 0 or not head.startswith(materials.MAGIC.get(ext, (b"",))):
             problems.append(
                 {
                     "field": f"material-{u.code}",
-                    "message": "文件为空或内容与格式不符 / content does not match",
+                    "message": t("文件为空或内容与格式不符"),
                 }
             )
         elif size > limit_mb * 1024 * 1024:
             problems.append(
                 {
                     "field": f"material-{u.code}",
-                    "message": f"文件超过 {limit_mb} MB / larger than {limit_mb} MB",
+                    "message": t("文件超过 %(limit_mb)s MB", limit_mb=limit_mb),
                 }
             )
     return problems
@@ -113,15 +110,11 @@ def _check_id_document(
     check: Mapping[str, Any] = id_check or {}
     problems = []
     if not check.get("checked"):
-        problems.append(
-            {"field": "id_check", "message": "请核验申请人证件原件 / check the original ID document"}
-        )
+        problems.append({"field": "id_check", "message": t("请核验申请人证件原件")})
     read = "".join(str(check.get("id_no_read") or "").split()).upper()
     wanted = "".join(str(applicant.get("id_no") or "").split()).upper()
     if not read or read != wanted:
-        problems.append(
-            {"field": "id_no_read", "message": "证件号码与申请表不一致 / does not match the application form"}
-        )
+        problems.append({"field": "id_no_read", "message": t("证件号码与申请表不一致")})
     return problems
 
 
@@ -144,11 +137,9 @@ def file_application(
     kept = {code: f for code, f in (kept or {}).items() if code not in {u.code for u in uploads}}
     item = get_item(item_code)
     if not actor.is_applicant and not intake.may_file_for_others(actor, item):
-        raise Forbidden("无权提交此事项的申请 / not allowed to file this item", code="file_forbidden")
+        raise Forbidden(t("无权提交此事项的申请"), code="file_forbidden")
     if item.current_version is None:
-        raise Conflict(
-            f"事项 {item.code} 尚未部署流程 / item has no deployed process", code="item_not_deployed"
-        )
+        raise Conflict(t("事项 %(code)s 尚未部署流程", code=item.code), code="item_not_deployed")
     if not isinstance(data, dict):
         raise ValidationFailed("data must be an object", [{"field": "data", "message": "not an object"}])
     form = forms_for(item.current_version).get("application.json") or {}
@@ -216,7 +207,7 @@ def _raise(problems: list[dict[str, str]], names: Mapping[str, str] | None = Non
     if problems:
         words = names or {}
         fields = "、".join(dict.fromkeys(words.get(p["field"], p["field"]) for p in problems))
-        raise ValidationFailed(f"申请有误，请按提示修改：{fields} / please correct: {fields}", problems)
+        raise ValidationFailed(t("申请有误，请按提示修改：%(fields)s", fields=fields), problems)
 
 
 def keep_files(

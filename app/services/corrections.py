@@ -59,8 +59,7 @@ def on_supplemented(event: Supplemented, ctx: EventContext) -> None:
         definition = ctx.case.item.definition or {}
         names = "、".join(_material_name(definition, code) for code in outside)
         raise ValidationFailed(
-            f"补正通知未列出以下材料，不能作为补正提交：{names} / not listed in the correction notice: "
-            + ", ".join(outside),
+            t("补正通知未列出以下材料，不能作为补正提交：%(names)s", names=names),
             [{"field": "materials", "message": f"补正通知未列出：{names}"}],
             code="not_in_correction_notice",
         )

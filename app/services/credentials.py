@@ -10,7 +10,7 @@ from app.models import ROLES, Department, Session, User, utcnow
 from app.services import audit
 from app.services.auth import Actor, hash_password, require_valid_password, revoke_user_tokens
 from app.services.errors import NotFound, ValidationFailed
-from app.services.i18n import N_
+from app.services.i18n import N_, t
 from app.services.sessions import revoke_user_sessions
 
 
@@ -65,7 +65,7 @@ def set_password(actor: Actor | None, username: str, new_password: str) -> dict[
     """An operator (CLI) or administrator sets USERNAME's password; sessions and tokens end."""
     user = Session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"用户 {username} 不存在 / no user {username}", code="user_not_found")
+        raise NotFound(t("用户 %(username)s 不存在", username=username), code="user_not_found")
     require_valid_password(new_password, username)
     revoked = set_new_password(user, new_password)
     audit.record(actor, "auth.password_set", None, target=f"user:{username}", after=revoked)
@@ -94,7 +94,7 @@ def create_user(
     if department_code is not None and Session.get(Department, department_code) is None:
         details.append({"field": "department", "message": f"部门 {department_code} 不存在"})
     if details:
-        raise ValidationFailed("账户信息有误 / invalid account", details)
+        raise ValidationFailed(t("账户信息有误"), details)
     require_valid_password(password, username)
     user = User(
         username=username,
@@ -122,7 +122,7 @@ def unlock_user(actor: Actor | None, username: str) -> None:
     """Lift a lockout (operator or administrator)."""
     user = Session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"用户 {username} 不存在 / no user {username}", code="user_not_found")
+        raise NotFound(t("用户 %(username)s 不存在", username=username), code="user_not_found")
     before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
     user.locked_until = None
     user.failed_logins = 0

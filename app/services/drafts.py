@@ -23,6 +23,7 @@ from app.services.auth import Actor
 from app.services.catalogue import forms_for, get_item
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.filestore import StoredFile, store_file
+from app.services.i18n import t
 
 MAX_DATA_BYTES = 256 * 1024
 MAX_OPEN_DRAFTS = 50
@@ -30,7 +31,7 @@ MAX_OPEN_DRAFTS = 50
 
 def _applicant(actor: Actor) -> None:
     if not actor.is_applicant:
-        raise Forbidden("仅申请人可以保存申请草稿 / only applicants keep drafts", code="applicants_only")
+        raise Forbidden(t("仅申请人可以保存申请草稿"), code="applicants_only")
 
 
 def _specs(draft: ApplicationDraft) -> dict[str, dict[str, Any]]:
@@ -46,20 +47,18 @@ def _check_data(item, data: Any) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise ValidationFailed(
-            "data 必须是对象 / data must be an object", [{"field": "data", "message": "not an object"}]
-        )
+        raise ValidationFailed(t("data 必须是对象"), [{"field": "data", "message": "not an object"}])
     form = (forms_for(item.current_version).get("application.json") or {}) if item.current_version else {}
     known = set(((form.get("schema") or {}).get("properties") or {}).keys())
     unknown = sorted(k for k in data if known and k not in known)
     if unknown:
         raise ValidationFailed(
-            f"申请表没有这些字段：{', '.join(unknown)} / not fields of the application form",
-            [{"field": f"data.{k}", "message": "不允许的字段 / field not allowed"} for k in unknown],
+            t("申请表没有这些字段：%(fields)s", fields=", ".join(unknown)),
+            [{"field": f"data.{k}", "message": t("不允许的字段")} for k in unknown],
         )
     if len(orjson.dumps(dict(data))) > MAX_DATA_BYTES:
         raise ValidationFailed(
-            "草稿过大 / the draft is too large",
+            t("草稿过大"),
             [{"field": "data", "message": f"最大 {MAX_DATA_BYTES // 1024} KB"}],
         )
     return dict(data)
@@ -77,9 +76,7 @@ def create_draft(
         )
     ).all()
     if len(open_drafts) >= MAX_OPEN_DRAFTS:
-        raise Conflict(
-            f"草稿已达 {MAX_OPEN_DRAFTS} 份，请先提交或删除 / too many open drafts", code="too_many_drafts"
-        )
+        raise Conflict(t("草稿已达 %(max)s 份，请先提交或删除", max=MAX_OPEN_DRAFTS), code="too_many_drafts")
     at = now or utcnow()
     draft = ApplicationDraft(user_id=actor.id, item_id=item.id, data=clean, created_at=at, updated_at=at)
     Session.add(draft)
@@ -92,14 +89,14 @@ def get_draft(actor: Actor, draft_id: int) -> ApplicationDraft:
     _applicant(actor)
     draft = Session.get(ApplicationDraft, draft_id)
     if draft is None or draft.user_id != actor.id:
-        raise NotFound(f"草稿 {draft_id} 不存在 / no draft {draft_id}", code="draft_not_found")
+        raise NotFound(t("草稿 %(draft_id)s 不存在", draft_id=draft_id), code="draft_not_found")
     return draft
 
 
 def _open(actor: Actor, draft_id: int) -> ApplicationDraft:
     draft = get_draft(actor, draft_id)
     if draft.case_id is not None or draft.submitted_at is not None:
-        raise Conflict(f"草稿 {draft_id} 已提交 / the draft was submitted already", code="draft_submitted")
+        raise Conflict(t("草稿 %(draft_id)s 已提交", draft_id=draft_id), code="draft_submitted")
     return draft
 
 
@@ -132,8 +129,8 @@ def add_draft_file(
     spec = _specs(draft).get(code)
     if spec is None:
         raise ValidationFailed(
-            f"该事项没有材料 {code} / unknown material",
-            [{"field": "code", "message": "材料不存在 / unknown"}],
+            t("该事项没有材料 %(code)s", code=code),
+            [{"field": "code", "message": t("材料不存在")}],
         )
     kept = store_file(spec, filename, stream)
     at = now or utcnow()
@@ -172,7 +169,7 @@ def remove_draft_file(actor: Actor, draft_id: int, code: str) -> ApplicationDraf
     draft = _open(actor, draft_id)
     row = next((f for f in draft.files if f.code == code), None)
     if row is None:
-        raise NotFound(f"草稿中没有材料 {code} / no such file in the draft", code="draft_file_not_found")
+        raise NotFound(t("草稿中没有材料 %(code)s", code=code), code="draft_file_not_found")
     draft.files.remove(row)
     draft.updated_at = utcnow()
     Session.commit()

@@ -19,6 +19,7 @@ from app.services import org
 from app.services.catalogue import definition_for, forms_for, get_item, list_items
 from app.services.context import ctx
 from app.services.errors import NotFound
+from app.services.i18n import t
 from engine.xmlsafe import parse_xml
 
 THEMES: dict[str, dict[str, str]] = {
@@ -79,7 +80,7 @@ def guide_file(item_code: str, filename: str) -> tuple[ServiceItem, Path]:
     for m in materials_of(item):
         if filename in (m["blank"], m["sample"]):
             return item, guide_dir(item) / filename
-    raise NotFound(f"文件 {filename} 不存在 / no such file", code="guide_file_not_found")
+    raise NotFound(t("文件 %(filename)s 不存在", filename=filename), code="guide_file_not_found")
 
 
 def materials_of(item: ServiceItem) -> list[dict[str, Any]]:
@@ -203,8 +204,8 @@ def catalogue_groups(items: list[ServiceItem]) -> dict[str, list[dict[str, Any]]
     by_theme: dict[str, list[ServiceItem]] = {}
     for item in items:
         by_dept.setdefault(item.department_code, []).append(item)
-        for t in _guide(item).get("themes") or []:
-            by_theme.setdefault(t, []).append(item)
+        for theme in _guide(item).get("themes") or []:
+            by_theme.setdefault(theme, []).append(item)
     return {
         "departments": [
             {"code": c, "name": department_name(c), "items": v} for c, v in sorted(by_dept.items())
@@ -226,7 +227,7 @@ def _label(value: Any, lang: str) -> str:
 def public_diagram(item: ServiceItem, lang: str = "zh") -> bytes:
     """The main BPMN with public names: lanes and steps renamed, scripts, conditions and properties removed."""
     if item.current_version is None:
-        raise NotFound(f"事项 {item.code} 尚未部署流程 / not deployed", code="item_not_deployed")
+        raise NotFound(t("事项 %(code)s 尚未部署流程", code=item.code), code="item_not_deployed")
     definition = definition_for(item.current_version)
     xml = definition.bpmn_xml().encode("utf-8")
     root = parse_xml(xml, f"{item.slug}.bpmn").getroot()

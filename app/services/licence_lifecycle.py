@@ -13,6 +13,7 @@ from app.models.vocab import Role
 from app.services import audit, publication
 from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.i18n import t
 from app.services.licences import ENDINGS, REASON_MAX, _may_read, _sign_status, _summary, load_licence
 from engine.workcal import local_date
 
@@ -44,21 +45,24 @@ def end_licence(
         raise ValidationFailed("action: revoke | annul", [{"field": "action", "message": "revoke|annul"}])
     lic = load_licence(licence_no)
     if lic is None or not (_may_read(actor, lic) or actor.is_staff):
-        raise NotFound(f"证照 {licence_no} 不存在 / no licence {licence_no}", code="licence_not_found")
+        raise NotFound(t("证照 %(licence_no)s 不存在", licence_no=licence_no), code="licence_not_found")
     if not actor.holds_in(lic.department_code, Role.HEAD):
         raise Forbidden(
-            "只有发证部门的负责人可以撤销或注销证照 / only the issuing department's head may revoke or annul",
+            t("只有发证部门的负责人可以撤销或注销证照"),
             code="not_issuing_head",
         )
     text = reason.strip() if isinstance(reason, str) else ""
     if not text or len(text) > REASON_MAX:
         raise ValidationFailed(
-            "请写明撤销或注销的理由（最长 1000 字）/ a reason is required (at most 1000 characters)",
+            t("请写明撤销或注销的理由（最长 1000 字）"),
             [{"field": "reason", "message": "required, 1–1000 characters"}],
             code="reason_required",
         )
     if lic.status != "valid":
-        raise Conflict(f"证照已{lic.status} / the licence is {lic.status}", code="licence_not_valid")
+        ended = {"revoked": t("证照已撤销"), "annulled": t("证照已注销"), "expired": t("证照已过期")}
+        raise Conflict(
+            ended.get(lic.status) or t("证照已%(status)s", status=lic.status), code="licence_not_valid"
+        )
     before = _summary(lic)
     lic.status, lic.status_reason = ENDINGS[action], text
     lic.status_changed_at, lic.status_changed_by_id = at, actor.id

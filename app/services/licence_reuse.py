@@ -20,6 +20,7 @@ from app.services import audit, licences
 from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.i18n import t
 from engine.workcal import local_date
 
 
@@ -65,19 +66,23 @@ def check_licence_for(
     """(licence, None) when it may stand for material ``code``, else (None, the reason)."""
     types = reusable_types(item_definition).get(code)
     if not types:
-        return None, "该材料不能以电子证照代替 / this material cannot be replaced by an e-licence"
+        return None, t("该材料不能以电子证照代替")
     lic = licences.load_licence(str(licence_no or ""))
     if lic is None or lic.holder_id_no != holder_id_no:
         # someone else's licence answers like a missing one
-        return None, "未找到申请人名下的该电子证照 / no such e-licence of the applicant"
+        return None, t("未找到申请人名下的该电子证照")
     if lic.licence_type not in types:
-        return None, f"证照类型不符：需要 {'、'.join(types)} / wrong licence type"
+        return None, t("证照类型不符：需要 %(types)s", types="、".join(types))
     status = licences.effective_status(lic, local_date(now))
     if status != "valid":
-        words = {"revoked": "已撤销", "annulled": "已注销", "expired": "已过期"}
-        return None, f"该电子证照{words.get(status, status)}，不能使用 / the licence is {status}"
+        refusals = {
+            "revoked": t("该电子证照已撤销，不能使用"),
+            "annulled": t("该电子证照已注销，不能使用"),
+            "expired": t("该电子证照已过期，不能使用"),
+        }
+        return None, refusals.get(status) or t("该电子证照%(status)s，不能使用", status=status)
     if not licences.signature_ok(lic):
-        return None, "该电子证照未通过签名核验 / the licence fails its signature check"
+        return None, t("该电子证照未通过签名核验")
     return lic, None
 
 
@@ -106,13 +111,11 @@ def reuse_licence(
     if not (
         (actor.is_applicant and case.applicant_user_id == actor.id) or actor.holds_in(case.department_code)
     ):
-        raise Forbidden(
-            "无权为该办件提交材料 / not allowed to add materials to this case", code="material_forbidden"
-        )
+        raise Forbidden(t("无权为该办件提交材料"), code="material_forbidden")
     if case.status not in OPEN_STATUSES:
-        raise Conflict("办件已办结，不能再提交材料 / the case has ended", code="case_closed")
+        raise Conflict(t("办件已办结，不能再提交材料"), code="case_closed")
     if not isinstance(code, str) or not code:
-        raise ValidationFailed("code 必填 / code is required", [{"field": "code", "message": "required"}])
+        raise ValidationFailed(t("code 必填"), [{"field": "code", "message": "required"}])
     lic, problem = check_licence_for(case.item.definition or {}, case.applicant_id_no, code, licence_no, at)
     if lic is None:
         raise ValidationFailed(
@@ -121,9 +124,7 @@ def reuse_licence(
     if Session.scalar(
         select(LicenceUse.id).where(LicenceUse.case_id == case.id, LicenceUse.material_code == code)
     ):
-        raise Conflict(
-            "该材料已使用电子证照 / this material already uses an e-licence", code="already_reused"
-        )
+        raise Conflict(t("该材料已使用电子证照"), code="already_reused")
     row = use_licence(actor, case, code, lic, at)
     Session.commit()
     return row

@@ -26,6 +26,7 @@ from app.services import audit, jobqueue, licence_keys, org, publication
 from app.services.auth import Actor
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from app.services.receipts import ALPHABET
 from engine.events import Decided, Delivered
 from engine.identity import mask_party
@@ -360,7 +361,7 @@ def load_licence(licence_no: str) -> Licence | None:
 def get_licence(actor: Actor, licence_no: str) -> Licence:
     lic = load_licence(licence_no)
     if lic is None or not _may_read(actor, lic):
-        raise NotFound(f"证照 {licence_no} 不存在 / no licence {licence_no}", code="licence_not_found")
+        raise NotFound(t("证照 %(licence_no)s 不存在", licence_no=licence_no), code="licence_not_found")
     return lic
 
 
@@ -374,12 +375,10 @@ def list_licences(actor: Actor, *, status: str | None = None, page: int = 1, per
     elif actor.is_applicant:
         stmt = stmt.where(Licence.holder_user_id == actor.id)
     else:
-        raise Forbidden("无权查看证照 / not allowed to list licences", code="licences_forbidden")
+        raise Forbidden(t("无权查看证照"), code="licences_forbidden")
     if status is not None:
         if status not in STATUSES:
-            raise ValidationFailed(
-                "status 取值无效 / invalid status", [{"field": "status", "message": "|".join(STATUSES)}]
-            )
+            raise ValidationFailed(t("status 取值无效"), [{"field": "status", "message": "|".join(STATUSES)}])
         stmt = stmt.where(Licence.status == status)
     total = Session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(
@@ -405,26 +404,24 @@ def verify_licence(licence_no: Any, code: Any, today: date | None = None) -> dic
     given = "".join(str(code or "").split()).upper()
     if not given:
         raise ValidationFailed(
-            "请输入核验码 / the verification code is required",
+            t("请输入核验码"),
             [{"field": "code", "message": "required"}],
             code="code_required",
         )
     if not is_valid_licence_no(no):
         raise NotFound(
-            "证照编号格式或校验位不正确，请核对 / no such licence (the number or its check character is wrong)",
+            t("证照编号格式或校验位不正确，请核对"),
             code="licence_not_found",
         )
     lic = Session.scalar(select(Licence).where(Licence.licence_no == no))
     if lic is None or not secrets.compare_digest(lic.verify_code, given):
-        raise NotFound(
-            "未找到该证照，或核验码不正确 / no licence with this number and code", code="licence_not_found"
-        )
+        raise NotFound(t("未找到该证照，或核验码不正确"), code="licence_not_found")
     view = licence_view(lic, None, on)
     if not signature_ok(lic):
         return {
             "result": "tampered",
             "signature_valid": False,
             "licence_no": lic.licence_no,
-            "message": "证照数据与签发时的签名不符，可能被篡改，请勿采信 / the record does not match its signature",
+            "message": t("证照数据与签发时的签名不符，可能被篡改，请勿采信"),
         }
     return {"result": view["status"], "signature_valid": True, **view}

@@ -26,6 +26,7 @@ from app.services.auth import Actor
 from app.services.cases import get_case
 from app.services.errors import Forbidden, NotFound
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from engine.events import (
     Accepted,
     CaseEvent,
@@ -169,7 +170,7 @@ def subscribe(bus: EventBus) -> None:
 
 def _own(actor: Actor):
     if not actor.is_applicant:
-        raise Forbidden("仅申请人有消息 / applicants only", code="applicants_only")
+        raise Forbidden(t("仅申请人有消息"), code="applicants_only")
     return CaseNotice.case_id.in_(select(Case.id).where(Case.applicant_user_id == actor.id))
 
 
@@ -226,7 +227,7 @@ def mark_read(actor: Actor, notice_id: int | None = None, *, case_no: str | None
         conds.append(CaseNotice.case_id == get_case(actor, case_no).id)
     if notice_id is not None:
         if Session.scalar(select(CaseNotice.id).where(_own(actor), CaseNotice.id == notice_id)) is None:
-            raise NotFound(f"消息 {notice_id} 不存在 / no message {notice_id}", code="message_not_found")
+            raise NotFound(t("消息 %(notice_id)s 不存在", notice_id=notice_id), code="message_not_found")
         conds.append(CaseNotice.id == notice_id)
     changed = Session.execute(update(CaseNotice).where(*conds).values(read_at=utcnow()))
     Session.commit()

@@ -22,6 +22,7 @@ from app.services.auth import Actor
 from app.services.cases import get_case, load_case
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.guide import department_name, step_name
+from app.services.i18n import t
 from app.services.projection import OPEN_STATES, OPEN_STATUSES
 from app.services.receipts import query_code_matches
 
@@ -92,21 +93,21 @@ def timeline(case: Case) -> list[dict[str, Any]]:
             "current": False,
         }
     ]
-    for t in sorted(case.tasks, key=lambda t: t.id):
-        if t.state == "cancelled":
+    for task in sorted(case.tasks, key=lambda task: task.id):
+        if task.state == "cancelled":
             continue
-        name = step_name(case.item, t.bpmn_id)
-        done = _iso(_day(t.completed_at)) if t.state == "completed" else None
+        name = step_name(case.item, task.bpmn_id)
+        done = _iso(_day(task.completed_at)) if task.state == "completed" else None
         last = out[-1]
         if last["name"]["zh"] == name["zh"] and len(out) > 1:
-            last["completed_on"], last["current"] = done, t.state in OPEN_STATES
+            last["completed_on"], last["current"] = done, task.state in OPEN_STATES
             continue
         out.append(
             {
                 "name": name,
-                "started_on": _iso(_day(t.created_at)),
+                "started_on": _iso(_day(task.created_at)),
                 "completed_on": done,
-                "current": t.state in OPEN_STATES,
+                "current": task.state in OPEN_STATES,
             }
         )
     return out
@@ -170,9 +171,7 @@ def lookup_progress(case_no: str, code: str) -> dict[str, Any]:
     except NotFound:
         case = None
     if case is None or not query_code_matches(case.query_code, code):
-        raise NotFound(
-            "办件编号或查询码不正确 / no case with this number and query code", code="progress_not_found"
-        )
+        raise NotFound(t("办件编号或查询码不正确"), code="progress_not_found")
     return progress_of(case)
 
 
@@ -192,7 +191,7 @@ def applicant_case(actor: Actor, case_no: str) -> dict[str, Any]:
     """The applicant's case page: progress, clock, next action, materials and documents, in public words."""
     case = get_case(actor, case_no)
     if not actor.is_applicant:
-        raise Forbidden("仅申请人本人可查看 / applicants only", code="applicants_only")
+        raise Forbidden(t("仅申请人本人可查看"), code="applicants_only")
     specs = {m["code"]: m for m in (case.item.definition or {}).get("materials") or []}
     materials = Session.scalars(
         select(Material).where(Material.case_id == case.id, Material.sha256 != "").order_by(Material.id)
@@ -256,7 +255,7 @@ def _scope(actor: Actor):
         )
     if allowed:
         return or_(*allowed)
-    raise Forbidden("无权查看办件 / not allowed to list cases", code="forbidden")
+    raise Forbidden(t("无权查看办件"), code="forbidden")
 
 
 def list_cases(
@@ -272,12 +271,10 @@ def list_cases(
     """The actor's cases: an applicant's own, a department's for its staff, the window's intakes, all for oversight."""
     if status is not None and status not in STATUS_NAMES:
         raise ValidationFailed(
-            "status 取值无效 / unknown status", [{"field": "status", "message": ", ".join(STATUS_NAMES)}]
+            t("status 取值无效"), [{"field": "status", "message": ", ".join(STATUS_NAMES)}]
         )
     if light is not None and light not in ("green", "yellow", "red"):
-        raise ValidationFailed(
-            "light 取值无效 / unknown light", [{"field": "light", "message": "green, yellow, red"}]
-        )
+        raise ValidationFailed(t("light 取值无效"), [{"field": "light", "message": "green, yellow, red"}])
     conds = [c for c in (_scope(actor),) if c is not None]
     if status:
         conds.append(Case.status == status)

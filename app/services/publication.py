@@ -21,6 +21,7 @@ from app.services import audit, org, result_alerts
 from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from app.services.workdays import get_calendar
 from engine.clocks import Thresholds, light_of
 from engine.events import Decided
@@ -117,10 +118,10 @@ def subscribe(bus: EventBus) -> None:
 def _entry_for(actor: Actor, pub_id: int) -> Publication:
     pub = Session.get(Publication, pub_id)
     if pub is None or not (actor.is_oversight or actor.holds_in(pub.department_code)):
-        raise NotFound(f"公示记录 {pub_id} 不存在 / no publication {pub_id}", code="publication_not_found")
+        raise NotFound(t("公示记录 %(pub_id)s 不存在", pub_id=pub_id), code="publication_not_found")
     if not actor.holds_in(pub.department_code, *OFFICER_ROLES):
         raise Forbidden(
-            "只有本部门的受理、决定人员或负责人可以公示或撤下 / only the department's officers may publish",
+            t("只有本部门的受理、决定人员或负责人可以公示或撤下"),
             code="not_department_officer",
         )
     return pub
@@ -147,7 +148,7 @@ def publish_entry(actor: Actor, pub_id: int, now: datetime | None = None) -> Pub
     at = now or utcnow()
     pub = _entry_for(actor, pub_id)
     if pub.state != "pending":
-        raise Conflict(f"该记录状态为 {pub.state}，不能公示 / not pending", code="publication_not_pending")
+        raise Conflict(t("该记录状态为 %(state)s，不能公示", state=pub.state), code="publication_not_pending")
     _publish(actor, pub, at)
     Session.commit()
     return pub
@@ -199,7 +200,7 @@ def withdraw_entry(actor: Actor, pub_id: int, now: datetime | None = None) -> Pu
     pub = _entry_for(actor, pub_id)
     if pub.state != "withdrawing":
         raise Conflict(
-            "只有决定或证照被撤销的公示才能撤下 / only entries of revoked decisions are withdrawn",
+            t("只有决定或证照被撤销的公示才能撤下"),
             code="publication_not_withdrawing",
         )
     _withdraw(actor, pub, at)
@@ -245,7 +246,7 @@ def _bounded(page: Any, per_page: Any) -> tuple[int, int]:
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 100:
         problems.append({"field": "per_page", "message": "1–100"})
     if problems:
-        raise ValidationFailed("分页参数有误 / invalid paging", problems)
+        raise ValidationFailed(t("分页参数有误"), problems)
     return page, per_page
 
 
@@ -292,11 +293,9 @@ def search_public(q: str | None = None, decision: str | None = None, page: int =
 def department_entries(actor: Actor, state: str | None = None) -> list[Publication]:
     """The workspace list: entries of the actor's department (oversight: all) still needing action."""
     if not (actor.is_staff or actor.is_oversight):
-        raise Forbidden("无权查看公示 / not allowed", code="publication_forbidden")
+        raise Forbidden(t("无权查看公示"), code="publication_forbidden")
     if state is not None and state not in STATES:
-        raise ValidationFailed(
-            "state 取值无效 / invalid state", [{"field": "state", "message": "|".join(STATES)}]
-        )
+        raise ValidationFailed(t("state 取值无效"), [{"field": "state", "message": "|".join(STATES)}])
     stmt = select(Publication)
     if not actor.is_oversight:
         stmt = stmt.where(Publication.department_code.in_(actor.departments()))

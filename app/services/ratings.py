@@ -26,6 +26,7 @@ from app.services.auth import Actor
 from app.services.cases import get_case, load_case
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.events import EventBus, EventContext
+from app.services.i18n import t
 from app.services.workdays import get_calendar
 from engine.clocks import Thresholds, light_of
 from engine.events import Completed, Withdrawn
@@ -62,12 +63,12 @@ def _text(value: Any, field: str, *, required: bool, limit: int = TEXT_MAX) -> s
     if value is None or value == "":
         if required:
             raise ValidationFailed(
-                f"{field} 必填 / {field} is required", [{"field": field, "message": "required"}]
+                t("%(field)s 必填", field=field), [{"field": field, "message": "required"}]
             )
         return None
     if not isinstance(value, str) or len(value.strip()) == 0 or len(value) > limit:
         raise ValidationFailed(
-            f"{field} 须为 1–{limit} 字的文字 / {field}: text of 1–{limit} characters",
+            t("%(field)s 须为 1–%(limit)s 字的文字", field=field, limit=limit),
             [{"field": field, "message": f"1–{limit} characters"}],
         )
     return value.strip()
@@ -88,7 +89,7 @@ def rectification_wd(case: Case) -> int:
 def _own_case(actor: Actor, case_no: str) -> Case:
     case = load_case(case_no)
     if not actor.is_applicant or case.applicant_user_id != actor.id:
-        raise NotFound(f"办件 {case_no} 不存在 / no case {case_no}", code="case_not_found")
+        raise NotFound(t("办件 %(case_no)s 不存在", case_no=case_no), code="case_not_found")
     return case
 
 
@@ -106,7 +107,7 @@ def check_rating(score: Any, comment: Any, tags: Any) -> tuple[int, str | None, 
         problems.append({"field": "tags", "message": "、".join(TAGS)})
     if problems:
         fields = ", ".join(p["field"] for p in problems)
-        raise ValidationFailed(f"评价有误：{fields} / invalid rating: {fields}", problems)
+        raise ValidationFailed(t("评价有误：%(fields)s", fields=fields), problems)
     return int(score), text, list(dict.fromkeys(tag_list))
 
 
@@ -117,11 +118,9 @@ def rate_case(
     case = _own_case(actor, case_no)
     value, text, tag_list = check_rating(score, comment, tags)
     if case.status not in CLOSED_STATUSES:
-        raise Conflict("办件办结后才能评价 / a case can be rated once it has ended", code="case_not_ended")
+        raise Conflict(t("办件办结后才能评价"), code="case_not_ended")
     if Session.scalar(select(Rating.id).where(Rating.case_id == case.id)) is not None:
-        raise Conflict(
-            "该办件已评价，每件只能评价一次 / this case has already been rated", code="already_rated"
-        )
+        raise Conflict(t("该办件已评价，每件只能评价一次"), code="already_rated")
     rating = Rating(
         case_id=case.id,
         user_id=actor.id,
@@ -137,9 +136,7 @@ def rate_case(
         Session.flush()
     except IntegrityError as exc:  # a second rating of the same case at the same moment
         Session.rollback()
-        raise Conflict(
-            "该办件已评价，每件只能评价一次 / this case has already been rated", code="already_rated"
-        ) from exc
+        raise Conflict(t("该办件已评价，每件只能评价一次"), code="already_rated") from exc
     if value <= BAD:
         today = local_date(at)
         limit = rectification_wd(case)
@@ -209,9 +206,7 @@ def _department_rectification(actor: Actor, rect_id: int) -> Rectification:
     rect = Session.get(Rectification, rect_id)
     visible = rect is not None and (actor.is_oversight or actor.holds_in(rect.department_code))
     if rect is None or not visible:
-        raise NotFound(
-            f"整改任务 {rect_id} 不存在 / no rectification {rect_id}", code="rectification_not_found"
-        )
+        raise NotFound(t("整改任务 %(rect_id)s 不存在", rect_id=rect_id), code="rectification_not_found")
     return rect
 
 
@@ -221,7 +216,7 @@ def get_rectification(actor: Actor, rect_id: int) -> Rectification:
 
 def list_rectifications(actor: Actor, state: str | None = "open") -> list[Rectification]:
     if not (actor.is_staff or actor.is_oversight):
-        raise Forbidden("无权查看整改任务 / not allowed", code="rectifications_forbidden")
+        raise Forbidden(t("无权查看整改任务"), code="rectifications_forbidden")
     if state not in (None, "open", "answered", "withdrawn"):
         raise ValidationFailed(
             "state: open | answered | withdrawn", [{"field": "state", "message": "open|answered|withdrawn"}]
@@ -249,7 +244,7 @@ def reply_rectification(
     rect = _department_rectification(actor, rect_id)
     if not actor.holds_in(rect.department_code, *OFFICERS):
         raise Forbidden(
-            "只有责任部门的工作人员可以答复整改 / only the responsible department may answer",
+            t("只有责任部门的工作人员可以答复整改"),
             code="not_responsible",
         )
     problems = []
@@ -262,9 +257,9 @@ def reply_rectification(
             problems += exc.details
     if problems:
         fields = ", ".join(p["field"] for p in problems)
-        raise ValidationFailed(f"答复有误：{fields} / invalid reply: {fields}", problems)
+        raise ValidationFailed(t("答复有误：%(fields)s", fields=fields), problems)
     if rect.state != "open":
-        raise Conflict("该整改任务已答复或已撤销 / the rectification is closed", code="rectification_closed")
+        raise Conflict(t("该整改任务已答复或已撤销"), code="rectification_closed")
     today = local_date(at)
     rect.state, rect.outcome = "answered", str(outcome)
     rect.finding, rect.reply = str(finding).strip(), str(reply).strip()
@@ -314,14 +309,14 @@ def appeal_rating(actor: Actor, rating_id: int, reason: Any, now: datetime | Non
     rating = Session.get(Rating, rating_id)
     if rating is None or not actor.holds_in(rating.department_code):
         # another department's rating: the same answer as a missing one
-        raise NotFound(f"评价 {rating_id} 不存在 / no rating {rating_id}", code="rating_not_found")
+        raise NotFound(t("评价 %(rating_id)s 不存在", rating_id=rating_id), code="rating_not_found")
     if not actor.holds_in(rating.department_code, *OFFICERS):
-        raise Forbidden("无权申诉 / not allowed to appeal", code="appeal_forbidden")
+        raise Forbidden(t("无权申诉"), code="appeal_forbidden")
     text = _text(reason, "reason", required=True)
     if rating.score > BAD:
-        raise Conflict("只有差评可以申诉 / only a bad rating can be appealed", code="not_a_bad_rating")
+        raise Conflict(t("只有差评可以申诉"), code="not_a_bad_rating")
     if rating.appeal_state != "none":
-        raise Conflict("该评价已申诉 / this rating has already been appealed", code="already_appealed")
+        raise Conflict(t("该评价已申诉"), code="already_appealed")
     rating.appeal_state, rating.appeal_reason, rating.appeal_by_id, rating.appeal_at = (
         "pending",
         text,
@@ -345,15 +340,15 @@ def decide_appeal(
 ) -> Rating:
     at = now or utcnow()
     if not actor.has_role(Role.SUPERVISOR):
-        raise Forbidden("申诉由电子监察人员决定 / a supervisor decides appeals", code="not_supervisor")
+        raise Forbidden(t("申诉由电子监察人员决定"), code="not_supervisor")
     rating = Session.get(Rating, rating_id)
     if rating is None:
-        raise NotFound(f"评价 {rating_id} 不存在 / no rating {rating_id}", code="rating_not_found")
+        raise NotFound(t("评价 %(rating_id)s 不存在", rating_id=rating_id), code="rating_not_found")
     if not isinstance(uphold, bool):
         raise ValidationFailed("uphold: true | false", [{"field": "uphold", "message": "true or false"}])
     text = _text(opinion, "opinion", required=True)
     if rating.appeal_state != "pending":
-        raise Conflict("没有待决定的申诉 / no pending appeal", code="no_pending_appeal")
+        raise Conflict(t("没有待决定的申诉"), code="no_pending_appeal")
     rating.appeal_state = "upheld" if uphold else "rejected"
     rating.appeal_opinion, rating.appeal_decided_by_id, rating.appeal_decided_at = text, actor.id, at
     rect = rectification_of(rating)
@@ -374,7 +369,7 @@ def decide_appeal(
 
 def pending_appeals(actor: Actor) -> list[Rating]:
     if not actor.is_oversight:
-        raise Forbidden("申诉由电子监察人员决定 / supervisors only", code="not_supervisor")
+        raise Forbidden(t("申诉由电子监察人员决定"), code="not_supervisor")
     return list(
         Session.scalars(select(Rating).where(Rating.appeal_state == "pending").order_by(Rating.appeal_at))
     )

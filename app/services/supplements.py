@@ -26,6 +26,7 @@ from app.services.applications import Upload, check_uploads, keep_files
 from app.services.auth import Actor
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.filestore import add_material
+from app.services.i18n import t
 from app.services.materials import material_specs
 
 
@@ -91,10 +92,10 @@ def open_request(actor: Actor, case_no: str) -> tuple[Case, CorrectionRequest]:
         (actor.is_applicant and case.applicant_user_id == actor.id)
         or actor.may_act(Role.CLERK, case.department_code)
     ):
-        raise Forbidden("只有申请人或本部门窗口人员可以补正材料 / only the applicant may supplement")
+        raise Forbidden(t("只有申请人或本部门窗口人员可以补正材料"))
     request = correction_request(case)
     if request is None:
-        raise Conflict(f"办件 {case_no} 当前无需补正 / nothing to supplement", code="not_correcting")
+        raise Conflict(t("办件 %(case_no)s 当前无需补正", case_no=case_no), code="not_correcting")
     return case, request
 
 
@@ -116,7 +117,7 @@ def supplement_online(
     problems: list[dict[str, str]] = [
         {
             "field": f"material-{u.code}",
-            "message": "补正通知未列出此材料，不能作为补正提交 / not listed in the correction notice",
+            "message": t("补正通知未列出此材料，不能作为补正提交"),
         }
         for u in uploads
         if u.code not in listed
@@ -124,19 +125,19 @@ def supplement_online(
     mine = [u for u in uploads if u.code in listed]
     for code, count in _counts(mine).items():
         if count > 1:
-            problems.append({"field": f"material-{code}", "message": "每项材料提交一个文件 / one file each"})
+            problems.append({"field": f"material-{code}", "message": t("每项材料提交一个文件")})
     problems += check_uploads(specs, mine)
     notes = dict(notes or {})
     for code, text in notes.items():
         if len(text or "") > 500:
-            problems.append({"field": f"note-{code}", "message": "最长 500 字 / at most 500 characters"})
+            problems.append({"field": f"note-{code}", "message": t("最长 500 字")})
     if note is not None and len(note) > 1000:
-        problems.append({"field": "supplement_note", "message": "最长 1000 字 / at most 1000 characters"})
+        problems.append({"field": "supplement_note", "message": t("最长 1000 字")})
     if problems:
         names = {r.code: r.name.get("zh") or r.code for r in request.materials}
         named = [names.get(p["field"].removeprefix("material-"), p["field"]) for p in problems]
         what = "、".join(dict.fromkeys(named))
-        raise ValidationFailed(f"补正材料有误，请按提示修改：{what} / please correct: {what}", problems)
+        raise ValidationFailed(t("补正材料有误，请按提示修改：%(what)s", what=what), problems)
     stored = keep_files(specs, mine)
     data: dict[str, Any] = {
         "materials": [

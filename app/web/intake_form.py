@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from app.services.applications import Upload
 from app.services.catalogue import forms_for
 from app.web.formrender import build_fields, parse_form, raw_from_data
-from app.web.i18n import pick
+from app.web.i18n import pick, tr
 
 # Form controls of these pages that are not application fields.
 PAGE_CONTROLS = {"confirm", "id_checked", "id_no_read", "draft_id"}
@@ -51,5 +51,5 @@ def error_map(parsed, details) -> dict[str, str]:
             if field.startswith("material-") or field in PAGE_CONTROLS | {"id_check"}
             else parsed.html_name(field)
         )
-        out.setdefault(key, str(d.get("message")))
+        out.setdefault(key, str(tr(d.get("message"))))
     return out

@@ -10,6 +10,7 @@ from app.services import licence_lifecycle, licences, publication, ratings
 from app.services.errors import DomainError
 from app.services.workdays import today
 from app.web.auth import login_required
+from app.web.i18n import tr
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 STAFF = (*CASEWORKER_ROLES, *OVERSIGHT_ROLES)
@@ -62,7 +63,7 @@ def _back(message: str, target: str):
 
 
 def _failed(exc: DomainError, target: str):
-    flash(exc.message, "error")
+    flash(tr(exc.message), "error")
     return redirect(target, code=303)
 
 

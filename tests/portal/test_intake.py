@@ -170,7 +170,21 @@ def test_missing_required_material_is_named_and_nothing_is_written(client):
         resp.status_code == 422
         and 'href="#field-material-operator_identity"' in page
         and "必须上传此材料" in page
+        and "this material is required" not in page.lower()
     )
+    assert _counts() == before
+
+
+def test_a_missing_material_is_named_in_english_for_an_english_reader(client):
+    web_login(client, "applicant")
+    client.get("/lang/en")
+    client.get(f"/apply/{REISSUE}")
+    before = _counts()
+    resp = _apply(client, _csrf(client), "road_cert_reissue", REISSUE, _files(REISSUE_REQUIRED[:3]))
+    page = resp.data.decode()
+    assert resp.status_code == 422 and 'href="#field-material-operator_identity"' in page
+    assert "This material is required" in page and "必须上传此材料" not in page
+    assert "Please correct the application" in page and "申请有误" not in page
     assert _counts() == before
 
 

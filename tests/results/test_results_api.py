@@ -46,6 +46,13 @@ def test_a_record_changed_behind_the_apps_back_is_reported_as_tampered(api, app)
     body = api.get(f"/licences/verify/{lic.licence_no}?code={lic.verify_code}").get_json()
     assert body["result"] == "tampered" and body["signature_valid"] is False
     assert "holder_name" not in body
+    assert body["message"] == "证照数据与签发时的签名不符，可能被篡改，请勿采信"
+    english = api.get(
+        f"/licences/verify/{lic.licence_no}?code={lic.verify_code}", headers={"Accept-Language": "en"}
+    ).get_json()
+    assert english["message"] == (
+        "The record does not match its signature and may have been tampered with; do not rely on it"
+    )
 
 
 def test_a_revoked_licence_set_back_to_valid_in_the_database_is_tampered(api, app):
@@ -100,6 +107,15 @@ def test_revocation_notifies_the_holder_and_withdraws_the_publication(api, app):
     assert before["total"] == 1 and before["decisions"][0]["decision"] == "approved"
     resp = api.post(f"/licences/{lic.licence_no}/revoke", "tr_head", json={"reason": "以欺骗手段取得许可"})
     assert resp.status_code == 200 and resp.get_json()["status"] == "revoked"
+    again = api.post(f"/licences/{lic.licence_no}/annul", "tr_head", json={"reason": "重复操作"})
+    assert again.status_code == 409 and again.get_json()["error"]["message"] == "证照已撤销"
+    again = api.post(
+        f"/licences/{lic.licence_no}/annul",
+        "tr_head",
+        json={"reason": "重复操作"},
+        headers={"Accept-Language": "en"},
+    )
+    assert again.status_code == 409 and again.get_json()["error"]["message"] == "The licence has been revoked"
     assert (
         api.get(f"/licences/verify/{lic.licence_no}?code={lic.verify_code}").get_json()["result"] == "revoked"
     )
@@ -217,7 +233,15 @@ def test_a_revoked_licence_cannot_be_reused(api, app):
         "applicant",
         json={"code": "road_transport_business_licence", "licence_no": lic.licence_no},
     )
-    assert resp.status_code == 422 and "已撤销" in resp.get_json()["error"]["message"]
+    assert resp.status_code == 422 and resp.get_json()["error"]["message"] == "该电子证照已撤销，不能使用"
+    resp = api.post(
+        f"/cases/{case_no}/materials",
+        "applicant",
+        json={"code": "road_transport_business_licence", "licence_no": lic.licence_no},
+        headers={"Accept-Language": "en"},
+    )
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["message"] == "The licence has been revoked and cannot be used"
 
 
 def test_ratings_once_in_range_by_the_applicant_only(api, app):
@@ -389,3 +413,21 @@ def test_a_publication_alert_raised_before_delivery_stays_open_when_the_case_end
         assert case.status == "completed"
         assert set(Session.scalars(pub_alerts)) == {"open"}
         Session.remove()
+
+
+def test_a_refused_appeal_on_the_results_page_is_flashed_in_the_pages_language(api, app, client):
+    from tests.web.helpers import visible_text, web_login
+
+    case_no = walk(api, "road_freight_permit", "accept_approve")
+    rating = api.post(f"/cases/{case_no}/rating", "applicant", json={"score": 5}).get_json()
+    token = web_login(client, "tr_decider")
+    form = {"csrf_token": token, "reason": "申请人误评", "back": "/results/"}
+    page = visible_text(
+        client.post(f"/results/ratings/{rating['id']}/appeal", data=form, follow_redirects=True).data.decode()
+    )
+    assert "只有差评可以申诉" in page and "only a bad rating" not in page.lower()
+    client.get("/lang/en")
+    page = visible_text(
+        client.post(f"/results/ratings/{rating['id']}/appeal", data=form, follow_redirects=True).data.decode()
+    )
+    assert "Only a bad rating can be appealed" in page and "只有差评可以申诉" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.services.auth import Actor
 from app.services.errors import Forbidden
+from app.services.i18n import t
 
 DESIGN_ROLES = ("designer", "admin")
 PLATFORM_DEPARTMENT = "admin"
@@ -25,7 +26,7 @@ def design_departments(actor: Actor) -> frozenset[str]:
 
 def require_designer(actor: Actor) -> None:
     if not is_designer(actor):
-        raise Forbidden("仅流程设计人员可以使用 / process designers only", code="designer_only")
+        raise Forbidden(t("仅流程设计人员可以使用"), code="designer_only")
 
 
 def may_design(actor: Actor, department_code: str | None) -> bool:
@@ -38,7 +39,10 @@ def require_department(actor: Actor, department_code: str | None, what: str) -> 
     require_designer(actor)
     if not may_design(actor, department_code):
         raise Forbidden(
-            f"{what} 属于其他部门（{department_code}），您只能设计本部门的事项 / "
-            f"{what} belongs to another department ({department_code})",
+            t(
+                "%(what)s 属于其他部门（%(department)s），您只能设计本部门的事项",
+                what=what,
+                department=department_code,
+            ),
             code="other_department",
         )

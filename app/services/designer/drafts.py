@@ -21,6 +21,7 @@ from app.services.designer.bundle import Bundle, bundle_from_texts
 from app.services.designer.validation import Report, validate
 from app.services.designer.versions import DeployResult, deploy_version, get_version, item_for_design
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.i18n import t
 from app.services.itemcheck import CODE, SLUG
 
 MAX_DRAFT_FILES = 40
@@ -38,7 +39,7 @@ def get_draft(actor: Actor, draft_id: int) -> ProcessDraft:
     require_designer(actor)
     draft = Session.get(ProcessDraft, draft_id)
     if draft is None:
-        raise NotFound(f"草稿 {draft_id} 不存在 / no draft {draft_id}", code="draft_not_found")
+        raise NotFound(t("草稿 %(draft_id)s 不存在", draft_id=draft_id), code="draft_not_found")
     require_department(actor, draft.department_code, f"草稿 {draft_id}")
     return draft
 
@@ -48,9 +49,9 @@ def _check_new_identity(slug: str, code: str) -> None:
     if not SLUG.match(slug or ""):
         problems.append({"field": "slug", "message": "snake_case, 3–64 characters"})
     if not CODE.match(code or ""):
-        problems.append({"field": "code", "message": "如 350200-SXHJ-XK-0001 / like 350200-SXHJ-XK-0001"})
+        problems.append({"field": "code", "message": t("如 350200-SXHJ-XK-0001")})
     if problems:
-        raise ValidationFailed("新事项的编码或标识有误 / invalid code or slug", problems)
+        raise ValidationFailed(t("新事项的编码或标识有误"), problems)
 
 
 def _new_draft(
@@ -85,9 +86,7 @@ def create_from_template(
     require_department(actor, department, f"部门 {department}")
     _check_new_identity(slug, code)
     if not (name_zh or "").strip():
-        raise ValidationFailed(
-            "事项名称必填 / the name is required", [{"field": "name_zh", "message": "required"}]
-        )
+        raise ValidationFailed(t("事项名称必填"), [{"field": "name_zh", "message": "required"}])
     content = templates.template_bundle(slug, code, name_zh.strip(), (name_en or name_zh).strip(), department)
     return _new_draft(actor, content, name_zh.strip(), None, None)
 
@@ -121,9 +120,7 @@ def save_draft(actor: Actor, draft_id: int, content: Any, seen_version: int | No
     draft = get_draft(actor, draft_id)
     files, forms, item = shape_content(content)
     if seen_version is not None and seen_version != draft.lock_version:
-        raise Conflict(
-            "草稿已被他人修改，请刷新 / the draft was changed meanwhile; reload", code="stale_draft"
-        )
+        raise Conflict(t("草稿已被他人修改，请刷新"), code="stale_draft")
     if isinstance(item.get("department"), str) and item["department"] != draft.department_code:
         require_department(actor, item["department"], f"部门 {item['department']}")
         draft.department_code = item["department"]
@@ -135,9 +132,7 @@ def save_draft(actor: Actor, draft_id: int, content: Any, seen_version: int | No
         Session.commit()
     except StaleDataError as exc:
         Session.rollback()
-        raise Conflict(
-            "草稿已被他人修改，请刷新 / the draft was changed meanwhile; reload", code="stale_draft"
-        ) from exc
+        raise Conflict(t("草稿已被他人修改，请刷新"), code="stale_draft") from exc
     return draft
 
 
@@ -145,7 +140,7 @@ def shape_content(content: Any) -> tuple[dict[str, str], dict[str, Any], dict[st
     problems = []
     if not isinstance(content, dict):
         raise ValidationFailed(
-            "草稿内容必须是对象 / the draft must be an object",
+            t("草稿内容必须是对象"),
             [{"field": "(body)", "message": "not an object"}],
         )
     files, forms, item = content.get("files"), content.get("forms"), content.get("item")
@@ -162,7 +157,7 @@ def shape_content(content: Any) -> tuple[dict[str, str], dict[str, Any], dict[st
     if not isinstance(item, dict):
         problems.append({"field": "item", "message": "the item.yaml fields as an object"})
     if problems:
-        raise ValidationFailed("草稿内容有误 / invalid draft", problems)
+        raise ValidationFailed(t("草稿内容有误"), problems)
     return files, forms, item  # type: ignore[return-value]
 
 

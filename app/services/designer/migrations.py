@@ -17,6 +17,7 @@ from app.services.auth import Actor
 from app.services.catalogue import definition_for, forms_for
 from app.services.designer.versions import item_for_design, version_of
 from app.services.errors import DomainError, NotFound, ValidationFailed
+from app.services.i18n import t
 from app.services.projection import OPEN_STATES, OPEN_STATUSES
 from engine.definitions import ProcessDefinition
 from engine.errors import EngineError
@@ -43,7 +44,7 @@ def _versions(actor: Actor, code: str, from_version: Any, to_version: Any):
         if not isinstance(value, str) or not value:
             problems.append({"field": field, "message": "required: a version of this item"})
     if problems:
-        raise ValidationFailed("请指明版本 / name both versions", problems)
+        raise ValidationFailed(t("请指明版本"), problems)
     try:
         old, new = version_of(item, from_version), version_of(item, to_version)
     except NotFound as exc:  # another item's version (or none): a bad request for a migration
@@ -54,7 +55,7 @@ def _versions(actor: Actor, code: str, from_version: Any, to_version: Any):
         ) from exc
     if old.version == new.version:
         raise ValidationFailed(
-            "两个版本相同 / the versions are the same",
+            t("两个版本相同"),
             [{"field": "to_version", "message": "same as from_version"}],
         )
     return item, old, new
@@ -101,7 +102,7 @@ def plan_migration(
                     "status": case.status,
                     "movable": False,
                     "current": [],
-                    "reasons": [f"状态无法读取 / state unreadable: {exc}"],
+                    "reasons": [t("状态无法读取：%(error)s", error=str(exc))],
                 }
             )
             refused += 1

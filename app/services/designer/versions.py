@@ -32,6 +32,7 @@ from app.services.designer.access import (
 from app.services.designer.bundle import Bundle, dump_item_yaml
 from app.services.designer.validation import Report, validate
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.i18n import t
 from app.services.projection import OPEN_STATUSES
 from engine.diff import VersionDiff, diff_versions
 
@@ -109,7 +110,7 @@ def version_of(item: ServiceItem, version: str) -> ProcessVersion:
     row = Session.get(ProcessVersion, version)
     if row is None or row.item_id != item.id:
         raise NotFound(
-            f"版本 {version} 不是事项 {item.code} 的版本 / {version} is not a version of item {item.code}",
+            t("版本 %(version)s 不是事项 %(code)s 的版本", version=version, code=item.code),
             code="version_not_found",
         )
     return row
@@ -137,7 +138,7 @@ def deploy_version(
     report = validate(bundle, require_item=True)
     if not report.ok or bundle.item is None or report.definition is None:
         raise ValidationFailed(
-            f"验证未通过：{len(report.errors)} 个错误 / validation failed: {len(report.errors)} errors",
+            t("验证未通过：%(count)s 个错误", count=len(report.errors)),
             report.as_dict(),
             code="process_invalid",
         )
@@ -147,7 +148,11 @@ def deploy_version(
         bundle = Bundle(files=dict(report.result.files), forms=bundle.forms, item=item_def)
     if code is not None and code not in (item_def.get("code"), item_def.get("slug")):
         raise ValidationFailed(
-            f"item.yaml 的 code {item_def.get('code')!r} 与地址中的事项 {code} 不符 / item.yaml code differs from {code}",
+            t(
+                "item.yaml 的 code %(given)s 与地址中的事项 %(code)s 不符",
+                given=repr(item_def.get("code")),
+                code=code,
+            ),
             {
                 "errors": [
                     {"element_id": "code", "file": "item.yaml", "line": None, "message": "code mismatch"}
@@ -161,7 +166,7 @@ def deploy_version(
     by_code = Session.scalar(select(ServiceItem).where(ServiceItem.code == str(item_def["code"])))
     if by_code is not None and (item is None or by_code.id != item.id):
         raise Conflict(
-            f"事项编码 {item_def['code']} 已被 {by_code.slug} 使用 / code used by {by_code.slug}",
+            t("事项编码 %(code)s 已被 %(slug)s 使用", code=item_def["code"], slug=by_code.slug),
             code="code_taken",
         )
     if item is not None:

@@ -10,6 +10,7 @@ from app.services.designer import drafts, migrations, versions
 from app.services.designer.access import DESIGN_ROLES, platform_wide
 from app.services.errors import DomainError
 from app.web.auth import login_required
+from app.web.i18n import tr
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
@@ -85,7 +86,7 @@ def migrate(actor, code: str):
             actor, code, request.form.get("from_version"), request.form.get("to_version"), dry_run=dry_run
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return redirect(url_for("designer.item", code=code), code=303)
     if dry_run:
         flash(gettext("试迁移完成：可迁移的办件见下表，尚未迁移任何办件。"), "info")
@@ -105,7 +106,7 @@ def draft_from_version(actor, code: str):
     try:
         draft = drafts.create_from_version(actor, code, request.form.get("version") or None)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(tr(exc.message), "error")
         return redirect(url_for("designer.item", code=code), code=303)
     return redirect(url_for("designer.workbench", draft_id=draft.id), code=303)
 
