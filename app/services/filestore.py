@@ -179,8 +179,13 @@ def remove_unnamed(now: datetime, keep: timedelta = KEEP_UNNAMED) -> dict[str, i
     names = sorted(old)
     for i in range(0, len(names), BATCH):
         batch = names[i : i + BATCH]
-        named = set(Session.scalars(select(Material.sha256).where(Material.sha256.in_(batch))))
-        named |= set(Session.scalars(select(DraftMaterial.sha256).where(DraftMaterial.sha256.in_(batch))))
+        named = set(
+            Session.scalars(
+                select(Material.sha256)
+                .where(Material.sha256.in_(batch))
+                .union(select(DraftMaterial.sha256).where(DraftMaterial.sha256.in_(batch)))
+            )
+        )
         for sha in batch:
             path = old[sha]
             if sha in named or not path.exists() or path.stat().st_mtime >= cutoff:

@@ -351,13 +351,18 @@ def test_extension_deemed_acceptance_service_refusal_and_termination(people, tmp
     assert "该申请视为撤回" in text and "申请行政复议" in text
 
 
-def test_a_decision_number_already_used_is_refused_and_nothing_is_written(people):
-    first = new_case(people, "road_freight_permit", "accept_approve", "2026-03-02")
-    second = new_case(people, "road_freight_permit", "accept_approve", "2026-03-02")
+def two_freight_cases_at_decide(people):
+    """Two road-freight cases accepted and reviewed, both waiting for their decision."""
+    cases = [new_case(people, "road_freight_permit", "accept_approve", "2026-03-02") for _ in range(2)]
     steps = scenario("road_freight_permit", "accept_approve")["steps"]
-    for case in (first, second):
+    for case in cases:
         do(people, case, "accept", "tr_clerk", steps[0]["data"], "2026-03-02")
         do(people, case, "review", "tr_reviewer", steps[1]["data"], "2026-03-03")
+    return cases
+
+
+def test_a_decision_number_already_used_is_refused_and_nothing_is_written(people):
+    first, second = two_freight_cases_at_decide(people)
     data = {"decision": "approve", "decision_reason": "符合条件。", "decision_number": "湖交运许〔2026〕7号"}
     do(people, first, "decide", "tr_decider", data, "2026-03-04")
     from app.services.errors import ValidationFailed
@@ -385,12 +390,7 @@ def test_a_decision_number_another_office_commits_between_the_check_and_the_comm
 
     from app.services.errors import ValidationFailed
 
-    first = new_case(people, "road_freight_permit", "accept_approve", "2026-03-02")
-    second = new_case(people, "road_freight_permit", "accept_approve", "2026-03-02")
-    steps = scenario("road_freight_permit", "accept_approve")["steps"]
-    for case in (first, second):
-        do(people, case, "accept", "tr_clerk", steps[0]["data"], "2026-03-02")
-        do(people, case, "review", "tr_reviewer", steps[1]["data"], "2026-03-03")
+    first, second = two_freight_cases_at_decide(people)
     number = "湖交运许〔2026〕8号"
     first_id, second_id = first.id, second.id
     engine = app.extensions["tongban.engine"]

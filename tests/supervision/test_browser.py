@@ -19,18 +19,24 @@ pytestmark = pytest.mark.browser
 VENDOR = Path(__file__).resolve().parents[2] / "app" / "static" / "vendor"
 
 
+def _supervisor_page(browser, live_server):
+    """A new page logged in as the demo supervisor."""
+    page = browser.new_page()
+    page.goto(f"{live_server}/login?next=/supervision/")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    return page
+
+
 def test_a_supervisor_reads_the_cockpit_and_drills_down_to_a_red_case(app, live_server, browser):
     with app.app_context():
         people = {u.username: Actor.of(u) for u in Session.scalars(select(User))}
         red = submit(people, "2026-03-02").case_no
         alerts.sweep(None, at("2026-03-10"))
         Session.remove()
-    page = browser.new_page()
+    page = _supervisor_page(browser, live_server)
     try:
-        page.goto(f"{live_server}/login?next=/supervision/")
-        page.fill("input[name=username]", "supervisor")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
         page.goto(f"{live_server}/supervision/")
         assert page.inner_text("[data-light=red]") == "1"
         assert page.inner_text("[data-light=total]") == "1"
@@ -61,12 +67,8 @@ def test_a_supervisor_asks_for_the_monthly_report_and_downloads_it_when_the_page
         find_cjk_font()
     except FontMissing:
         pytest.skip("no CJK font (apt-get install fonts-noto-cjk or fonts-wqy-microhei)")
-    page = browser.new_page()
+    page = _supervisor_page(browser, live_server)
     try:
-        page.goto(f"{live_server}/login?next=/supervision/")
-        page.fill("input[name=username]", "supervisor")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
         page.goto(f"{live_server}/supervision/?month=2026-03")
         page.get_by_role("link", name="月报 PDF").click()
         page.wait_for_load_state()
